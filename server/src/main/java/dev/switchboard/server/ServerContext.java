@@ -1,0 +1,14 @@
+package dev.switchboard.server;
+
+import dev.switchboard.server.apps.AppRegistry;
+import dev.switchboard.server.auth.TokenService;
+import dev.switchboard.server.channel.ChannelRegistry;
+import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.connection.ConnectionRegistry;
+import io.vertx.core.Vertx;
+
+import java.time.Clock;
+
+/** The shared services every edge handler (WebSocket, REST) works with. All are thread-safe. */
+public record ServerContext(Vertx vertx, ServerConfig config, Clock clock, String serverId, AppRegistry apps,
+                            TokenService tokens, ChannelRegistry channels, ConnectionRegistry connections) {}

@@ -1,0 +1,116 @@
+package dev.switchboard.server;
+
+import dev.switchboard.server.apps.AppRegistry;
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.auth.TokenService;
+import dev.switchboard.server.channel.ChannelOwnerVerticle;
+import dev.switchboard.server.channel.ChannelRegistry;
+import dev.switchboard.server.channel.RetentionPolicy;
+import dev.switchboard.server.config.RootKeyStore;
+import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.connection.ConnectionRegistry;
+import dev.switchboard.server.http.HttpVerticle;
+import dev.switchboard.server.util.Ids;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The realtime server: REST and WebSocket on one port, channels owned by event loops. Build with
+ * {@link #start(ServerConfig, Clock, List)}; stop with {@link #close()}.
+ */
+public final class SwitchboardServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardServer.class);
+
+    private final Vertx vertx;
+    private final ServerContext context;
+    private final ApiKey rootKey;
+    private final int port;
+
+    private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port) {
+        this.vertx = vertx;
+        this.context = context;
+        this.rootKey = rootKey;
+        this.port = port;
+    }
+
+    /** Starts a server and blocks until it accepts connections. {@code extraRoutes} lets other modules add HTTP routes. */
+    public static SwitchboardServer start(ServerConfig config, Clock clock, List<Consumer<Router>> extraRoutes) {
+        String rootKeyText = config.rootKey();
+        if (rootKeyText == null) {
+            boolean[] created = new boolean[1];
+            rootKeyText = RootKeyStore.loadOrCreate(config.dataDir(), created);
+            if (created[0]) log.info("Generated the root key (kept in {}): {}", config.dataDir().resolve("root-key"), rootKeyText);
+        }
+        ApiKey rootKey = ApiKey.parse(rootKeyText, Capability.ALL);
+        AppRegistry apps = new AppRegistry();
+        apps.addKey(rootKey);
+        for (ApiKey k : config.extraKeys()) apps.addKey(k);
+
+        int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+        try {
+            List<Context> owners = new ArrayList<>();
+            await(vertx.deployVerticle(() -> new ChannelOwnerVerticle(owners), new DeploymentOptions().setInstances(eventLoops)));
+            int port = config.port() == 0 ? freePort() : config.port();
+            ServerConfig bound = config.withPort(port);
+            ChannelRegistry channels = new ChannelRegistry(owners, clock, RetentionPolicy.defaults());
+            TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
+            ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
+                    new ConnectionRegistry());
+            await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
+            log.info("Switchboard listening on {}:{}", bound.host(), port);
+            return new SwitchboardServer(vertx, context, rootKey, port);
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw e;
+        }
+    }
+
+    public int port() { return port; }
+
+    public ApiKey rootKey() { return rootKey; }
+
+    public ServerContext context() { return context; }
+
+    public Vertx vertx() { return vertx; }
+
+    @Override
+    public void close() {
+        await(vertx.close());
+    }
+
+    private static <T> T await(io.vertx.core.Future<T> future) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(cause);
+        } catch (Exception e) {
+            throw new IllegalStateException("Server operation did not finish", e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("No free port", e);
+        }
+    }
+}

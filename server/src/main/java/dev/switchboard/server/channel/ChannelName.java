@@ -1,0 +1,45 @@
+package dev.switchboard.server.channel;
+
+import dev.switchboard.server.protocol.ErrorCode;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A channel name as a client writes it, split into the channel's identity and the qualifier params:
+ * {@code [?rewind=2m]incoming-chat} is channel {@code incoming-chat} with param rewind=2m.
+ */
+public record ChannelName(String name, Map<String, String> qualifierParams) {
+
+    public static ChannelName parse(String raw) {
+        if (raw == null || raw.isEmpty()) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel name is empty");
+        if (raw.length() > 2048) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel name is longer than 2048 characters");
+        if (!raw.startsWith("[?")) {
+            validate(raw);
+            return new ChannelName(raw, Map.of());
+        }
+        int close = raw.indexOf(']');
+        if (close < 0) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel qualifier is not closed: " + raw);
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String pair : raw.substring(2, close).split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            if (eq <= 0) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel qualifier param without a value: " + pair);
+            params.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+        }
+        String name = raw.substring(close + 1);
+        validate(name);
+        return new ChannelName(name, params);
+    }
+
+    private static void validate(String name) {
+        if (name.isEmpty()) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel name is empty");
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel name contains a control character");
+        }
+    }
+
+    private static String decode(String s) {
+        return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

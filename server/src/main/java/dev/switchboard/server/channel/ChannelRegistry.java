@@ -1,0 +1,99 @@
+package dev.switchboard.server.channel;
+
+import dev.switchboard.server.protocol.Message;
+import io.vertx.core.Context;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+/**
+ * Finds channels and runs operations on their owner contexts. A channel name hashes to one owner context;
+ * all of that channel's operations run there in submission order. Callbacks are invoked on the owner,
+ * so a caller that posts its reply to its own context keeps the owner's order.
+ */
+public final class ChannelRegistry {
+    private final List<Context> owners;
+    private final Clock clock;
+    private final RetentionPolicy retention;
+    private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+
+    public ChannelRegistry(List<Context> owners, Clock clock, RetentionPolicy retention) {
+        if (owners.isEmpty()) throw new IllegalArgumentException("At least one owner context is needed");
+        this.owners = List.copyOf(owners);
+        this.clock = clock;
+        this.retention = retention;
+    }
+
+    public Clock clock() { return clock; }
+
+    /** The channel, created on first use. */
+    public Channel channel(String appId, String name) {
+        String key = appId + "\u0000" + name;
+        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), retention, clock.millis()));
+    }
+
+    /** The channel if it exists, else null. */
+    public Channel existing(String appId, String name) { return channels.get(appId + "\u0000" + name); }
+
+    public void attach(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
+                       BiConsumer<AttachResult, Throwable> onOwner) {
+        channel.owner().runOnContext(v -> {
+            AttachResult result;
+            try {
+                result = channel.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis());
+            } catch (RuntimeException e) {
+                onOwner.accept(null, e);
+                return;
+            }
+            onOwner.accept(result, null);
+        });
+    }
+
+    public void detach(Channel channel, Subscriber subscriber, String wireName) {
+        channel.owner().runOnContext(v -> channel.detach(subscriber, wireName));
+    }
+
+    public void publish(Channel channel, List<Message> messages, String connectionId, String idBase,
+                        BiConsumer<PublishOutcome, Throwable> onOwner) {
+        channel.owner().runOnContext(v -> {
+            PublishOutcome outcome;
+            try {
+                outcome = channel.publish(messages, connectionId, idBase, clock.millis());
+            } catch (RuntimeException e) {
+                onOwner.accept(null, e);
+                return;
+            }
+            onOwner.accept(outcome, null);
+        });
+    }
+
+    /** Publishes from inside the server (REST, connectors); completes once the channel has accepted the messages. */
+    public CompletableFuture<PublishOutcome> publish(String appId, String channelName, List<Message> messages, String idBase) {
+        CompletableFuture<PublishOutcome> result = new CompletableFuture<>();
+        publish(channel(appId, channelName), messages, null, idBase, (outcome, error) -> {
+            if (error != null) result.completeExceptionally(error); else result.complete(outcome);
+        });
+        return result;
+    }
+
+    /** Runs a read of a channel's state on its owner. */
+    public <T> CompletableFuture<T> inspect(Channel channel, java.util.function.Function<Channel, T> reader) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        channel.owner().runOnContext(v -> {
+            try {
+                result.complete(reader.apply(channel));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private Context ownerFor(String key) {
+        return owners.get(Math.floorMod(key.hashCode(), owners.size()));
+    }
+}

@@ -1,0 +1,116 @@
+package dev.switchboard.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.protocol.WireFormat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every server setting, declared once. Values come from environment variables, then from the JSON file
+ * named by {@code SWITCHBOARD_CONFIG} (keys as in {@link Setting#fileKey()}), then from the defaults.
+ */
+public final class Settings {
+    private Settings() {}
+
+    public static final Setting<Integer> PORT = new Setting<>("SWITCHBOARD_PORT", "port", "8080",
+            Setting.intBetween(0, 65535), "TCP port for REST and WebSocket (0 picks a free port)");
+    public static final Setting<String> HOST = new Setting<>("SWITCHBOARD_HOST", "host", "0.0.0.0",
+            Setting.text(), "Interface to listen on");
+    public static final Setting<String> ROOT_KEY = new Setting<>("SWITCHBOARD_ROOT_KEY", "rootKey", "",
+            s -> { if (!s.isEmpty()) ApiKey.parse(s, Capability.ALL); return s; },
+            "The default app's root key appId.keyId:secret with full capability; generated and kept in the data directory when unset");
+    public static final Setting<Path> DATA_DIR = new Setting<>("SWITCHBOARD_DATA_DIR", "dataDir", "./switchboard-data",
+            s -> { if (s.isBlank()) throw new IllegalArgumentException("must be a directory path"); return Path.of(s); },
+            "Directory for the generated root key, the embedded database and other state");
+    public static final Setting<Integer> MAX_MESSAGE_SIZE = new Setting<>("SWITCHBOARD_MAX_MESSAGE_SIZE", "maxMessageSize", "65536",
+            Setting.intBetween(256, 16 * 1024 * 1024), "Largest message (data+name+clientId+extras) in bytes; larger ones are refused with 40009");
+    public static final Setting<Integer> MAX_FRAME_SIZE = new Setting<>("SWITCHBOARD_MAX_FRAME_SIZE", "maxFrameSize", "524288",
+            Setting.intBetween(1024, 64 * 1024 * 1024), "Largest WebSocket frame accepted, in bytes");
+    public static final Setting<Integer> MAX_INBOUND_RATE = new Setting<>("SWITCHBOARD_MAX_INBOUND_RATE", "maxInboundRate", "1000",
+            Setting.intBetween(1, 1_000_000), "Messages per second one connection may publish before it is refused with 42911");
+    public static final Setting<Long> CONNECTION_STATE_TTL = new Setting<>("SWITCHBOARD_CONNECTION_STATE_TTL_MS", "connectionStateTtl", "120000",
+            Setting.longBetween(1000, 24 * 3600_000L), "How long a dropped connection can be resumed, in ms");
+    public static final Setting<Long> MAX_IDLE_INTERVAL = new Setting<>("SWITCHBOARD_MAX_IDLE_INTERVAL_MS", "maxIdleInterval", "15000",
+            Setting.longBetween(1000, 3600_000L), "Longest silence the server allows itself on a connection before a heartbeat, in ms");
+    public static final Setting<Long> TOKEN_TTL = new Setting<>("SWITCHBOARD_TOKEN_TTL_MS", "tokenTtl", "3600000",
+            Setting.longBetween(1000, 24 * 3600_000L), "Default token lifetime, in ms");
+    public static final Setting<Long> TOKEN_REQUEST_WINDOW = new Setting<>("SWITCHBOARD_TOKEN_REQUEST_WINDOW_MS", "tokenRequestWindow", "600000",
+            Setting.longBetween(1000, 24 * 3600_000L), "How far a token request's timestamp may be from server time, in ms (40104 outside)");
+    public static final Setting<Boolean> SANDBOX = new Setting<>("SWITCHBOARD_SANDBOX", "sandbox", "false",
+            Setting.bool(), "Enables POST /apps and DELETE /apps/{id} for SDK test suites");
+
+    public static final List<Setting<?>> ALL = List.of(PORT, HOST, ROOT_KEY, DATA_DIR, MAX_MESSAGE_SIZE, MAX_FRAME_SIZE,
+            MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, SANDBOX);
+
+    public static final String CONFIG_FILE_ENV = "SWITCHBOARD_CONFIG";
+
+    /** Loads the configuration from the process environment. */
+    public static ServerConfig fromEnvironment() { return load(System.getenv()); }
+
+    public static ServerConfig load(Map<String, String> env) {
+        String file = env.get(CONFIG_FILE_ENV);
+        JsonNode fileConfig = MissingNode.getInstance();
+        if (file != null && !file.isBlank()) {
+            try {
+                fileConfig = WireFormat.jsonMapper().readTree(Files.readAllBytes(Path.of(file)));
+            } catch (IOException e) {
+                throw new SettingsException(CONFIG_FILE_ENV + ": cannot read config file '" + file + "': " + e.getMessage());
+            }
+            if (fileConfig == null || !fileConfig.isObject()) throw new SettingsException(CONFIG_FILE_ENV + ": config file '" + file + "' must hold a JSON object");
+        }
+        Values v = new Values(env, fileConfig);
+        return new ServerConfig(v.get(PORT), v.get(HOST), emptyToNull(v.get(ROOT_KEY)), v.get(DATA_DIR), v.get(MAX_MESSAGE_SIZE),
+                v.get(MAX_FRAME_SIZE), v.get(MAX_INBOUND_RATE), v.get(CONNECTION_STATE_TTL), v.get(MAX_IDLE_INTERVAL),
+                v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(SANDBOX), extraKeys(fileConfig), fileConfig);
+    }
+
+    /** A help text listing every setting, its default and what it does. */
+    public static String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (Setting<?> s : ALL) {
+            sb.append(String.format("  %-36s %-20s %s (default: %s)%n", s.env(), s.fileKey(), s.description(),
+                    s.defaultText().isEmpty() ? "none" : s.defaultText()));
+        }
+        return sb.toString();
+    }
+
+    private static List<ApiKey> extraKeys(JsonNode fileConfig) {
+        List<ApiKey> keys = new ArrayList<>();
+        JsonNode list = fileConfig.path("keys");
+        if (list.isMissingNode()) return keys;
+        if (!list.isArray()) throw new SettingsException("config key 'keys': must be an array of {key, capability}");
+        int i = 0;
+        for (JsonNode k : list) {
+            String where = "config key 'keys[" + i++ + "]'";
+            try {
+                Capability cap = k.has("capability") ? Capability.fromNode(k.get("capability")) : Capability.ALL;
+                keys.add(ApiKey.parse(k.path("key").asText(null), cap));
+            } catch (SwitchboardException e) {
+                throw new SettingsException(where + ": " + e.error().message());
+            }
+        }
+        return keys;
+    }
+
+    private static String emptyToNull(String s) { return s == null || s.isEmpty() ? null : s; }
+
+    private record Values(Map<String, String> env, JsonNode file) {
+        <T> T get(Setting<T> s) {
+            String text = env.get(s.env());
+            if (text == null) {
+                JsonNode node = file.path(s.fileKey());
+                if (!node.isMissingNode() && !node.isNull()) text = node.isValueNode() ? node.asText() : node.toString();
+            }
+            return s.parse(text == null ? s.defaultText() : text);
+        }
+    }
+}

@@ -1,0 +1,376 @@
+package dev.switchboard.server.connection;
+
+import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.auth.ClientIdPolicy;
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.channel.AttachResult;
+import dev.switchboard.server.channel.Channel;
+import dev.switchboard.server.channel.ChannelName;
+import dev.switchboard.server.channel.Subscriber;
+import dev.switchboard.server.protocol.Action;
+import dev.switchboard.server.protocol.EncodedFrame;
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.ErrorInfo;
+import dev.switchboard.server.protocol.Flags;
+import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.ProtocolMessage;
+import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.protocol.WireFormat;
+import dev.switchboard.server.util.Ids;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One client's realtime connection over a WebSocket. Runs entirely on the socket's event loop context:
+ * frames are decoded and answered here, channel operations are handed to channel owners, and their
+ * answers come back to this context before anything is written.
+ */
+public final class ClientConnection implements Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+
+    private final ServerContext server;
+    private final ServerWebSocket socket;
+    private final Context context;
+    private final WireFormat format;
+    private final boolean echo;
+    private final String connectionId;
+    private final String connectionKey;
+    private final AckQueue acks;
+    private final RateLimiter inboundRate;
+    /** Client channels by the name the client uses (possibly qualified). */
+    private final Map<String, ChannelAttachment> channels = new HashMap<>();
+
+    private Principal principal;
+    private String clientId;
+    private long lastWriteAt;
+    private long expiryTimer = -1;
+    private boolean closed;
+
+    private final Runnable onClosed;
+
+    ClientConnection(ServerContext server, ServerWebSocket socket, Context context, WireFormat format, boolean echo,
+                     Principal principal, String clientId, Runnable onClosed) {
+        this.server = server;
+        this.onClosed = onClosed;
+        this.socket = socket;
+        this.context = context;
+        this.format = format;
+        this.echo = echo;
+        this.principal = principal;
+        this.clientId = clientId;
+        this.connectionId = Ids.random(10);
+        this.connectionKey = connectionId + "!" + Ids.random(16);
+        this.acks = new AckQueue(this::send);
+        this.inboundRate = new RateLimiter(server.clock(), server.config().maxInboundRate());
+    }
+
+    @Override public Context context() { return context; }
+
+    @Override public String connectionId() { return connectionId; }
+
+    @Override public WireFormat format() { return format; }
+
+    @Override public boolean echo() { return echo; }
+
+    public String clientId() { return clientId; }
+
+    long lastWriteAt() { return lastWriteAt; }
+
+    /** Sends CONNECTED and starts reading frames. */
+    void start() {
+        server.connections().add(this);
+        socket.textMessageHandler(text -> onFrame(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        socket.binaryMessageHandler(buffer -> onFrame(buffer.getBytes()));
+        socket.closeHandler(v -> onTransportClosed());
+        socket.exceptionHandler(e -> log.debug("Connection {} transport error: {}", connectionId, e.toString()));
+        ProtocolMessage connected = new ProtocolMessage(Action.CONNECTED);
+        connected.connectionId = connectionId;
+        connected.connectionDetails = connectionDetails();
+        send(connected);
+        scheduleExpiry();
+    }
+
+    private Map<String, Object> connectionDetails() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        if (clientId != null) d.put("clientId", clientId);
+        d.put("connectionKey", connectionKey);
+        d.put("maxMessageSize", server.config().maxMessageSize());
+        d.put("maxFrameSize", server.config().maxFrameSize());
+        d.put("maxInboundRate", server.config().maxInboundRate());
+        d.put("maxOutboundRate", server.config().maxInboundRate());
+        d.put("connectionStateTtl", server.config().connectionStateTtlMs());
+        d.put("maxIdleInterval", server.config().maxIdleIntervalMs());
+        d.put("serverId", server.serverId());
+        return d;
+    }
+
+    private void onFrame(byte[] bytes) {
+        if (closed) return;
+        ProtocolMessage pm;
+        try {
+            pm = ProtocolMessage.decode(bytes, format);
+        } catch (SwitchboardException e) {
+            failConnection(e.error());
+            return;
+        }
+        try {
+            switch (pm.action) {
+                case Action.HEARTBEAT -> onHeartbeat(pm);
+                case Action.ATTACH -> onAttach(pm);
+                case Action.DETACH -> onDetach(pm);
+                case Action.MESSAGE -> onPublish(pm);
+                case Action.PRESENCE -> onPresence(pm);
+                case Action.AUTH -> onAuth(pm);
+                case Action.CLOSE -> onClose();
+                case Action.DISCONNECT -> closeTransport();
+                default -> failConnection(ErrorCode.BAD_REQUEST.info("Unexpected protocol action " + pm.action));
+            }
+        } catch (SwitchboardException e) {
+            failConnection(e.error());
+        } catch (RuntimeException e) {
+            log.error("Connection {}: failed to handle action {}", connectionId, pm.action, e);
+            failConnection(ErrorCode.INTERNAL_ERROR.info("Internal error handling action " + pm.action));
+        }
+    }
+
+    private void onHeartbeat(ProtocolMessage pm) {
+        ProtocolMessage reply = new ProtocolMessage(Action.HEARTBEAT);
+        reply.id = pm.id;
+        send(reply);
+    }
+
+    private void onAttach(ProtocolMessage pm) {
+        String wireName = pm.channel;
+        ChannelName name;
+        try {
+            name = ChannelName.parse(wireName);
+        } catch (SwitchboardException e) {
+            sendChannelError(wireName, e.error());
+            return;
+        }
+        Capability capability = principal.capability();
+        if (!capability.allowsAny(name.name())) {
+            sendChannelError(wireName, ErrorCode.OPERATION_NOT_PERMITTED.info(
+                    "Channel denied access based on given capability; channel = " + name.name()));
+            return;
+        }
+        int modes = capability.modesFor(name.name());
+        int requested = pm.flags == null ? 0 : (int) (pm.flags & Flags.MODES);
+        if (requested != 0) modes &= requested;
+        Map<String, String> params = new LinkedHashMap<>(name.qualifierParams());
+        if (pm.params != null) params.putAll(pm.params);
+        Channel channel = server.channels().channel(principal.appId(), name.name());
+        ChannelAttachment attachment = new ChannelAttachment(channel, wireName, modes, params);
+        channels.put(wireName, attachment);
+        final int grantedModes = modes;
+        server.channels().attach(channel, this, wireName, modes, params, pm.channelSerial, (result, error) ->
+                context.runOnContext(v -> onAttached(attachment, grantedModes, result, error)));
+    }
+
+    private void onAttached(ChannelAttachment attachment, int modes, AttachResult result, Throwable error) {
+        if (closed || channels.get(attachment.wireName()) != attachment) return;
+        if (error != null) {
+            channels.remove(attachment.wireName());
+            server.channels().detach(attachment.channel(), this, attachment.wireName());
+            ErrorInfo info = error instanceof SwitchboardException se ? se.error() : ErrorCode.CHANNEL_OPERATION_FAILED.info(error.getMessage());
+            sendChannelError(attachment.wireName(), info);
+            return;
+        }
+        attachment.attached = true;
+        ProtocolMessage attached = ProtocolMessage.of(Action.ATTACHED, attachment.wireName());
+        attached.channelSerial = result.channelSerial();
+        attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0));
+        if (!attachment.params().isEmpty()) attached.params = attachment.params();
+        send(attached);
+        for (EncodedFrame frame : result.backlog()) deliver(frame);
+    }
+
+    private void onDetach(ProtocolMessage pm) {
+        ChannelAttachment attachment = channels.remove(pm.channel);
+        if (attachment != null) server.channels().detach(attachment.channel(), this, attachment.wireName());
+        send(ProtocolMessage.of(Action.DETACHED, pm.channel));
+    }
+
+    private void onPublish(ProtocolMessage pm) {
+        long msgSerial = pm.msgSerial == null ? -1 : pm.msgSerial;
+        List<Message> messages = pm.messages == null ? List.of() : pm.messages;
+        AckQueue.Pending pending = acks.expect(msgSerial, Math.max(1, messages.size()));
+        ChannelName name;
+        try {
+            name = ChannelName.parse(pm.channel);
+            if (messages.isEmpty()) throw ErrorCode.BAD_REQUEST.exception("MESSAGE has no messages");
+            if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to publish: no publish capability on channel " + name.name());
+            }
+            messages = checkMessages(messages);
+            if (!inboundRate.tryAcquire(messages.size())) {
+                throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
+                        + server.config().maxInboundRate() + " messages per second");
+            }
+        } catch (SwitchboardException e) {
+            pending.nack(e.error());
+            return;
+        }
+        Channel channel = server.channels().channel(principal.appId(), name.name());
+        server.channels().publish(channel, messages, connectionId, connectionId + ":" + msgSerial, (outcome, error) ->
+                context.runOnContext(v -> {
+                    if (error == null) pending.ack(outcome.serials());
+                    else pending.nack(error instanceof SwitchboardException se ? se.error()
+                            : ErrorCode.INTERNAL_ERROR.info("Publish failed: " + error.getMessage()));
+                }));
+    }
+
+    /** Applies size and clientId rules; returns the messages with the connection's clientId filled in. */
+    private List<Message> checkMessages(List<Message> messages) {
+        List<Message> out = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            if (m.size() > server.config().maxMessageSize()) {
+                throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of messages that can be published at once exceeded (was "
+                        + m.size() + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
+            }
+            out.add(ClientIdPolicy.permit(m, clientId, principal));
+        }
+        return out;
+    }
+
+    private void onPresence(ProtocolMessage pm) {
+        AckQueue.Pending pending = acks.expect(pm.msgSerial == null ? -1 : pm.msgSerial, pm.presence == null ? 1 : pm.presence.size());
+        pending.nack(ErrorCode.CHANNEL_OPERATION_FAILED.info("Presence is not supported yet"));
+    }
+
+    private void onAuth(ProtocolMessage pm) {
+        if (pm.accessToken == null) throw ErrorCode.NO_AUTH.exception("AUTH carries no token");
+        Principal renewed = server.tokens().verifyToken(pm.accessToken);
+        String renewedId = renewed.clientId() == null || renewed.isWildcardClientId() ? null : renewed.clientId();
+        boolean compatible = renewed.isWildcardClientId() || java.util.Objects.equals(renewedId, clientId);
+        if (!compatible) {
+            throw ErrorCode.INCOMPATIBLE_CREDENTIALS.exception("The new token's clientId '" + renewed.clientId()
+                    + "' does not match the connection's clientId '" + clientId + "'");
+        }
+        principal = renewed;
+        scheduleExpiry();
+        ProtocolMessage connected = new ProtocolMessage(Action.CONNECTED);
+        connected.connectionId = connectionId;
+        connected.connectionDetails = connectionDetails();
+        send(connected);
+    }
+
+    private void onClose() {
+        send(new ProtocolMessage(Action.CLOSED));
+        closeTransport();
+    }
+
+    /** Token expiry: tell the client to renew; it reconnects with a new token. */
+    private void scheduleExpiry() {
+        if (expiryTimer >= 0) server.vertx().cancelTimer(expiryTimer);
+        expiryTimer = -1;
+        if (principal.expiresAt() <= 0) return;
+        long delay = Math.max(1, principal.expiresAt() - server.clock().millis());
+        expiryTimer = server.vertx().setTimer(delay, id -> context.runOnContext(v -> {
+            if (closed) return;
+            send(ProtocolMessage.error(Action.DISCONNECTED, null, ErrorCode.TOKEN_EXPIRED.info("Token expired")));
+            closeTransport();
+        }));
+    }
+
+    /** Sends a connection-level ERROR (fatal for the client) and closes the transport. */
+    void failConnection(ErrorInfo error) {
+        if (closed) return;
+        log.debug("Connection {} failed: {}", connectionId, error);
+        send(ProtocolMessage.error(Action.ERROR, null, error));
+        closeTransport();
+    }
+
+    private void sendChannelError(String channel, ErrorInfo error) {
+        channels.remove(channel);
+        send(ProtocolMessage.error(Action.ERROR, channel, error));
+    }
+
+    void sendHeartbeatIfIdle(long now, long idleAfterMs) {
+        if (!closed && now - lastWriteAt >= idleAfterMs) send(new ProtocolMessage(Action.HEARTBEAT));
+    }
+
+    private void send(ProtocolMessage pm) {
+        if (closed) return;
+        if (format == WireFormat.JSON) write(new String(pm.encode(format), java.nio.charset.StandardCharsets.UTF_8), null);
+        else write(null, Buffer.buffer(pm.encode(format)));
+    }
+
+    @Override
+    public void deliver(EncodedFrame frame) {
+        if (closed) return;
+        ChannelAttachment attachment = channels.get(frame.message().channel);
+        if (attachment == null || !attachment.attached) return;
+        if (socket.writeQueueFull()) {
+            // A subscriber that cannot keep up is cut off rather than buffered without bound; it resumes from history.
+            log.warn("Connection {} cannot keep up with its channels; closing its transport", connectionId);
+            closeTransport();
+            return;
+        }
+        if (format == WireFormat.JSON) write(frame.json(), null); else write(null, frame.msgpack());
+    }
+
+    private void write(String text, Buffer binary) {
+        lastWriteAt = server.clock().millis();
+        if (text != null) socket.writeFinalTextFrame(text);
+        else socket.writeFinalBinaryFrame(binary);
+    }
+
+    private void closeTransport() {
+        if (closed) return;
+        closed = true;
+        socket.close((short) 1000);
+        cleanUp();
+    }
+
+    private void onTransportClosed() {
+        if (!closed) {
+            closed = true;
+        }
+        cleanUp();
+    }
+
+    private boolean cleanedUp;
+
+    private void cleanUp() {
+        if (cleanedUp) return;
+        cleanedUp = true;
+        if (expiryTimer >= 0) server.vertx().cancelTimer(expiryTimer);
+        for (ChannelAttachment a : channels.values()) server.channels().detach(a.channel(), this, a.wireName());
+        channels.clear();
+        server.connections().remove(this);
+        onClosed.run();
+    }
+
+    /** A channel as this connection holds it. */
+    private static final class ChannelAttachment {
+        private final Channel channel;
+        private final String wireName;
+        private final int modes;
+        private final Map<String, String> params;
+        private boolean attached;
+
+        ChannelAttachment(Channel channel, String wireName, int modes, Map<String, String> params) {
+            this.channel = channel;
+            this.wireName = wireName;
+            this.modes = modes;
+            this.params = params;
+        }
+
+        Channel channel() { return channel; }
+
+        String wireName() { return wireName; }
+
+        Map<String, String> params() { return params; }
+    }
+}

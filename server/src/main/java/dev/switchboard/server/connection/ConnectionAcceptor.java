@@ -1,0 +1,93 @@
+package dev.switchboard.server.connection;
+
+import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.protocol.Action;
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.ErrorInfo;
+import dev.switchboard.server.protocol.ProtocolMessage;
+import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.protocol.WireFormat;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Turns an upgraded WebSocket at {@code /} into a {@link ClientConnection}: reads the query (credentials,
+ * format, echo, clientId), authenticates, and keeps the connections of one event loop heartbeating.
+ * Credentials are checked after the handshake so the client receives an ERROR frame with the code.
+ */
+public final class ConnectionAcceptor {
+    private final ServerContext server;
+    private final Context context;
+    private final Set<ClientConnection> local = ConcurrentHashMap.newKeySet();
+
+    public ConnectionAcceptor(ServerContext server, Context context, Vertx vertx) {
+        this.server = server;
+        this.context = context;
+        long idle = server.config().maxIdleIntervalMs();
+        // Heartbeat well inside the client's idle allowance (maxIdleInterval plus its own grace).
+        long heartbeatAfter = Math.max(500, idle * 2 / 3);
+        vertx.setPeriodic(Math.max(250, heartbeatAfter / 4), id -> {
+            long now = server.clock().millis();
+            for (ClientConnection c : local) c.sendHeartbeatIfIdle(now, heartbeatAfter);
+        });
+    }
+
+    public void accept(ServerWebSocket socket) {
+        if (!"/".equals(socket.path()) && !socket.path().isEmpty()) {
+            socket.close((short) 1008, "Unknown path " + socket.path());
+            return;
+        }
+        Map<String, List<String>> query = new QueryStringDecoder(socket.uri()).parameters();
+        WireFormat format;
+        try {
+            format = WireFormat.fromParam(first(query, "format"));
+        } catch (SwitchboardException e) {
+            rejectJson(socket, e.error());
+            return;
+        }
+        try {
+            Principal principal = authenticate(query);
+            String clientId = principal.resolveClientId(first(query, "clientId"));
+            boolean echo = !"false".equals(first(query, "echo"));
+            ClientConnection[] holder = new ClientConnection[1];
+            holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, () -> local.remove(holder[0]));
+            local.add(holder[0]);
+            holder[0].start();
+        } catch (SwitchboardException e) {
+            reject(socket, format, e.error());
+        }
+    }
+
+    private Principal authenticate(Map<String, List<String>> query) {
+        String key = first(query, "key");
+        if (key != null) return server.tokens().verifyKey(key);
+        String token = first(query, "access_token");
+        if (token == null) token = first(query, "accessToken");
+        if (token != null) return server.tokens().verifyToken(token);
+        throw ErrorCode.NO_AUTH.exception("No credentials: pass key= or access_token=");
+    }
+
+    private void reject(ServerWebSocket socket, WireFormat format, ErrorInfo error) {
+        byte[] bytes = ProtocolMessage.error(Action.ERROR, null, error).encode(format);
+        if (format == WireFormat.JSON) socket.writeFinalTextFrame(new String(bytes, StandardCharsets.UTF_8));
+        else socket.writeFinalBinaryFrame(Buffer.buffer(bytes));
+        socket.close((short) 1000);
+    }
+
+    private void rejectJson(ServerWebSocket socket, ErrorInfo error) { reject(socket, WireFormat.JSON, error); }
+
+    private static String first(Map<String, List<String>> query, String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.switchboard.server.http;
+
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.ErrorInfo;
+import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.protocol.WireFormat;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes REST answers the way the SDKs read them: the format the client accepts, exact content types,
+ * the error body plus X-Ably-Error* headers, and the {@code envelope=json} wrapping browsers ask for.
+ */
+public final class Responder {
+    private static final Logger log = LoggerFactory.getLogger(Responder.class);
+
+    private Responder() {}
+
+    public static WireFormat responseFormat(RoutingContext ctx) {
+        WireFormat f = WireFormat.fromMediaType(ctx.request().getHeader("Accept"));
+        return f == null ? WireFormat.JSON : f;
+    }
+
+    public static void ok(RoutingContext ctx, int status, Object body) { ok(ctx, status, body, null); }
+
+    /** Answers with a body tree; {@code link} is a Link header value or null. */
+    public static void ok(RoutingContext ctx, int status, Object body, String link) {
+        HttpServerResponse res = ctx.response();
+        if (res.ended()) return;
+        if ("json".equals(ctx.request().getParam("envelope"))) {
+            Map<String, Object> headers = new LinkedHashMap<>();
+            if (link != null) headers.put("link", link);
+            Map<String, Object> envelope = new LinkedHashMap<>();
+            envelope.put("statusCode", status);
+            envelope.put("headers", headers);
+            envelope.put("response", body);
+            write(res, 200, WireFormat.JSON, envelope);
+            return;
+        }
+        if (link != null) res.putHeader("Link", link);
+        write(res, status, responseFormat(ctx), body);
+    }
+
+    public static void error(RoutingContext ctx, Throwable failure) {
+        ErrorInfo error;
+        if (failure instanceof SwitchboardException se) error = se.error();
+        else {
+            log.error("Unhandled REST failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+            error = ErrorCode.INTERNAL_ERROR.info("Internal error");
+        }
+        error(ctx, error);
+    }
+
+    public static void error(RoutingContext ctx, ErrorInfo error) {
+        HttpServerResponse res = ctx.response();
+        if (res.ended()) return;
+        res.putHeader("X-Ably-ErrorCode", String.valueOf(error.code()));
+        res.putHeader("X-Ably-ErrorMessage", headerSafe(error.message()));
+        if (error.statusCode() == 401) res.putHeader("WWW-Authenticate", "Basic realm=\"switchboard\", x-ably-token");
+        Map<String, Object> body = Map.of("error", error.toTree());
+        if ("json".equals(ctx.request().getParam("envelope"))) {
+            Map<String, Object> envelope = new LinkedHashMap<>();
+            envelope.put("statusCode", error.statusCode());
+            envelope.put("headers", Map.of());
+            envelope.put("response", body);
+            write(res, 200, WireFormat.JSON, envelope);
+            return;
+        }
+        write(res, error.statusCode(), responseFormat(ctx), body);
+    }
+
+    private static void write(HttpServerResponse res, int status, WireFormat format, Object body) {
+        res.setStatusCode(status).putHeader("Content-Type", format.contentType()).end(Buffer.buffer(format.writeTree(body)));
+    }
+
+    private static String headerSafe(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) sb.append(c >= 0x20 && c < 0x7f ? c : ' ');
+        return sb.toString();
+    }
+}

@@ -1,0 +1,191 @@
+package dev.switchboard.server.http;
+
+import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.auth.ClientIdPolicy;
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.auth.TokenRequest;
+import dev.switchboard.server.channel.Channel;
+import dev.switchboard.server.channel.ChannelName;
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.protocol.WireFormat;
+import dev.switchboard.server.util.Ids;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The REST API the SDKs call: time, token requests, channel publish and status. */
+public final class RestApi {
+    private final ServerContext server;
+
+    public RestApi(ServerContext server) { this.server = server; }
+
+    public void mount(Router router) {
+        router.route().handler(this::cors);
+        router.route().handler(BodyHandler.create().setBodyLimit(server.config().maxFrameSize()).setHandleFileUploads(false));
+        router.get("/health").handler(ctx -> Responder.ok(ctx, 200, Map.of("status", "ok")));
+        router.get("/time").handler(ctx -> Responder.ok(ctx, 200, List.of(server.clock().millis())));
+        router.post("/keys/:keyName/requestToken").handler(this::requestToken);
+        router.post("/channels/:channel/messages").handler(this::publish);
+        router.get("/channels/:channel").handler(this::channelDetails);
+        router.get("/stats").handler(ctx -> { authenticate(ctx); Responder.ok(ctx, 200, List.of()); });
+    }
+
+    /** Answers unknown REST paths after other modules had their turn. */
+    public void mountFallback(Router router) {
+        router.route().last().handler(ctx -> Responder.error(ctx, ErrorCode.NOT_FOUND.info("No route for " + ctx.request().method() + " " + ctx.request().path())));
+        router.route().failureHandler(ctx -> {
+            if (ctx.failure() != null) Responder.error(ctx, ctx.failure());
+            else if (ctx.statusCode() == 413) Responder.error(ctx, ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.info("Request body too large"));
+            else Responder.error(ctx, ErrorCode.BAD_REQUEST.info("Request failed with status " + ctx.statusCode()));
+        });
+    }
+
+    private void cors(RoutingContext ctx) {
+        String origin = ctx.request().getHeader("Origin");
+        if (origin != null) {
+            ctx.response().putHeader("Access-Control-Allow-Origin", origin)
+                    .putHeader("Access-Control-Allow-Credentials", "true")
+                    .putHeader("Access-Control-Expose-Headers", "Link, X-Ably-ErrorCode, X-Ably-ErrorMessage, X-Ably-ServerId")
+                    .putHeader("Vary", "Origin");
+            if (ctx.request().method() == HttpMethod.OPTIONS) {
+                String requested = ctx.request().getHeader("Access-Control-Request-Headers");
+                ctx.response().putHeader("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+                        .putHeader("Access-Control-Allow-Headers", requested == null ? "Authorization, Content-Type, Accept, X-Ably-Version, Ably-Agent" : requested)
+                        .putHeader("Access-Control-Max-Age", "86400")
+                        .setStatusCode(204).end();
+                return;
+            }
+        }
+        ctx.next();
+    }
+
+    private Principal authenticate(RoutingContext ctx) { return RestAuth.authenticate(ctx, server.tokens()); }
+
+    /** The request body as a tree, decoded by its Content-Type (JSON unless MessagePack). */
+    static Object body(RoutingContext ctx) {
+        Buffer buffer = ctx.body().buffer();
+        if (buffer == null || buffer.length() == 0) throw ErrorCode.INVALID_REQUEST_BODY.exception("Request body is empty");
+        WireFormat format = WireFormat.fromMediaType(ctx.request().getHeader("Content-Type"));
+        try {
+            return (format == null ? WireFormat.JSON : format).readTree(buffer.getBytes());
+        } catch (SwitchboardException e) {
+            throw ErrorCode.INVALID_REQUEST_BODY.exception(e.error().message());
+        }
+    }
+
+    static WireFormat bodyFormat(RoutingContext ctx) {
+        WireFormat format = WireFormat.fromMediaType(ctx.request().getHeader("Content-Type"));
+        return format == null ? WireFormat.JSON : format;
+    }
+
+    private void requestToken(RoutingContext ctx) {
+        try {
+            String keyName = ctx.pathParam("keyName");
+            Object tree = body(ctx);
+            TokenRequest request = TokenRequest.fromTree(tree);
+            if (request.mac() == null && ctx.request().getHeader("Authorization") != null) {
+                // A key holder may ask for a token directly, authenticated by Basic auth instead of a mac.
+                Principal p = authenticate(ctx);
+                if (p.isTokenAuth() || !p.keyName().equals(keyName)) throw ErrorCode.INVALID_CREDENTIALS.exception("Basic auth with the named key is required");
+                Responder.ok(ctx, 200, server.tokens().issue(server.tokens().key(keyName), request.ttl(), request.capability(), request.clientId()).toTree());
+                return;
+            }
+            Responder.ok(ctx, 200, server.tokens().requestToken(keyName, request).toTree());
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private void publish(RoutingContext ctx) {
+        try {
+            Principal principal = authenticate(ctx);
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
+            }
+            Object tree = body(ctx);
+            WireFormat format = bodyFormat(ctx);
+            List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
+            if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
+            String identity = principal.isWildcardClientId() ? null : principal.clientId();
+            List<Message> messages = new ArrayList<>(items.size());
+            int total = 0;
+            for (Object item : items) {
+                Message m = ClientIdPolicy.permit(Message.fromTree(item, format), identity, principal);
+                total += m.size();
+                messages.add(m);
+            }
+            if (total > server.config().maxMessageSize()) {
+                throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of messages that can be published at once exceeded (was "
+                        + total + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
+            }
+            Context requestContext = Vertx.currentContext();
+            server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12)).whenComplete((outcome, error) ->
+                    requestContext.runOnContext(v -> {
+                        if (error != null) Responder.error(ctx, error);
+                        else {
+                            Map<String, Object> body = new LinkedHashMap<>();
+                            body.put("channel", name.name());
+                            body.put("messageId", outcome.serials().isEmpty() ? null : messages.get(0).id());
+                            body.put("serials", outcome.serials());
+                            Responder.ok(ctx, 201, body);
+                        }
+                    }));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private void channelDetails(RoutingContext ctx) {
+        try {
+            Principal principal = authenticate(ctx);
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            if (!principal.capability().allowsAny(name.name())) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No capability on channel " + name.name());
+            }
+            Channel channel = server.channels().existing(principal.appId(), name.name());
+            if (channel == null) {
+                Responder.ok(ctx, 200, details(name.name(), 0, 0));
+                return;
+            }
+            Context requestContext = Vertx.currentContext();
+            server.channels().inspect(channel, c -> details(c.name(), c.attachmentCount(), c.subscriberCount()))
+                    .whenComplete((body, error) -> requestContext.runOnContext(v -> {
+                        if (error != null) Responder.error(ctx, error); else Responder.ok(ctx, 200, body);
+                    }));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private static Map<String, Object> details(String name, int connections, int subscribers) {
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("connections", connections);
+        metrics.put("publishers", connections);
+        metrics.put("subscribers", subscribers);
+        metrics.put("presenceConnections", 0);
+        metrics.put("presenceMembers", 0);
+        metrics.put("presenceSubscribers", 0);
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("isActive", connections > 0);
+        status.put("occupancy", Map.of("metrics", metrics));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("channelId", name);
+        body.put("name", name);
+        body.put("status", status);
+        return body;
+    }
+
+}

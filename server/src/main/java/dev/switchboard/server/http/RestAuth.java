@@ -1,0 +1,43 @@
+package dev.switchboard.server.http;
+
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.auth.TokenService;
+import dev.switchboard.server.protocol.ErrorCode;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/** Reads REST credentials: {@code Basic base64(keyName:secret)} or {@code Bearer base64(token)} (plain token accepted too). */
+public final class RestAuth {
+    private RestAuth() {}
+
+    public static Principal authenticate(RoutingContext ctx, TokenService tokens) {
+        String header = ctx.request().getHeader("Authorization");
+        if (header == null) {
+            String key = ctx.request().getParam("key");
+            if (key != null) return tokens.verifyKey(key);
+            String token = ctx.request().getParam("access_token");
+            if (token != null) return tokens.verifyToken(token);
+            throw ErrorCode.UNAUTHORIZED.exception("Authentication required: use Basic auth with a key or a Bearer token");
+        }
+        int space = header.indexOf(' ');
+        if (space < 0) throw ErrorCode.INVALID_CREDENTIALS.exception("Malformed Authorization header");
+        String scheme = header.substring(0, space).trim();
+        String value = header.substring(space + 1).trim();
+        if (scheme.equalsIgnoreCase("Basic")) return tokens.verifyKey(decode(value));
+        if (scheme.equalsIgnoreCase("Bearer")) {
+            String token = value.startsWith("sb1.") ? value : decode(value);
+            return tokens.verifyToken(token);
+        }
+        throw ErrorCode.INVALID_CREDENTIALS.exception("Unsupported Authorization scheme " + scheme);
+    }
+
+    private static String decode(String b64) {
+        try {
+            return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ErrorCode.INVALID_CREDENTIALS.exception("Authorization value is not base64");
+        }
+    }
+}

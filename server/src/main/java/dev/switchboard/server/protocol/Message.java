@@ -1,0 +1,66 @@
+package dev.switchboard.server.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A channel message. Immutable once the channel has accepted it (id, serial and timestamp assigned). */
+public record Message(String id, String name, String clientId, String connectionId, Long timestamp,
+                      Payload payload, Object extras, String serial) {
+
+    public static Message fromTree(Object tree, WireFormat format) {
+        Map<String, Object> m = Trees.mapOrNull(tree);
+        if (m == null) throw ErrorCode.BAD_REQUEST.exception("A message must be an object");
+        Object name = m.get("name");
+        if (name != null && !(name instanceof String)) throw ErrorCode.BAD_REQUEST.exception("Message name must be a string");
+        Object id = m.get("id");
+        if (id != null && !(id instanceof String)) throw ErrorCode.INVALID_MESSAGE_ID.exception("Message id must be a string");
+        Object clientId = m.get("clientId");
+        if (clientId != null && !(clientId instanceof String)) throw ErrorCode.INVALID_CLIENT_ID.exception("clientId must be a string");
+        Object encoding = m.get("encoding");
+        if (encoding != null && !(encoding instanceof String)) throw ErrorCode.INVALID_MESSAGE_DATA.exception("encoding must be a string");
+        Object extras = m.get("extras");
+        if (extras != null && !(extras instanceof Map<?, ?>)) throw ErrorCode.BAD_REQUEST.exception("extras must be an object");
+        return new Message((String) id, (String) name, (String) clientId, Trees.stringOr(m.get("connectionId"), null),
+                Trees.longOrNull(m.get("timestamp")), Payload.fromWire(m.get("data"), (String) encoding, format),
+                extras, null);
+    }
+
+    public Map<String, Object> toTree(WireFormat format) {
+        Map<String, Object> m = new LinkedHashMap<>(12);
+        if (id != null) m.put("id", id);
+        if (name != null) m.put("name", name);
+        if (clientId != null) m.put("clientId", clientId);
+        if (connectionId != null) m.put("connectionId", connectionId);
+        if (timestamp != null) m.put("timestamp", timestamp);
+        if (payload.data() != null) m.put("data", payload.wireData(format));
+        String enc = payload.wireEncoding(format);
+        if (enc != null) m.put("encoding", enc);
+        if (extras != null) m.put("extras", extras);
+        if (serial != null) m.put("serial", serial);
+        return m;
+    }
+
+    /** Bytes counted towards the maximum message size: name, clientId, data and extras. */
+    public int size() {
+        int n = Payload.utf8Length(name) + Payload.utf8Length(clientId) + payload.size();
+        if (extras != null) {
+            try {
+                n += WireFormat.jsonMapper().writeValueAsBytes(extras).length;
+            } catch (JsonProcessingException e) {
+                n += 0;
+            }
+        }
+        return n;
+    }
+
+    public Message withId(String newId) {
+        return new Message(newId, name, clientId, connectionId, timestamp, payload, extras, serial);
+    }
+
+    /** The message as accepted by a channel: identity, origin, time and position fixed. */
+    public Message accepted(String newId, String newClientId, String newConnectionId, long newTimestamp, String newSerial) {
+        return new Message(newId, name, newClientId, newConnectionId, newTimestamp, payload, extras, newSerial);
+    }
+}

@@ -75,6 +75,8 @@ public final class Channel {
         modesByAttachment.put(attachment, modes);
         rebuildDeliveryGroups();
         prune(now);
+        // A repeated ATTACH on an unbroken attachment keeps continuity; without RESUMED, SDKs treat it as a gap.
+        if (!firstAttach) return new AttachResult(currentSerial(), true, List.of());
         if (resumeFrom != null) {
             ChannelSerial from = ChannelSerial.parse(resumeFrom);
             if (from != null && from.epoch().equals(epoch) && from.seq() <= seq && covers(from.seq())) {
@@ -82,7 +84,7 @@ public final class Channel {
             }
             return new AttachResult(currentSerial(), false, List.of());
         }
-        if (requestedRewind != null && firstAttach) return new AttachResult(currentSerial(), false, renamed(rewind(requestedRewind, now), wireName));
+        if (requestedRewind != null) return new AttachResult(currentSerial(), false, renamed(rewind(requestedRewind, now), wireName));
         return new AttachResult(currentSerial(), false, List.of());
     }
 

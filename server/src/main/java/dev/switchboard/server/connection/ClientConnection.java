@@ -55,11 +55,14 @@ public final class ClientConnection implements Subscriber {
     private long lastWriteAt;
     private long expiryTimer = -1;
     private boolean closed;
+    private boolean superseded;
 
     private final Runnable onClosed;
+    private final ErrorInfo resumeError;
 
     ClientConnection(ServerContext server, ServerWebSocket socket, Context context, WireFormat format, boolean echo,
-                     Principal principal, String clientId, Runnable onClosed) {
+                     Principal principal, String clientId, ConnectionRegistry.Suspended resumed, ErrorInfo resumeError,
+                     Runnable onClosed) {
         this.server = server;
         this.onClosed = onClosed;
         this.socket = socket;
@@ -68,8 +71,9 @@ public final class ClientConnection implements Subscriber {
         this.echo = echo;
         this.principal = principal;
         this.clientId = clientId;
-        this.connectionId = Ids.random(10);
-        this.connectionKey = connectionId + "!" + Ids.random(16);
+        this.connectionId = resumed != null ? resumed.connectionId() : Ids.random(10);
+        this.connectionKey = resumed != null ? resumed.connectionKey() : connectionId + "!" + Ids.random(16);
+        this.resumeError = resumeError;
         this.acks = new AckQueue(this::send);
         this.inboundRate = new RateLimiter(server.clock(), server.config().maxInboundRate());
     }
@@ -84,6 +88,10 @@ public final class ClientConnection implements Subscriber {
 
     public String clientId() { return clientId; }
 
+    String connectionKey() { return connectionKey; }
+
+    String appId() { return principal.appId(); }
+
     long lastWriteAt() { return lastWriteAt; }
 
     /** Sends CONNECTED and starts reading frames. */
@@ -96,6 +104,7 @@ public final class ClientConnection implements Subscriber {
         ProtocolMessage connected = new ProtocolMessage(Action.CONNECTED);
         connected.connectionId = connectionId;
         connected.connectionDetails = connectionDetails();
+        connected.error = resumeError;
         send(connected);
         scheduleExpiry();
     }
@@ -132,7 +141,7 @@ public final class ClientConnection implements Subscriber {
                 case Action.PRESENCE -> onPresence(pm);
                 case Action.AUTH -> onAuth(pm);
                 case Action.CLOSE -> onClose();
-                case Action.DISCONNECT -> closeTransport();
+                case Action.DISCONNECT -> closeTransport(true);
                 default -> failConnection(ErrorCode.BAD_REQUEST.info("Unexpected protocol action " + pm.action));
             }
         } catch (SwitchboardException e) {
@@ -267,7 +276,7 @@ public final class ClientConnection implements Subscriber {
 
     private void onClose() {
         send(new ProtocolMessage(Action.CLOSED));
-        closeTransport();
+        closeTransport(false);
     }
 
     /** Token expiry: tell the client to renew; it reconnects with a new token. */
@@ -279,7 +288,7 @@ public final class ClientConnection implements Subscriber {
         expiryTimer = server.vertx().setTimer(delay, id -> context.runOnContext(v -> {
             if (closed) return;
             send(ProtocolMessage.error(Action.DISCONNECTED, null, ErrorCode.TOKEN_EXPIRED.info("Token expired")));
-            closeTransport();
+            closeTransport(true);
         }));
     }
 
@@ -288,7 +297,7 @@ public final class ClientConnection implements Subscriber {
         if (closed) return;
         log.debug("Connection {} failed: {}", connectionId, error);
         send(ProtocolMessage.error(Action.ERROR, null, error));
-        closeTransport();
+        closeTransport(false);
     }
 
     private void sendChannelError(String channel, ErrorInfo error) {
@@ -314,7 +323,7 @@ public final class ClientConnection implements Subscriber {
         if (socket.writeQueueFull()) {
             // A subscriber that cannot keep up is cut off rather than buffered without bound; it resumes from history.
             log.warn("Connection {} cannot keep up with its channels; closing its transport", connectionId);
-            closeTransport();
+            closeTransport(true);
             return;
         }
         if (format == WireFormat.JSON) write(frame.json(), null); else write(null, frame.msgpack());
@@ -326,18 +335,37 @@ public final class ClientConnection implements Subscriber {
         else socket.writeFinalBinaryFrame(binary);
     }
 
-    private void closeTransport() {
+    /** Ends this transport; a resumable end keeps the connection's identity for the state TTL. */
+    private void closeTransport(boolean resumable) {
         if (closed) return;
         closed = true;
         socket.close((short) 1000);
         cleanUp();
+        if (resumable) suspend();
     }
 
+    /** The transport went away without CLOSE: keep the connection resumable for the state TTL. */
     private void onTransportClosed() {
-        if (!closed) {
-            closed = true;
-        }
+        boolean resumable = !closed && !superseded;
+        closed = true;
         cleanUp();
+        if (resumable) suspend();
+    }
+
+    private void suspend() {
+        server.connections().suspend(this, principal, server.clock().millis() + server.config().connectionStateTtlMs());
+    }
+
+    /** Another transport resumed this connection: stop using this one without ending the connection. */
+    void supersede() {
+        context.runOnContext(v -> {
+            superseded = true;
+            if (!closed) {
+                closed = true;
+                socket.close((short) 1000);
+                cleanUp();
+            }
+        });
     }
 
     private boolean cleanedUp;

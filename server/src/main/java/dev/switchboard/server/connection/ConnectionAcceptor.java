@@ -59,8 +59,17 @@ public final class ConnectionAcceptor {
             Principal principal = authenticate(query);
             String clientId = principal.resolveClientId(first(query, "clientId"));
             boolean echo = !"false".equals(first(query, "echo"));
+            String resumeKey = first(query, "resume");
+            if (resumeKey == null) resumeKey = first(query, "recover");
+            ConnectionRegistry.Suspended resumed = null;
+            ErrorInfo resumeError = null;
+            if (resumeKey != null) {
+                resumed = server.connections().claim(resumeKey, principal.appId(), clientId, server.clock().millis());
+                if (resumed == null) resumeError = ErrorCode.RESUME_FAILED.info("Unable to recover connection: connection key not found or expired");
+            }
             ClientConnection[] holder = new ClientConnection[1];
-            holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, () -> local.remove(holder[0]));
+            holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, resumed, resumeError,
+                    () -> local.remove(holder[0]));
             local.add(holder[0]);
             holder[0].start();
         } catch (SwitchboardException e) {

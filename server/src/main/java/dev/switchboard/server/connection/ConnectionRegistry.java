@@ -1,20 +1,61 @@
 package dev.switchboard.server.connection;
 
+import dev.switchboard.server.auth.Principal;
+
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The live connections of this server, by connection id. Thread-safe. */
+/**
+ * This server's connections by id: the live ones, and those whose transport dropped and that may still
+ * be resumed until their state TTL runs out. Thread-safe.
+ */
 public final class ConnectionRegistry {
-    private final Map<String, ClientConnection> byId = new ConcurrentHashMap<>();
+    private final Map<String, ClientConnection> live = new ConcurrentHashMap<>();
+    private final Map<String, Suspended> suspended = new ConcurrentHashMap<>();
 
-    void add(ClientConnection c) { byId.put(c.connectionId(), c); }
+    /** What is kept of a connection whose transport dropped, so the same client can resume it. */
+    record Suspended(String connectionId, String connectionKey, String appId, String clientId, long expiresAt) {}
 
-    void remove(ClientConnection c) { byId.remove(c.connectionId(), c); }
+    void add(ClientConnection c) { live.put(c.connectionId(), c); }
 
-    public ClientConnection get(String connectionId) { return byId.get(connectionId); }
+    void remove(ClientConnection c) { live.remove(c.connectionId(), c); }
 
-    public int size() { return byId.size(); }
+    void suspend(ClientConnection c, Principal principal, long expiresAt) {
+        suspended.put(c.connectionId(), new Suspended(c.connectionId(), c.connectionKey(), principal.appId(), c.clientId(), expiresAt));
+    }
 
-    public Collection<ClientConnection> all() { return byId.values(); }
+    /**
+     * Claims the connection a resume key names, live (its old transport not yet noticed as gone) or
+     * suspended; null when it is unknown, expired, or belongs to other credentials.
+     */
+    Suspended claim(String connectionKey, String appId, String clientId, long now) {
+        sweep(now);
+        int bang = connectionKey.indexOf('!');
+        if (bang <= 0) return null;
+        String id = connectionKey.substring(0, bang);
+        ClientConnection old = live.get(id);
+        if (old != null && old.connectionKey().equals(connectionKey) && old.appId().equals(appId)
+                && java.util.Objects.equals(old.clientId(), clientId)) {
+            Suspended s = new Suspended(id, connectionKey, appId, old.clientId(), now);
+            old.supersede();
+            suspended.remove(id);
+            return s;
+        }
+        Suspended s = suspended.get(id);
+        if (s == null || !s.connectionKey().equals(connectionKey) || !s.appId().equals(appId) || s.expiresAt() < now
+                || !java.util.Objects.equals(s.clientId(), clientId)) return null;
+        return suspended.remove(id, s) ? s : null;
+    }
+
+    public ClientConnection get(String connectionId) { return live.get(connectionId); }
+
+    public int size() { return live.size(); }
+
+    public Collection<ClientConnection> all() { return live.values(); }
+
+    private void sweep(long now) {
+        for (Iterator<Suspended> it = suspended.values().iterator(); it.hasNext(); ) if (it.next().expiresAt() < now) it.remove();
+    }
 }

@@ -62,7 +62,11 @@ public final class Responder {
         if (res.ended()) return;
         res.putHeader("X-Ably-ErrorCode", String.valueOf(error.code()));
         res.putHeader("X-Ably-ErrorMessage", headerSafe(error.message()));
-        if (error.statusCode() == 401) res.putHeader("WWW-Authenticate", "Basic realm=\"switchboard\", x-ably-token");
+        if (error.statusCode() == 401) {
+            // ably-java parses only Basic, Digest or x-ably-token here, and renews a token when told it is stale.
+            boolean tokenError = error.code() >= 40140 && error.code() < 40150;
+            res.putHeader("WWW-Authenticate", tokenError ? "x-ably-token realm=\"switchboard\", stale" : "Basic realm=\"switchboard\"");
+        }
         Map<String, Object> body = Map.of("error", error.toTree());
         if ("json".equals(ctx.request().getParam("envelope"))) {
             Map<String, Object> envelope = new LinkedHashMap<>();

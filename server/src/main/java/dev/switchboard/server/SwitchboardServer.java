@@ -70,7 +70,7 @@ public final class SwitchboardServer implements AutoCloseable {
             ChannelRegistry channels = new ChannelRegistry(owners, clock, RetentionPolicy.defaults());
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
-                    new ConnectionRegistry());
+                    new ConnectionRegistry(vertx, channels));
             await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
             return new SwitchboardServer(vertx, context, rootKey, port);

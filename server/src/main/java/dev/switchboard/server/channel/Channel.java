@@ -1,12 +1,16 @@
 package dev.switchboard.server.channel;
 
+import dev.switchboard.server.presence.MemoryPresenceStore;
+import dev.switchboard.server.presence.PresenceStore;
 import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.EncodedFrame;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.Flags;
 import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.PresenceMessage;
 import dev.switchboard.server.protocol.ProtocolMessage;
 import dev.switchboard.server.protocol.WireFormat;
+import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 
 import java.util.ArrayDeque;
@@ -19,34 +23,39 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One channel's state. Every method runs on the channel's owner context, one at a time, so the state needs
- * no locks and serials are assigned in one order that every subscriber sees.
+ * One channel's state: attachments, retained events, presence members. Every method runs on the channel's
+ * owner context, one at a time, so the state needs no locks and serials are assigned in one order that
+ * every subscriber sees.
  */
 public final class Channel {
+    static final int SYNC_PAGE_SIZE = 100;
+
     private final String appId;
     private final String name;
     private final Context owner;
     private final String epoch;
     private final RetentionPolicy retention;
+    private final ChannelListener listener;
+    private final PresenceStore presence = new MemoryPresenceStore();
     private long seq;
 
     /** Attachments by (subscriber, the name the client knows the channel by) → granted modes. */
     private final Map<Attachment, Integer> modesByAttachment = new LinkedHashMap<>();
-    /** Message subscribers by wire name, then by event loop, so a publish crosses threads once per loop. */
-    private Map<String, Map<Context, Subscriber[]>> deliveryGroups = Map.of();
-    private int jsonSubscribers;
-    private int msgpackSubscribers;
+    /** Receivers by wire name, then by event loop, so a publish crosses threads once per loop. */
+    private Delivery messageDelivery = Delivery.EMPTY;
+    private Delivery presenceDelivery = Delivery.EMPTY;
 
     private final ArrayDeque<ChannelEvent> recent = new ArrayDeque<>();
-    private int recentMessageCount;
+    private int recentItemCount;
     /** Message id → serial, for idempotent publishing within the retention window. */
     private final Map<String, String> serialById = new HashMap<>();
 
-    Channel(String appId, String name, Context owner, RetentionPolicy retention, long now) {
+    Channel(String appId, String name, Context owner, RetentionPolicy retention, ChannelListener listener, long now) {
         this.appId = appId;
         this.name = name;
         this.owner = owner;
         this.retention = retention;
+        this.listener = listener;
         this.epoch = Long.toString(now, 36) + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
     }
 
@@ -56,15 +65,21 @@ public final class Channel {
 
     public Context owner() { return owner; }
 
-    /** The serial of the latest message, or of the channel's start when there is none. */
+    /** The serial of the latest event, or of the channel's start when there is none. */
     public String currentSerial() { return new ChannelSerial(epoch, seq).format(); }
 
     public int attachmentCount() { return modesByAttachment.size(); }
 
-    public int subscriberCount() {
-        int n = 0;
-        for (int modes : modesByAttachment.values()) if (Flags.has(modes, Flags.MODE_SUBSCRIBE)) n++;
-        return n;
+    public int subscriberCount() { return countWithMode(Flags.MODE_SUBSCRIBE); }
+
+    public int presenceSubscriberCount() { return countWithMode(Flags.MODE_PRESENCE_SUBSCRIBE); }
+
+    public List<PresenceMessage> presenceMembers() { return presence.members(); }
+
+    /** Retained events, oldest first. */
+    public List<ChannelEvent> retainedEvents(long now) {
+        prune(now);
+        return List.copyOf(recent);
     }
 
     AttachResult attach(Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom, long now) {
@@ -73,29 +88,28 @@ public final class Channel {
         String rewind = params == null ? null : params.get("rewind");
         Rewind requestedRewind = rewind == null ? null : Rewind.parse(rewind);
         modesByAttachment.put(attachment, modes);
-        rebuildDeliveryGroups();
+        rebuildDelivery();
         prune(now);
         // A repeated ATTACH on an unbroken attachment keeps continuity; without RESUMED, SDKs treat it as a gap.
-        if (!firstAttach) return new AttachResult(currentSerial(), true, List.of());
+        if (!firstAttach) return new AttachResult(currentSerial(), true, false, List.of());
+        boolean resumed = false;
+        List<EncodedFrame> followUp = new ArrayList<>();
         if (resumeFrom != null) {
             ChannelSerial from = ChannelSerial.parse(resumeFrom);
             if (from != null && from.epoch().equals(epoch) && from.seq() <= seq && covers(from.seq())) {
-                return new AttachResult(currentSerial(), true, renamed(framesAfter(from.seq()), wireName));
+                resumed = true;
+                followUp.addAll(renamed(eventsAfter(from.seq(), modes), wireName));
             }
-            return new AttachResult(currentSerial(), false, List.of());
+        } else if (requestedRewind != null) {
+            followUp.addAll(renamed(rewind(requestedRewind, now), wireName));
         }
-        if (requestedRewind != null) return new AttachResult(currentSerial(), false, renamed(rewind(requestedRewind, now), wireName));
-        return new AttachResult(currentSerial(), false, List.of());
+        boolean hasPresence = Flags.has(modes, Flags.MODE_PRESENCE_SUBSCRIBE) && !presence.isEmpty();
+        if (hasPresence) followUp.addAll(syncFrames(wireName));
+        return new AttachResult(currentSerial(), resumed, hasPresence, followUp);
     }
 
     void detach(Subscriber subscriber, String wireName) {
-        if (modesByAttachment.remove(new Attachment(subscriber, wireName)) != null) rebuildDeliveryGroups();
-    }
-
-    private static List<EncodedFrame> renamed(List<EncodedFrame> frames, String wireName) {
-        List<EncodedFrame> out = new ArrayList<>(frames.size());
-        for (EncodedFrame f : frames) out.add(f.forChannelName(wireName));
-        return out;
+        if (modesByAttachment.remove(new Attachment(subscriber, wireName)) != null) rebuildDelivery();
     }
 
     /**
@@ -127,71 +141,109 @@ public final class Channel {
             pm.timestamp = now;
             pm.channelSerial = accepted.get(accepted.size() - 1).serial();
             pm.messages = accepted;
-            EncodedFrame frame = new EncodedFrame(pm);
-            recent.addLast(new ChannelEvent(seq, now, connectionId, List.copyOf(accepted), frame));
-            recentMessageCount += accepted.size();
-            prune(now);
-            fanOut(frame, connectionId);
+            retainAndSend(new ChannelEvent(seq, now, connectionId, List.copyOf(accepted), List.of(), new EncodedFrame(pm)), messageDelivery, now);
+            listener.onMessages(this, accepted);
         }
         return new PublishOutcome(serials);
     }
 
-    /** Accepted messages still retained, oldest first. */
-    List<ChannelEvent> recentEvents() { return List.copyOf(recent); }
-
-    private void fanOut(EncodedFrame frame, String publisherConnectionId) {
-        for (Map.Entry<String, Map<Context, Subscriber[]>> byName : deliveryGroups.entrySet()) {
-            EncodedFrame named = frame.forChannelName(byName.getKey());
-            // Encode on the owner, once per format in use, before other threads read the frame.
-            if (jsonSubscribers > 0) named.prepare(WireFormat.JSON);
-            if (msgpackSubscribers > 0) named.prepare(WireFormat.MSGPACK);
-            for (Map.Entry<Context, Subscriber[]> group : byName.getValue().entrySet()) {
-                Subscriber[] subscribers = group.getValue();
-                group.getKey().runOnContext(v -> {
-                    for (Subscriber s : subscribers) {
-                        if (s.echo() || !s.connectionId().equals(publisherConnectionId)) s.deliver(named);
-                    }
-                });
-            }
+    /**
+     * Applies presence actions from one connection (clientIds already checked). Events that change nothing
+     * are acknowledged but not broadcast. Ids are {@code <idBase>:<index>}.
+     */
+    PublishOutcome presence(List<PresenceMessage> actions, String connectionId, String idBase, long now) {
+        prune(now);
+        List<PresenceMessage> broadcast = new ArrayList<>(actions.size());
+        for (int i = 0; i < actions.size(); i++) {
+            PresenceMessage a = actions.get(i);
+            String id = a.id() != null && a.action() == PresenceMessage.ENTER ? a.id() : idBase + ":" + i;
+            PresenceMessage event = presence.apply(a.with(id, a.action(), a.clientId(), connectionId, now));
+            if (event != null) broadcast.add(event);
         }
+        if (!broadcast.isEmpty()) broadcastPresence(broadcast, connectionId, idBase, now);
+        return new PublishOutcome(List.of());
     }
 
-    private void rebuildDeliveryGroups() {
-        Map<String, Map<Context, List<Subscriber>>> groups = new LinkedHashMap<>();
-        int json = 0, msgpack = 0;
-        for (Map.Entry<Attachment, Integer> e : modesByAttachment.entrySet()) {
-            if (!Flags.has(e.getValue(), Flags.MODE_SUBSCRIBE)) continue;
-            Subscriber s = e.getKey().subscriber();
-            groups.computeIfAbsent(e.getKey().wireName(), n -> new LinkedHashMap<>())
-                    .computeIfAbsent(s.context(), c -> new ArrayList<>()).add(s);
-            if (s.format() == WireFormat.JSON) json++; else msgpack++;
+    /** Removes every member a connection holds, broadcasting their LEAVEs (connection closed or gone for good). */
+    void leaveAll(String connectionId, long now) {
+        List<PresenceMessage> leaves = new ArrayList<>();
+        for (PresenceMessage m : presence.membersOf(connectionId)) {
+            // Not prefixed by the connectionId, so SDKs order it by timestamp instead of by msgSerial.
+            PresenceMessage leave = presence.apply(m.with(Ids.random(12) + ":0:0", PresenceMessage.LEAVE,
+                    m.clientId(), connectionId, Math.max(now, m.timestamp() == null ? now : m.timestamp())));
+            if (leave != null) leaves.add(leave);
         }
-        Map<String, Map<Context, Subscriber[]>> next = new LinkedHashMap<>();
-        groups.forEach((wireName, byContext) -> {
-            Map<Context, Subscriber[]> arrays = new LinkedHashMap<>();
-            byContext.forEach((ctx, list) -> arrays.put(ctx, list.toArray(new Subscriber[0])));
-            next.put(wireName, arrays);
-        });
-        deliveryGroups = next;
-        jsonSubscribers = json;
-        msgpackSubscribers = msgpack;
+        if (!leaves.isEmpty()) broadcastPresence(leaves, connectionId, Ids.random(12), now);
     }
 
-    private record Attachment(Subscriber subscriber, String wireName) {}
+    boolean hasMembersOf(String connectionId) { return !presence.membersOf(connectionId).isEmpty(); }
+
+    private void broadcastPresence(List<PresenceMessage> events, String connectionId, String protocolId, long now) {
+        seq += events.size();
+        ProtocolMessage pm = ProtocolMessage.of(Action.PRESENCE, name);
+        pm.id = protocolId;
+        pm.connectionId = connectionId;
+        pm.timestamp = now;
+        pm.channelSerial = currentSerial();
+        pm.presence = List.copyOf(events);
+        retainAndSend(new ChannelEvent(seq, now, connectionId, List.of(), List.copyOf(events), new EncodedFrame(pm)), presenceDelivery, now);
+        listener.onPresence(this, events);
+    }
+
+    private void retainAndSend(ChannelEvent event, Delivery delivery, long now) {
+        recent.addLast(event);
+        recentItemCount += event.size();
+        prune(now);
+        // Presence always reaches its own connection: SDKs learn their own members only from these events.
+        delivery.send(event.frame(), event.isPresence() ? null : event.publisherConnectionId());
+    }
+
+    private List<EncodedFrame> syncFrames(String wireName) {
+        List<PresenceMessage> members = presence.members();
+        String syncId = Ids.random(8);
+        List<EncodedFrame> frames = new ArrayList<>();
+        for (int from = 0; from < members.size(); from += SYNC_PAGE_SIZE) {
+            int to = Math.min(members.size(), from + SYNC_PAGE_SIZE);
+            ProtocolMessage pm = ProtocolMessage.of(Action.SYNC, wireName);
+            pm.id = syncId + ":" + from;
+            pm.channelSerial = syncId + ":" + (to < members.size() ? Integer.toString(to) : "");
+            pm.presence = members.subList(from, to);
+            frames.add(new EncodedFrame(pm));
+        }
+        return frames;
+    }
+
+    private int countWithMode(int mode) {
+        int n = 0;
+        for (int modes : modesByAttachment.values()) if (Flags.has(modes, mode)) n++;
+        return n;
+    }
+
+    private static List<EncodedFrame> renamed(List<EncodedFrame> frames, String wireName) {
+        List<EncodedFrame> out = new ArrayList<>(frames.size());
+        for (EncodedFrame f : frames) out.add(f.forChannelName(wireName));
+        return out;
+    }
+
+    private void rebuildDelivery() {
+        messageDelivery = Delivery.of(modesByAttachment, Flags.MODE_SUBSCRIBE);
+        presenceDelivery = Delivery.of(modesByAttachment, Flags.MODE_PRESENCE_SUBSCRIBE);
+    }
 
     private boolean covers(long afterSeq) {
         // Continuity holds when nothing after afterSeq has been pruned.
         if (afterSeq == seq) return true;
         ChannelEvent oldest = recent.peekFirst();
-        return oldest != null && oldest.seq() - oldest.messages().size() <= afterSeq;
+        return oldest != null && oldest.firstSeq() <= afterSeq + 1;
     }
 
-    private List<EncodedFrame> framesAfter(long afterSeq) {
+    private List<EncodedFrame> eventsAfter(long afterSeq, int modes) {
         List<EncodedFrame> frames = new ArrayList<>();
         for (ChannelEvent e : recent) {
-            long first = e.seq() - e.messages().size() + 1;
-            if (first > afterSeq) frames.add(e.frame());
-            else if (e.seq() > afterSeq) frames.add(partialFrame(e, (int) (afterSeq - first + 1)));
+            if (e.seq() <= afterSeq) continue;
+            int wanted = e.isPresence() ? Flags.MODE_PRESENCE_SUBSCRIBE : Flags.MODE_SUBSCRIBE;
+            if (!Flags.has(modes, wanted)) continue;
+            frames.add(e.firstSeq() > afterSeq ? e.frame() : partialFrame(e, (int) (afterSeq - e.firstSeq() + 1)));
         }
         return frames;
     }
@@ -202,26 +254,23 @@ public final class Channel {
             int remaining = rewind.count();
             for (Iterator<ChannelEvent> it = recent.descendingIterator(); it.hasNext() && remaining > 0; ) {
                 ChannelEvent e = it.next();
-                int n = e.messages().size();
+                if (e.isPresence()) continue;
+                int n = e.size();
                 frames.add(0, n <= remaining ? e.frame() : partialFrame(e, n - remaining));
                 remaining -= n;
             }
         } else {
             long since = now - rewind.durationMs();
-            for (ChannelEvent e : recent) if (e.timestamp() >= since) frames.add(e.frame());
+            for (ChannelEvent e : recent) if (!e.isPresence() && e.timestamp() >= since) frames.add(e.frame());
         }
         return frames;
     }
 
-    /** A frame with the event's messages from index {@code skip} on. */
+    /** A frame with the event's items from index {@code skip} on. */
     private EncodedFrame partialFrame(ChannelEvent e, int skip) {
-        ProtocolMessage original = e.frame().message();
-        ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
-        pm.id = original.id;
-        pm.connectionId = original.connectionId;
-        pm.timestamp = original.timestamp;
-        pm.channelSerial = original.channelSerial;
-        pm.messages = e.messages().subList(skip, e.messages().size());
+        ProtocolMessage pm = e.frame().message().copyForChannel(e.frame().message().channel);
+        if (e.isPresence()) pm.presence = e.presence().subList(skip, e.size());
+        else pm.messages = e.messages().subList(skip, e.size());
         return new EncodedFrame(pm);
     }
 
@@ -229,13 +278,56 @@ public final class Channel {
         long oldestKept = now - retention.maxAgeMs();
         while (!recent.isEmpty()) {
             ChannelEvent first = recent.peekFirst();
-            boolean overCap = recentMessageCount > retention.maxMessages();
-            boolean expired = first.timestamp() < oldestKept
-                    && recentMessageCount - first.messages().size() >= retention.minMessages();
+            boolean overCap = recentItemCount > retention.maxMessages();
+            boolean expired = first.timestamp() < oldestKept && recentItemCount - first.size() >= retention.minMessages();
             if (!overCap && !expired) break;
             recent.removeFirst();
-            recentMessageCount -= first.messages().size();
+            recentItemCount -= first.size();
             for (Message m : first.messages()) serialById.remove(m.id());
+        }
+    }
+
+    private record Attachment(Subscriber subscriber, String wireName) {}
+
+    /** Receivers of one kind of event, grouped by wire name and event loop; rebuilt when attachments change. */
+    private record Delivery(Map<String, Map<Context, Subscriber[]>> groups, boolean anyJson, boolean anyMsgpack) {
+        static final Delivery EMPTY = new Delivery(Map.of(), false, false);
+
+        static Delivery of(Map<Attachment, Integer> attachments, int mode) {
+            Map<String, Map<Context, List<Subscriber>>> groups = new LinkedHashMap<>();
+            boolean json = false, msgpack = false;
+            for (Map.Entry<Attachment, Integer> e : attachments.entrySet()) {
+                if (!Flags.has(e.getValue(), mode)) continue;
+                Subscriber s = e.getKey().subscriber();
+                groups.computeIfAbsent(e.getKey().wireName(), n -> new LinkedHashMap<>())
+                        .computeIfAbsent(s.context(), c -> new ArrayList<>()).add(s);
+                if (s.format() == WireFormat.JSON) json = true; else msgpack = true;
+            }
+            Map<String, Map<Context, Subscriber[]>> arrays = new LinkedHashMap<>();
+            groups.forEach((wireName, byContext) -> {
+                Map<Context, Subscriber[]> a = new LinkedHashMap<>();
+                byContext.forEach((ctx, list) -> a.put(ctx, list.toArray(new Subscriber[0])));
+                arrays.put(wireName, a);
+            });
+            return new Delivery(arrays, json, msgpack);
+        }
+
+        /** Hands the frame to every receiver's loop; {@code skipConnectionId}'s non-echo receivers are left out. */
+        void send(EncodedFrame frame, String skipConnectionId) {
+            for (Map.Entry<String, Map<Context, Subscriber[]>> byName : groups.entrySet()) {
+                EncodedFrame named = frame.forChannelName(byName.getKey());
+                // Encode on the owner, once per format in use, before other threads read the frame.
+                if (anyJson) named.prepare(WireFormat.JSON);
+                if (anyMsgpack) named.prepare(WireFormat.MSGPACK);
+                for (Map.Entry<Context, Subscriber[]> group : byName.getValue().entrySet()) {
+                    Subscriber[] subscribers = group.getValue();
+                    group.getKey().runOnContext(v -> {
+                        for (Subscriber s : subscribers) {
+                            if (skipConnectionId == null || s.echo() || !s.connectionId().equals(skipConnectionId)) s.deliver(named);
+                        }
+                    });
+                }
+            }
         }
     }
 

@@ -2,8 +2,20 @@ package dev.switchboard.server.channel;
 
 import dev.switchboard.server.protocol.EncodedFrame;
 import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.PresenceMessage;
 
 import java.util.List;
 
-/** One accepted publish on a channel: its position, time, messages and the frame subscribers got. */
-public record ChannelEvent(long seq, long timestamp, String publisherConnectionId, List<Message> messages, EncodedFrame frame) {}
+/**
+ * One accepted publish or presence change on a channel: the serial of its last item, time, items and the
+ * frame subscribers got. Exactly one of {@code messages} and {@code presence} is non-empty.
+ */
+public record ChannelEvent(long seq, long timestamp, String publisherConnectionId, List<Message> messages,
+                           List<PresenceMessage> presence, EncodedFrame frame) {
+
+    public int size() { return messages.isEmpty() ? presence.size() : messages.size(); }
+
+    public long firstSeq() { return seq - size() + 1; }
+
+    public boolean isPresence() { return !presence.isEmpty(); }
+}

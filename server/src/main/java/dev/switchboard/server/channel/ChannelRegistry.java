@@ -1,6 +1,7 @@
 package dev.switchboard.server.channel;
 
 import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.PresenceMessage;
 import io.vertx.core.Context;
 
 import java.time.Clock;
@@ -20,6 +21,15 @@ public final class ChannelRegistry {
     private final Clock clock;
     private final RetentionPolicy retention;
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+    private volatile ChannelListener listener = ChannelListener.NONE;
+    /** Channels hold this and reach whatever listener is set now. */
+    private final ChannelListener delegate = new ChannelListener() {
+        @Override
+        public void onMessages(Channel channel, List<Message> messages) { listener.onMessages(channel, messages); }
+
+        @Override
+        public void onPresence(Channel channel, List<PresenceMessage> events) { listener.onPresence(channel, events); }
+    };
 
     public ChannelRegistry(List<Context> owners, Clock clock, RetentionPolicy retention) {
         if (owners.isEmpty()) throw new IllegalArgumentException("At least one owner context is needed");
@@ -33,8 +43,11 @@ public final class ChannelRegistry {
     /** The channel, created on first use. */
     public Channel channel(String appId, String name) {
         String key = appId + "\u0000" + name;
-        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), retention, clock.millis()));
+        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), retention, delegate, clock.millis()));
     }
+
+    /** Sets the observer of accepted events (integration rules). */
+    public void setListener(ChannelListener listener) { this.listener = listener; }
 
     /** The channel if it exists, else null. */
     public Channel existing(String appId, String name) { return channels.get(appId + "\u0000" + name); }
@@ -69,6 +82,25 @@ public final class ChannelRegistry {
             }
             onOwner.accept(outcome, null);
         });
+    }
+
+    public void presence(Channel channel, List<PresenceMessage> actions, String connectionId, String idBase,
+                         BiConsumer<PublishOutcome, Throwable> onOwner) {
+        channel.owner().runOnContext(v -> {
+            PublishOutcome outcome;
+            try {
+                outcome = channel.presence(actions, connectionId, idBase, clock.millis());
+            } catch (RuntimeException e) {
+                onOwner.accept(null, e);
+                return;
+            }
+            onOwner.accept(outcome, null);
+        });
+    }
+
+    /** Removes a connection's presence members from a channel, broadcasting LEAVE. */
+    public void leaveAll(Channel channel, String connectionId) {
+        channel.owner().runOnContext(v -> channel.leaveAll(connectionId, clock.millis()));
     }
 
     /** Publishes from inside the server (REST, connectors); completes once the channel has accepted the messages. */

@@ -13,33 +13,38 @@ import java.util.List;
  */
 public record ServerConfig(int port, String host, String rootKey, Path dataDir, int maxMessageSize, int maxFrameSize,
                            int maxInboundRate, long connectionStateTtlMs, long maxIdleIntervalMs, long tokenTtlMs,
-                           long tokenRequestWindowMs, boolean sandbox, List<ApiKey> extraKeys, JsonNode file) {
+                           long tokenRequestWindowMs, long presenceGraceMs, boolean sandbox, List<ApiKey> extraKeys, JsonNode file) {
 
     /** Defaults with a fixed root key and a free port: the starting point for tests and embedding. */
     public static ServerConfig defaults(String rootKey, Path dataDir) {
         ServerConfig d = Settings.load(java.util.Map.of());
         return new ServerConfig(0, "127.0.0.1", rootKey, dataDir, d.maxMessageSize, d.maxFrameSize, d.maxInboundRate,
-                d.connectionStateTtlMs, d.maxIdleIntervalMs, d.tokenTtlMs, d.tokenRequestWindowMs, false, List.of(),
+                d.connectionStateTtlMs, d.maxIdleIntervalMs, d.tokenTtlMs, d.tokenRequestWindowMs, d.presenceGraceMs, false, List.of(),
                 MissingNode.getInstance());
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, sandbox, extraKeys, file);
+                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, sandbox, extraKeys, file);
     }
 
     public ServerConfig withExtraKeys(List<ApiKey> keys) {
         return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, sandbox, keys, file);
+                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, sandbox, keys, file);
     }
 
     public ServerConfig withMaxInboundRate(int rate) {
         return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, rate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, sandbox, extraKeys, file);
+                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, sandbox, extraKeys, file);
+    }
+
+    public ServerConfig withPresenceGraceMs(long grace) {
+        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
+                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, grace, sandbox, extraKeys, file);
     }
 
     public ServerConfig withSandbox(boolean on) {
         return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, on, extraKeys, file);
+                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, on, extraKeys, file);
     }
 }

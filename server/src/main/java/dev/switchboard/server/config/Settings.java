@@ -45,11 +45,13 @@ public final class Settings {
             Setting.longBetween(1000, 24 * 3600_000L), "Default token lifetime, in ms");
     public static final Setting<Long> TOKEN_REQUEST_WINDOW = new Setting<>("SWITCHBOARD_TOKEN_REQUEST_WINDOW_MS", "tokenRequestWindow", "600000",
             Setting.longBetween(1000, 24 * 3600_000L), "How far a token request's timestamp may be from server time, in ms (40104 outside)");
+    public static final Setting<Long> PRESENCE_GRACE = new Setting<>("SWITCHBOARD_PRESENCE_GRACE_MS", "presenceGrace", "15000",
+            Setting.longBetween(0, 3600_000L), "How long a dropped connection's presence members stay before they leave, in ms");
     public static final Setting<Boolean> SANDBOX = new Setting<>("SWITCHBOARD_SANDBOX", "sandbox", "false",
             Setting.bool(), "Enables POST /apps and DELETE /apps/{id} for SDK test suites");
 
     public static final List<Setting<?>> ALL = List.of(PORT, HOST, ROOT_KEY, DATA_DIR, MAX_MESSAGE_SIZE, MAX_FRAME_SIZE,
-            MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, SANDBOX);
+            MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, SANDBOX);
 
     public static final String CONFIG_FILE_ENV = "SWITCHBOARD_CONFIG";
 
@@ -70,7 +72,7 @@ public final class Settings {
         Values v = new Values(env, fileConfig);
         return new ServerConfig(v.get(PORT), v.get(HOST), emptyToNull(v.get(ROOT_KEY)), v.get(DATA_DIR), v.get(MAX_MESSAGE_SIZE),
                 v.get(MAX_FRAME_SIZE), v.get(MAX_INBOUND_RATE), v.get(CONNECTION_STATE_TTL), v.get(MAX_IDLE_INTERVAL),
-                v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(SANDBOX), extraKeys(fileConfig), fileConfig);
+                v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(PRESENCE_GRACE), v.get(SANDBOX), extraKeys(fileConfig), fileConfig);
     }
 
     /** A help text listing every setting, its default and what it does. */

@@ -14,6 +14,7 @@ import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.ErrorInfo;
 import dev.switchboard.server.protocol.Flags;
 import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.PresenceMessage;
 import dev.switchboard.server.protocol.ProtocolMessage;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +52,8 @@ public final class ClientConnection implements Subscriber {
     private final RateLimiter inboundRate;
     /** Client channels by the name the client uses (possibly qualified). */
     private final Map<String, ChannelAttachment> channels = new HashMap<>();
+    /** Channels where this connection may hold presence members, to leave them when it goes. */
+    private final Set<Channel> presenceChannels = new HashSet<>();
 
     private Principal principal;
     private String clientId;
@@ -74,6 +79,7 @@ public final class ClientConnection implements Subscriber {
         this.connectionId = resumed != null ? resumed.connectionId() : Ids.random(10);
         this.connectionKey = resumed != null ? resumed.connectionKey() : connectionId + "!" + Ids.random(16);
         this.resumeError = resumeError;
+        if (resumed != null) presenceChannels.addAll(resumed.presenceChannels());
         this.acks = new AckQueue(this::send);
         this.inboundRate = new RateLimiter(server.clock(), server.config().maxInboundRate());
     }
@@ -89,6 +95,8 @@ public final class ClientConnection implements Subscriber {
     public String clientId() { return clientId; }
 
     String connectionKey() { return connectionKey; }
+
+    Set<Channel> presenceChannels() { return Set.copyOf(presenceChannels); }
 
     String appId() { return principal.appId(); }
 
@@ -198,10 +206,10 @@ public final class ClientConnection implements Subscriber {
         attachment.attached = true;
         ProtocolMessage attached = ProtocolMessage.of(Action.ATTACHED, attachment.wireName());
         attached.channelSerial = result.channelSerial();
-        attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0));
+        attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
-        for (EncodedFrame frame : result.backlog()) deliver(frame);
+        for (EncodedFrame frame : result.followUp()) deliver(frame);
     }
 
     private void onDetach(ProtocolMessage pm) {
@@ -253,8 +261,57 @@ public final class ClientConnection implements Subscriber {
     }
 
     private void onPresence(ProtocolMessage pm) {
-        AckQueue.Pending pending = acks.expect(pm.msgSerial == null ? -1 : pm.msgSerial, pm.presence == null ? 1 : pm.presence.size());
-        pending.nack(ErrorCode.CHANNEL_OPERATION_FAILED.info("Presence is not supported yet"));
+        long msgSerial = pm.msgSerial == null ? -1 : pm.msgSerial;
+        List<PresenceMessage> actions = pm.presence == null ? List.of() : pm.presence;
+        AckQueue.Pending pending = acks.expect(msgSerial, Math.max(1, actions.size()));
+        ChannelName name;
+        List<PresenceMessage> checked = new ArrayList<>(actions.size());
+        try {
+            name = ChannelName.parse(pm.channel);
+            if (actions.isEmpty()) throw ErrorCode.BAD_REQUEST.exception("PRESENCE has no presence messages");
+            if (!principal.capability().allows(name.name(), Capability.PRESENCE)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to enter presence: no presence capability on channel " + name.name());
+            }
+            for (PresenceMessage a : actions) checked.add(checkPresence(a));
+            if (!inboundRate.tryAcquire(checked.size())) {
+                throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
+                        + server.config().maxInboundRate() + " messages per second");
+            }
+        } catch (SwitchboardException e) {
+            pending.nack(e.error());
+            return;
+        }
+        Channel channel = server.channels().channel(principal.appId(), name.name());
+        presenceChannels.add(channel);
+        server.channels().presence(channel, checked, connectionId, connectionId + ":" + msgSerial, (outcome, error) ->
+                context.runOnContext(v -> {
+                    if (error == null) pending.ack(null);
+                    else pending.nack(error instanceof SwitchboardException se ? se.error()
+                            : ErrorCode.INTERNAL_ERROR.info("Presence failed: " + error.getMessage()));
+                }));
+    }
+
+    /** Fills the member's clientId and checks the connection may act for it (enterClient needs an unbound identity). */
+    private PresenceMessage checkPresence(PresenceMessage a) {
+        int action = a.action() == PresenceMessage.PRESENT ? PresenceMessage.ENTER : a.action();
+        if (action != PresenceMessage.ENTER && action != PresenceMessage.UPDATE && action != PresenceMessage.LEAVE) {
+            throw ErrorCode.BAD_REQUEST.exception("Presence action " + a.action() + " cannot be sent by a client");
+        }
+        String member = a.clientId() != null ? a.clientId() : clientId;
+        if (member == null || member.isEmpty() || "*".equals(member)) {
+            throw ErrorCode.PRESENCE_NO_CLIENT_ID.exception("Unable to enter presence channel without a clientId");
+        }
+        if (clientId != null && !clientId.equals(member)) {
+            throw ErrorCode.INVALID_CLIENT_ID.exception("Presence clientId '" + member + "' does not match the connection's clientId '" + clientId + "'");
+        }
+        if (clientId == null && principal.isTokenAuth() && !principal.isWildcardClientId()) {
+            throw ErrorCode.INVALID_CLIENT_ID.exception("Presence clientId '" + member + "' is not allowed for a token without a clientId");
+        }
+        if (a.size() > server.config().maxMessageSize()) {
+            throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Presence data of " + a.size() + " bytes exceeds the limit of "
+                    + server.config().maxMessageSize() + " bytes");
+        }
+        return new PresenceMessage(a.id(), action, member, connectionId, null, a.payload(), a.extras());
     }
 
     private void onAuth(ProtocolMessage pm) {
@@ -335,13 +392,18 @@ public final class ClientConnection implements Subscriber {
         else socket.writeFinalBinaryFrame(binary);
     }
 
-    /** Ends this transport; a resumable end keeps the connection's identity for the state TTL. */
+    /** Ends this transport; a resumable end keeps the connection's identity (and presence, for a grace period). */
     private void closeTransport(boolean resumable) {
         if (closed) return;
         closed = true;
         socket.close((short) 1000);
         cleanUp();
-        if (resumable) suspend();
+        if (resumable) suspend(); else leavePresence();
+    }
+
+    private void leavePresence() {
+        for (Channel ch : presenceChannels) server.channels().leaveAll(ch, connectionId);
+        presenceChannels.clear();
     }
 
     /** The transport went away without CLOSE: keep the connection resumable for the state TTL. */
@@ -353,7 +415,8 @@ public final class ClientConnection implements Subscriber {
     }
 
     private void suspend() {
-        server.connections().suspend(this, principal, server.clock().millis() + server.config().connectionStateTtlMs());
+        server.connections().suspend(this, principal, server.clock().millis() + server.config().connectionStateTtlMs(),
+                presenceChannels, server.config().presenceGraceMs());
     }
 
     /** Another transport resumed this connection: stop using this one without ending the connection. */

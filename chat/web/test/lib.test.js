@@ -64,3 +64,11 @@ describe('realtimeOptions', () => {
     expect(o).toMatchObject({ realtimeHost: 'chat', restHost: 'chat', port: 8080 });
   });
 });
+
+import { newMessageId } from '../src/lib/ids.js';
+describe('newMessageId', () => {
+  it('falls back to getRandomValues without randomUUID', () => {
+    const id = newMessageId({ getRandomValues: (a) => globalThis.crypto.getRandomValues(a) });
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});

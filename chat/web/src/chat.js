@@ -1,0 +1,306 @@
+// The chat's state and its wiring to the Switchboard server: ably-js for realtime
+// (publish, presence, live row changes) and plain fetch for history. Components read
+// `state` and call the actions; ably-js objects stay out of Vue's reactivity.
+// ably-js's modular entry: only the WebSocket transport, fetch, and presence are bundled
+// (no XHR/comet fallbacks, msgpack or crypto), about half the size of the default build.
+import { BaseRealtime, WebSocketTransport, FetchRequest, RealtimePresence } from 'ably/modular';
+import { reactive } from 'vue';
+import { realtimeOptions } from './lib/realtime-options.js';
+import { displayConnectionState } from './lib/connection.js';
+import { dedupeMembers } from './lib/presence.js';
+import { validateNickname, normalizeContent } from './lib/nickname.js';
+import { newMessageId } from './lib/ids.js';
+import {
+  createMessageStore, applyRow, applyHistoryPage, addPending, setPendingFailed, setPendingEdit,
+  failPendingEdit, sortedMessages, parseChangeEvent, earlierCursor, historyRequestStamp,
+} from './lib/messages.js';
+
+export const OUTGOING = 'outgoing-chat';
+export const INCOMING = '[?rewind=2m]incoming-chat';
+export const PAGE_SIZE = 50;
+const NICKNAME_KEY = 'switchboard.chat.nickname';
+// How long to wait for our own row / edit to come back from the database before
+// offering a retry (the retry reuses the message id, so it is idempotent).
+const CONFIRM_TIMEOUT_MS = 30_000;
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function realtimeOverrides() {
+  // `npm run dev`: the page is served by Vite, the realtime server runs elsewhere.
+  const env = import.meta.env || {};
+  if (!env.DEV || !env.VITE_SWITCHBOARD_PORT) return {};
+  return { port: Number(env.VITE_SWITCHBOARD_PORT) };
+}
+
+export function createChat() {
+  const store = createMessageStore();
+  const timers = new Map();
+  let realtime = null;
+  let outgoing = null;
+  let incoming = null;
+  let everConnected = false;
+  let incomingAttachedOnce = false;
+  let presenceSeq = 0;
+  let enteredName = null; // username our presence member currently carries
+  let presenceQueue = Promise.resolve();
+
+  const state = reactive({
+    nickname: '',
+    rememberedNickname: storage()?.getItem(NICKNAME_KEY) || '',
+    clientId: null,
+    connection: 'connecting',
+    connectionError: '',
+    messages: [],
+    historyLoading: false,
+    historyLoaded: false,
+    historyError: '',
+    loadingEarlier: false,
+    hasMore: false,
+    members: [],
+    notice: '',
+  });
+
+  function render() {
+    state.messages = sortedMessages(store);
+    state.hasMore = earlierCursor(store) !== null && state.historyLoaded;
+  }
+
+  // ---- history -----------------------------------------------------------------
+
+  async function fetchPage(before) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (before !== undefined && before !== null) params.set('before', String(before));
+    const res = await fetch(`/chat/messages?${params}`, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`history request failed (HTTP ${res.status})`);
+    const body = await res.json();
+    return { rows: Array.isArray(body.messages) ? body.messages : [], hasMore: !!body.hasMore };
+  }
+
+  async function loadLatest(mode = 'initial') {
+    if (state.historyLoading) return;
+    state.historyLoading = true;
+    state.historyError = '';
+    const stamp = historyRequestStamp(store);
+    try {
+      const page = await fetchPage();
+      applyHistoryPage(store, page.rows, { hasMore: page.hasMore, mode: state.historyLoaded ? mode : 'initial', stamp });
+      state.historyLoaded = true;
+      render();
+    } catch (e) {
+      state.historyError = `Could not load earlier messages: ${e.message}`;
+    } finally {
+      state.historyLoading = false;
+    }
+  }
+
+  async function loadEarlier() {
+    const before = earlierCursor(store);
+    if (before === null || state.loadingEarlier) return;
+    state.loadingEarlier = true;
+    state.historyError = '';
+    const stamp = historyRequestStamp(store);
+    try {
+      const page = await fetchPage(before);
+      applyHistoryPage(store, page.rows, { hasMore: page.hasMore, mode: 'older', stamp });
+      render();
+    } catch (e) {
+      state.historyError = `Could not load earlier messages: ${e.message}`;
+    } finally {
+      state.loadingEarlier = false;
+    }
+  }
+
+  // ---- presence ----------------------------------------------------------------
+
+  async function refreshMembers() {
+    const mine = ++presenceSeq;
+    try {
+      const members = await outgoing.presence.get();
+      if (mine === presenceSeq) state.members = dedupeMembers(members);
+    } catch {
+      // Channel not attached (yet); the 'attached' listener refreshes again.
+    }
+  }
+
+  // Enter (or update) our member whenever we are connected and have a nickname.
+  // Serialised so that a quick nickname change cannot race the first enter.
+  function syncPresence() {
+    presenceQueue = presenceQueue.then(async () => {
+      const name = state.nickname;
+      if (!name || !realtime || realtime.connection.state !== 'connected') return;
+      if (enteredName === name) return;
+      try {
+        if (enteredName === null) await outgoing.presence.enter({ username: name });
+        else await outgoing.presence.update({ username: name });
+        enteredName = name;
+      } catch (e) {
+        state.notice = `Could not join the online list: ${e.message}`;
+      }
+    });
+    return presenceQueue;
+  }
+
+  // ---- live messages -----------------------------------------------------------
+
+  function onIncoming(msg) {
+    const ev = parseChangeEvent(msg.data);
+    if (!ev) return;
+    const result = applyRow(store, ev.row, ev.type === 'INSERT' ? 'insert' : 'update');
+    if (result === 'ignored') return;
+    clearTimer(`send:${ev.row.msgId}`);
+    if (ev.type === 'UPDATE') clearTimer(`edit:${ev.row.msgId}`);
+    render();
+  }
+
+  function clearTimer(key) {
+    const t = timers.get(key);
+    if (t) {
+      clearTimeout(t);
+      timers.delete(key);
+    }
+  }
+
+  function startTimer(key, fn) {
+    clearTimer(key);
+    timers.set(key, setTimeout(() => {
+      timers.delete(key);
+      fn();
+    }, CONFIRM_TIMEOUT_MS));
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------
+
+  function onConnectionChange(change) {
+    const current = change.current;
+    if (current === 'connected') {
+      everConnected = true;
+      state.clientId = realtime.auth.clientId || null;
+      state.connectionError = '';
+      syncPresence();
+      if (!state.historyLoaded) loadLatest('initial');
+    } else if (change.reason) {
+      state.connectionError = change.reason.message || String(change.reason);
+    }
+    if (current === 'failed' || current === 'closed') {
+      // The server forgot our presence member; enter again when we are back.
+      enteredName = null;
+    }
+    state.connection = displayConnectionState(current, everConnected);
+  }
+
+  function start() {
+    if (realtime) return;
+    realtime = new BaseRealtime({
+      ...realtimeOptions(window.location, realtimeOverrides()),
+      plugins: { WebSocketTransport, FetchRequest, RealtimePresence },
+    });
+    state.connection = displayConnectionState(realtime.connection.state, false);
+    realtime.connection.on(onConnectionChange);
+    realtime.connection.on('update', () => {
+      state.clientId = realtime.auth.clientId || state.clientId;
+    });
+
+    outgoing = realtime.channels.get(OUTGOING);
+    incoming = realtime.channels.get(INCOMING);
+
+    incoming.subscribe(onIncoming).catch((e) => {
+      state.notice = `Could not subscribe to live messages: ${e.message}`;
+    });
+    incoming.on('attached', (change) => {
+      // After a reattach that could not resume, the 2-minute rewind may not cover
+      // what we missed: fetch the latest page and merge it.
+      if (incomingAttachedOnce && !change.resumed) loadLatest('resync');
+      incomingAttachedOnce = true;
+    });
+
+    outgoing.presence.subscribe(['enter', 'present', 'update', 'leave'], refreshMembers).catch(() => {});
+    outgoing.on('attached', refreshMembers);
+    outgoing.on((change) => {
+      if (['detached', 'suspended', 'failed'].includes(change.current)) state.members = [];
+    });
+
+    loadLatest('initial');
+  }
+
+  function stop() {
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
+    if (realtime) realtime.close();
+  }
+
+  function reconnect() {
+    if (realtime) realtime.connect();
+  }
+
+  // ---- actions -----------------------------------------------------------------
+
+  function setNickname(raw) {
+    const v = validateNickname(raw);
+    if (!v.ok) return v;
+    state.nickname = v.value;
+    state.rememberedNickname = v.value;
+    try {
+      storage()?.setItem(NICKNAME_KEY, v.value);
+    } catch {
+      // private mode: fine, just not remembered
+    }
+    syncPresence();
+    return v;
+  }
+
+  function publishChat(msgId) {
+    const entry = store.byId.get(msgId);
+    if (!entry || !entry.pending) return;
+    setPendingFailed(store, msgId, false);
+    render();
+    outgoing
+      .publish({ id: msgId, name: 'chatMsg', data: { username: entry.username, content: entry.text } })
+      .then(() => startTimer(`send:${msgId}`, () => {
+        if (setPendingFailed(store, msgId, true)) render();
+      }))
+      .catch(() => {
+        if (setPendingFailed(store, msgId, true)) render();
+      });
+  }
+
+  /** Returns true when something was sent. */
+  function send(raw) {
+    const content = normalizeContent(raw);
+    if (content === null || !state.nickname || !outgoing) return false;
+    const msgId = newMessageId();
+    addPending(store, { msgId, username: state.nickname, text: content, clientId: state.clientId });
+    publishChat(msgId);
+    return true;
+  }
+
+  function retry(msgId) {
+    publishChat(msgId);
+  }
+
+  /** Returns true when an edit was published. */
+  function edit(msgId, raw) {
+    const content = normalizeContent(raw);
+    const entry = store.byId.get(msgId);
+    if (content === null || !entry || entry.pending || !outgoing) return false;
+    if (content === (entry.pendingEdit ?? entry.text)) return false;
+    setPendingEdit(store, msgId, content);
+    render();
+    const username = state.nickname || entry.username;
+    const fail = () => {
+      if (failPendingEdit(store, msgId, content)) render();
+    };
+    outgoing
+      .publish({ name: 'editedMsg', data: { username, content, msgIdToEdit: msgId } })
+      .then(() => startTimer(`edit:${msgId}`, fail))
+      .catch(fail);
+    return true;
+  }
+
+  return { state, start, stop, reconnect, setNickname, send, retry, edit, loadEarlier, loadLatest };
+}

@@ -1,0 +1,264 @@
+// The message list: rows from the database (history endpoint and live change events
+// on incoming-chat) merged by msg_id, plus the page's own messages that are still on
+// their way through the database ("pending").
+//
+// Invariants
+// - One entry per msg_id. A row that arrives twice (rewind replay, history overlap,
+//   redelivery) updates the entry instead of adding a second one.
+// - Confirmed entries are ordered by incremental_record_id; pending ones follow in the
+//   order they were sent.
+// - The list covers a contiguous range of record ids: [oldestId, newest]. Once the
+//   history endpoint told us where that range starts, older rows that arrive live are
+//   left out (they come back through "Load earlier messages").
+// - Text is never made older: an INSERT replay does not overwrite an entry's text, and
+//   a history row overwrites text only if no live UPDATE was applied to the entry after
+//   the history request was sent.
+
+/** Parse the `data` of an incoming-chat message: a JSON string (or, leniently, an object). */
+export function parseChangeEvent(data) {
+  let payload = data;
+  if (typeof payload === 'string') {
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      return null;
+    }
+  }
+  if (!payload || typeof payload !== 'object') return null;
+  if (payload.table && payload.table !== 'chat_data') return null;
+  const type = typeof payload.type === 'string' ? payload.type.toUpperCase() : '';
+  if (type !== 'INSERT' && type !== 'UPDATE') return null;
+  const row = normalizeRow(payload.row);
+  if (!row) return null;
+  return { type, row };
+}
+
+function toBool(v) {
+  return v === true || v === 't' || v === 'true' || v === 1;
+}
+
+function toNumber(v) {
+  if (v === null || v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Row object from the database (snake_case, values possibly strings) → list entry fields. */
+export function normalizeRow(row) {
+  if (!row || typeof row !== 'object') return null;
+  const msgId = row.msg_id == null ? '' : String(row.msg_id);
+  if (!msgId) return null;
+  return {
+    msgId,
+    recordId: toNumber(row.incremental_record_id),
+    username: row.username == null ? '' : String(row.username),
+    text: row.msg_data == null ? '' : String(row.msg_data),
+    clientId: row.client_id == null ? null : String(row.client_id),
+    createdAt: toNumber(row.created_at_timestamp),
+    edited: toBool(row.is_edited),
+  };
+}
+
+export function createMessageStore() {
+  return {
+    byId: new Map(),
+    // Start of the contiguous range we hold; null = unknown yet (no history page), 0 = all.
+    oldestId: null,
+    // Logical clock for "which is newer": live UPDATEs vs history snapshots.
+    clock: 0,
+    seq: 0,
+  };
+}
+
+/** Stamp to pass to applyHistoryPage for a history request sent now. */
+export function historyRequestStamp(store) {
+  return store.clock;
+}
+
+function inRange(store, recordId) {
+  return store.oldestId === null || recordId === null || recordId >= store.oldestId;
+}
+
+function fromRow(store, row) {
+  return {
+    ...row,
+    pending: false,
+    failed: false,
+    pendingEdit: null,
+    editFailed: false,
+    liveStamp: null,
+    seq: ++store.seq,
+  };
+}
+
+/**
+ * Apply one row. source: 'insert' | 'update' (live change events) | 'history'.
+ * historyStamp: for 'history', the value of historyRequestStamp() when the request was sent.
+ * Returns 'added' | 'changed' | 'ignored'.
+ */
+export function applyRow(store, row, source, historyStamp = Infinity) {
+  if (!row || !row.msgId) return 'ignored';
+  const existing = store.byId.get(row.msgId);
+
+  if (!existing) {
+    if (!inRange(store, row.recordId)) return 'ignored';
+    const entry = fromRow(store, row);
+    if (source === 'update') entry.liveStamp = ++store.clock;
+    store.byId.set(row.msgId, entry);
+    return 'added';
+  }
+
+  if (existing.pending) {
+    // Our own message came back from the database: it is now the row.
+    const pendingEdit = existing.pendingEdit;
+    const entry = { ...fromRow(store, row), seq: existing.seq };
+    if (source === 'update') entry.liveStamp = ++store.clock;
+    entry.pendingEdit = pendingEdit && pendingEdit !== entry.text ? pendingEdit : null;
+    store.byId.set(row.msgId, entry);
+    return 'changed';
+  }
+
+  // Fill in fields a previous version may have lacked; never change identity.
+  const next = { ...existing };
+  if (next.recordId === null && row.recordId !== null) next.recordId = row.recordId;
+  if (next.createdAt === null && row.createdAt !== null) next.createdAt = row.createdAt;
+  if (!next.clientId && row.clientId) next.clientId = row.clientId;
+
+  if (source === 'update') {
+    next.text = row.text;
+    next.edited = true; // an UPDATE of chat_data is an edit
+    next.username = row.username || next.username;
+    next.liveStamp = ++store.clock;
+    if (next.pendingEdit !== null && next.pendingEdit === row.text) next.pendingEdit = null;
+    next.editFailed = false;
+  } else if (source === 'history') {
+    if (next.liveStamp === null || next.liveStamp <= historyStamp) {
+      next.text = row.text;
+      next.edited = row.edited;
+      next.username = row.username || next.username;
+      if (next.pendingEdit !== null && next.pendingEdit === row.text) next.pendingEdit = null;
+    }
+  }
+  // source 'insert' on a known entry: a replay; the entry's text may already be edited.
+
+  const changed = Object.keys(next).some((k) => next[k] !== existing[k]);
+  if (!changed) return 'ignored';
+  store.byId.set(row.msgId, next);
+  return 'changed';
+}
+
+/**
+ * Merge one page from GET /chat/messages.
+ * mode: 'initial' (latest page on open), 'older' (a "before=" page), 'resync' (latest page
+ * after a reconnect that may have missed events).
+ * Returns { added, changed }.
+ */
+export function applyHistoryPage(store, rows, { hasMore, mode, stamp = Infinity }) {
+  const normalized = (rows || []).map(normalizeRow).filter(Boolean);
+  const ids = normalized.map((r) => r.recordId).filter((id) => id !== null);
+  const pageMin = ids.length ? Math.min(...ids) : null;
+  const newOldest = hasMore ? pageMin ?? store.oldestId : 0;
+
+  let resetRange = mode === 'initial';
+  if (mode === 'resync') {
+    // If the page does not reach back to what we hold, rows in between may be missing:
+    // restart the range at this page instead of showing a list with a hole in it.
+    const maxHeld = maxConfirmedId(store);
+    resetRange = hasMore && pageMin !== null && maxHeld !== null && pageMin > maxHeld;
+  }
+
+  if (resetRange) {
+    store.oldestId = newOldest;
+    for (const [id, e] of store.byId) {
+      if (!e.pending && e.recordId !== null && store.oldestId !== null && e.recordId < store.oldestId) {
+        store.byId.delete(id);
+      }
+    }
+  } else if (mode === 'older') {
+    store.oldestId = newOldest;
+  } else if (store.oldestId === null) {
+    store.oldestId = newOldest;
+  }
+
+  let added = 0;
+  let changed = 0;
+  for (const row of normalized) {
+    const r = applyRow(store, row, 'history', stamp);
+    if (r === 'added') added++;
+    else if (r === 'changed') changed++;
+  }
+  return { added, changed };
+}
+
+function maxConfirmedId(store) {
+  let max = null;
+  for (const e of store.byId.values()) {
+    if (!e.pending && e.recordId !== null && (max === null || e.recordId > max)) max = e.recordId;
+  }
+  return max;
+}
+
+/** Cursor for the next "Load earlier messages" request, or null when nothing is older. */
+export function earlierCursor(store) {
+  if (store.oldestId === 0) return null;
+  if (store.oldestId !== null) return store.oldestId;
+  let min = null;
+  for (const e of store.byId.values()) {
+    if (!e.pending && e.recordId !== null && (min === null || e.recordId < min)) min = e.recordId;
+  }
+  return min;
+}
+
+/** Add the page's own message while it travels through the database. */
+export function addPending(store, { msgId, username, text, clientId, now = Date.now() }) {
+  if (store.byId.has(msgId)) return false;
+  store.byId.set(msgId, {
+    msgId,
+    recordId: null,
+    username,
+    text,
+    clientId: clientId ?? null,
+    createdAt: now,
+    edited: false,
+    pending: true,
+    failed: false,
+    pendingEdit: null,
+    editFailed: false,
+    liveStamp: null,
+    seq: ++store.seq,
+  });
+  return true;
+}
+
+export function setPendingFailed(store, msgId, failed) {
+  const e = store.byId.get(msgId);
+  if (!e || !e.pending) return false;
+  store.byId.set(msgId, { ...e, failed });
+  return true;
+}
+
+export function setPendingEdit(store, msgId, text) {
+  const e = store.byId.get(msgId);
+  if (!e) return false;
+  store.byId.set(msgId, { ...e, pendingEdit: text, editFailed: false });
+  return true;
+}
+
+/** Give up waiting for an edit (the server refused it or it was lost). */
+export function failPendingEdit(store, msgId, text) {
+  const e = store.byId.get(msgId);
+  if (!e || e.pendingEdit === null || (text !== undefined && e.pendingEdit !== text)) return false;
+  store.byId.set(msgId, { ...e, pendingEdit: null, editFailed: true });
+  return true;
+}
+
+/** Entries in display order. */
+export function sortedMessages(store) {
+  return [...store.byId.values()].sort((a, b) => {
+    const ap = a.recordId === null;
+    const bp = b.recordId === null;
+    if (ap !== bp) return ap ? 1 : -1;
+    if (!ap && a.recordId !== b.recordId) return a.recordId - b.recordId;
+    return a.seq - b.seq;
+  });
+}

@@ -1,0 +1,149 @@
+import { describe, it, expect } from 'vitest';
+import {
+  createMessageStore, applyRow, applyHistoryPage, addPending, sortedMessages, parseChangeEvent,
+  normalizeRow, earlierCursor, historyRequestStamp, setPendingEdit, failPendingEdit, setPendingFailed,
+} from '../src/lib/messages.js';
+
+const row = (id, rec, text = `text ${id}`, extra = {}) => ({
+  username: 'alice', msg_id: id, msg_data: text, client_id: 'c1',
+  incremental_record_id: rec, created_at_timestamp: 1700000000000 + rec, is_edited: false, ...extra,
+});
+const ev = (type, r) => JSON.stringify({ table: 'chat_data', type, row: r });
+const ids = (s) => sortedMessages(s).map((m) => m.msgId);
+
+describe('parseChangeEvent', () => {
+  it('parses the connector payload string', () => {
+    const p = parseChangeEvent(ev('INSERT', row('a', 1)));
+    expect(p.type).toBe('INSERT');
+    expect(p.row).toMatchObject({ msgId: 'a', recordId: 1, text: 'text a', clientId: 'c1', edited: false });
+  });
+  it('accepts an object, string numbers and t/f booleans', () => {
+    const p = parseChangeEvent({ table: 'chat_data', type: 'UPDATE', row: row('a', '7', 'x', { is_edited: 't' }) });
+    expect(p.row.recordId).toBe(7);
+    expect(p.row.edited).toBe(true);
+  });
+  it('returns null for garbage instead of throwing', () => {
+    expect(parseChangeEvent('not json')).toBeNull();
+    expect(parseChangeEvent(null)).toBeNull();
+    expect(parseChangeEvent(ev('DELETE', row('a', 1)))).toBeNull();
+    expect(parseChangeEvent(JSON.stringify({ table: 'other', type: 'INSERT', row: row('a', 1) }))).toBeNull();
+    expect(parseChangeEvent(JSON.stringify({ type: 'INSERT', row: {} }))).toBeNull();
+  });
+});
+
+describe('live events', () => {
+  it('dedupes a redelivered INSERT and keeps order by record id', () => {
+    const s = createMessageStore();
+    expect(applyRow(s, normalizeRow(row('b', 2)), 'insert')).toBe('added');
+    expect(applyRow(s, normalizeRow(row('a', 1)), 'insert')).toBe('added');
+    expect(applyRow(s, normalizeRow(row('b', 2)), 'insert')).toBe('ignored');
+    expect(ids(s)).toEqual(['a', 'b']);
+  });
+  it('UPDATE replaces the text and marks edited; a replayed INSERT does not undo it', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1, 'hello')), 'insert');
+    expect(applyRow(s, normalizeRow(row('a', 1, 'hello!', { is_edited: true })), 'update')).toBe('changed');
+    applyRow(s, normalizeRow(row('a', 1, 'hello')), 'insert');
+    expect(sortedMessages(s)[0]).toMatchObject({ text: 'hello!', edited: true });
+  });
+  it('UPDATE for an unknown message is inserted in order and never throws', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('c', 3)), 'insert');
+    expect(applyRow(s, normalizeRow(row('a', 1, 'e', { is_edited: true })), 'update')).toBe('added');
+    expect(ids(s)).toEqual(['a', 'c']);
+  });
+  it('ignores live rows older than the loaded range', () => {
+    const s = createMessageStore();
+    applyHistoryPage(s, [row('e', 10), row('f', 11)], { hasMore: true, mode: 'initial' });
+    expect(applyRow(s, normalizeRow(row('a', 1, 'x', { is_edited: true })), 'update')).toBe('ignored');
+    expect(applyRow(s, normalizeRow(row('g', 12)), 'insert')).toBe('added');
+    expect(ids(s)).toEqual(['e', 'f', 'g']);
+  });
+});
+
+describe('history merge', () => {
+  it('merges history with rewind without duplicates', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('c', 3)), 'insert');
+    applyRow(s, normalizeRow(row('d', 4)), 'insert');
+    applyHistoryPage(s, [row('a', 1), row('b', 2), row('c', 3)], { hasMore: false, mode: 'initial' });
+    expect(ids(s)).toEqual(['a', 'b', 'c', 'd']);
+    expect(earlierCursor(s)).toBeNull();
+  });
+  it('pages back with the oldest id as cursor', () => {
+    const s = createMessageStore();
+    applyHistoryPage(s, [row('c', 30), row('d', 40)], { hasMore: true, mode: 'initial' });
+    expect(earlierCursor(s)).toBe(30);
+    applyHistoryPage(s, [row('a', 10), row('b', 20)], { hasMore: true, mode: 'older' });
+    expect(earlierCursor(s)).toBe(10);
+    applyHistoryPage(s, [row('z', 5)], { hasMore: false, mode: 'older' });
+    expect(earlierCursor(s)).toBeNull();
+    expect(ids(s)).toEqual(['z', 'a', 'b', 'c', 'd']);
+  });
+  it('drops live rows older than the first page so the list has no hole', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('old', 1)), 'insert');
+    applyHistoryPage(s, [row('x', 50), row('y', 51)], { hasMore: true, mode: 'initial' });
+    expect(ids(s)).toEqual(['x', 'y']);
+  });
+  it('a history snapshot does not overwrite a newer live edit', () => {
+    const s = createMessageStore();
+    const stamp = historyRequestStamp(s); // request sent...
+    applyRow(s, normalizeRow(row('a', 1, 'new', { is_edited: true })), 'update'); // ...edit arrives...
+    applyHistoryPage(s, [row('a', 1, 'old')], { hasMore: false, mode: 'initial', stamp }); // ...stale page
+    expect(sortedMessages(s)[0]).toMatchObject({ text: 'new', edited: true });
+  });
+  it('a history page sent after a live edit wins', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1, 'v1', { is_edited: true })), 'update');
+    const stamp = historyRequestStamp(s);
+    applyHistoryPage(s, [row('a', 1, 'v2', { is_edited: true })], { hasMore: false, mode: 'resync', stamp });
+    expect(sortedMessages(s)[0].text).toBe('v2');
+  });
+  it('resync restarts the range when the page does not overlap what we hold', () => {
+    const s = createMessageStore();
+    applyHistoryPage(s, [row('a', 1), row('b', 2)], { hasMore: false, mode: 'initial' });
+    applyHistoryPage(s, [row('y', 100), row('z', 101)], { hasMore: true, mode: 'resync' });
+    expect(ids(s)).toEqual(['y', 'z']);
+    expect(earlierCursor(s)).toBe(100);
+  });
+  it('resync that overlaps keeps the older part', () => {
+    const s = createMessageStore();
+    applyHistoryPage(s, [row('a', 1), row('b', 2)], { hasMore: false, mode: 'initial' });
+    applyHistoryPage(s, [row('b', 2), row('c', 3)], { hasMore: true, mode: 'resync' });
+    expect(ids(s)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('pending messages', () => {
+  it('shows a pending message last until its row comes back', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1)), 'insert');
+    addPending(s, { msgId: 'p', username: 'me', text: 'hi', clientId: 'me' });
+    applyRow(s, normalizeRow(row('b', 2)), 'insert');
+    expect(ids(s)).toEqual(['a', 'b', 'p']);
+    expect(sortedMessages(s)[2].pending).toBe(true);
+    expect(applyRow(s, normalizeRow(row('p', 3, 'hi', { client_id: 'me' })), 'insert')).toBe('changed');
+    const p = sortedMessages(s)[2];
+    expect(p).toMatchObject({ msgId: 'p', pending: false, recordId: 3 });
+  });
+  it('marks a failed publish and clears it on retry', () => {
+    const s = createMessageStore();
+    addPending(s, { msgId: 'p', username: 'me', text: 'hi' });
+    setPendingFailed(s, 'p', true);
+    expect(sortedMessages(s)[0].failed).toBe(true);
+    setPendingFailed(s, 'p', false);
+    expect(sortedMessages(s)[0].failed).toBe(false);
+  });
+  it('tracks a pending edit until the UPDATE arrives, or fails it', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1, 'x')), 'insert');
+    setPendingEdit(s, 'a', 'y');
+    expect(sortedMessages(s)[0].pendingEdit).toBe('y');
+    applyRow(s, normalizeRow(row('a', 1, 'y', { is_edited: true })), 'update');
+    expect(sortedMessages(s)[0]).toMatchObject({ pendingEdit: null, text: 'y', edited: true });
+    setPendingEdit(s, 'a', 'z');
+    expect(failPendingEdit(s, 'a', 'z')).toBe(true);
+    expect(sortedMessages(s)[0]).toMatchObject({ pendingEdit: null, editFailed: true, text: 'y' });
+  });
+});

@@ -6,7 +6,6 @@ import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.auth.TokenService;
 import dev.switchboard.server.channel.ChannelOwnerVerticle;
 import dev.switchboard.server.channel.ChannelRegistry;
-import dev.switchboard.server.channel.RetentionPolicy;
 import dev.switchboard.server.config.RootKeyStore;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.connection.ConnectionRegistry;
@@ -67,7 +66,7 @@ public final class SwitchboardServer implements AutoCloseable {
             await(vertx.deployVerticle(() -> new ChannelOwnerVerticle(owners), new DeploymentOptions().setInstances(eventLoops)));
             int port = config.port() == 0 ? freePort() : config.port();
             ServerConfig bound = config.withPort(port);
-            ChannelRegistry channels = new ChannelRegistry(owners, clock, RetentionPolicy.defaults());
+            ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels));

@@ -1,5 +1,6 @@
 package dev.switchboard.server.channel;
 
+import dev.switchboard.server.history.HistoryStore;
 import dev.switchboard.server.presence.MemoryPresenceStore;
 import dev.switchboard.server.presence.PresenceStore;
 import dev.switchboard.server.protocol.Action;
@@ -13,10 +14,8 @@ import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,6 @@ public final class Channel {
     private final String name;
     private final Context owner;
     private final String epoch;
-    private final RetentionPolicy retention;
     private final ChannelListener listener;
     private final PresenceStore presence = new MemoryPresenceStore();
     private long seq;
@@ -45,16 +43,15 @@ public final class Channel {
     private Delivery messageDelivery = Delivery.EMPTY;
     private Delivery presenceDelivery = Delivery.EMPTY;
 
-    private final ArrayDeque<ChannelEvent> recent = new ArrayDeque<>();
-    private int recentItemCount;
+    private final HistoryStore history;
     /** Message id → serial, for idempotent publishing within the retention window. */
     private final Map<String, String> serialById = new HashMap<>();
 
-    Channel(String appId, String name, Context owner, RetentionPolicy retention, ChannelListener listener, long now) {
+    Channel(String appId, String name, Context owner, HistoryStore history, ChannelListener listener, long now) {
         this.appId = appId;
         this.name = name;
         this.owner = owner;
-        this.retention = retention;
+        this.history = history;
         this.listener = listener;
         this.epoch = Long.toString(now, 36) + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
     }
@@ -79,7 +76,13 @@ public final class Channel {
     /** Retained events, oldest first. */
     public List<ChannelEvent> retainedEvents(long now) {
         prune(now);
-        return List.copyOf(recent);
+        return history.events();
+    }
+
+    /** The sequence number a serial of this channel names, or -1 when it is not one of this channel instance's. */
+    public long seqOf(String serial) {
+        ChannelSerial s = ChannelSerial.parse(serial);
+        return s != null && s.epoch().equals(epoch) ? s.seq() : -1;
     }
 
     AttachResult attach(Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom, long now) {
@@ -191,8 +194,7 @@ public final class Channel {
     }
 
     private void retainAndSend(ChannelEvent event, Delivery delivery, long now) {
-        recent.addLast(event);
-        recentItemCount += event.size();
+        history.append(event);
         prune(now);
         // Presence always reaches its own connection: SDKs learn their own members only from these events.
         delivery.send(event.frame(), event.isPresence() ? null : event.publisherConnectionId());
@@ -233,14 +235,13 @@ public final class Channel {
     private boolean covers(long afterSeq) {
         // Continuity holds when nothing after afterSeq has been pruned.
         if (afterSeq == seq) return true;
-        ChannelEvent oldest = recent.peekFirst();
+        ChannelEvent oldest = history.oldest();
         return oldest != null && oldest.firstSeq() <= afterSeq + 1;
     }
 
     private List<EncodedFrame> eventsAfter(long afterSeq, int modes) {
         List<EncodedFrame> frames = new ArrayList<>();
-        for (ChannelEvent e : recent) {
-            if (e.seq() <= afterSeq) continue;
+        for (ChannelEvent e : history.after(afterSeq)) {
             int wanted = e.isPresence() ? Flags.MODE_PRESENCE_SUBSCRIBE : Flags.MODE_SUBSCRIBE;
             if (!Flags.has(modes, wanted)) continue;
             frames.add(e.firstSeq() > afterSeq ? e.frame() : partialFrame(e, (int) (afterSeq - e.firstSeq() + 1)));
@@ -252,8 +253,9 @@ public final class Channel {
         List<EncodedFrame> frames = new ArrayList<>();
         if (rewind.count() != null) {
             int remaining = rewind.count();
-            for (Iterator<ChannelEvent> it = recent.descendingIterator(); it.hasNext() && remaining > 0; ) {
-                ChannelEvent e = it.next();
+            List<ChannelEvent> events = history.events();
+            for (int k = events.size() - 1; k >= 0 && remaining > 0; k--) {
+                ChannelEvent e = events.get(k);
                 if (e.isPresence()) continue;
                 int n = e.size();
                 frames.add(0, n <= remaining ? e.frame() : partialFrame(e, n - remaining));
@@ -261,7 +263,7 @@ public final class Channel {
             }
         } else {
             long since = now - rewind.durationMs();
-            for (ChannelEvent e : recent) if (!e.isPresence() && e.timestamp() >= since) frames.add(e.frame());
+            for (ChannelEvent e : history.events()) if (!e.isPresence() && e.timestamp() >= since) frames.add(e.frame());
         }
         return frames;
     }
@@ -275,16 +277,7 @@ public final class Channel {
     }
 
     private void prune(long now) {
-        long oldestKept = now - retention.maxAgeMs();
-        while (!recent.isEmpty()) {
-            ChannelEvent first = recent.peekFirst();
-            boolean overCap = recentItemCount > retention.maxMessages();
-            boolean expired = first.timestamp() < oldestKept && recentItemCount - first.size() >= retention.minMessages();
-            if (!overCap && !expired) break;
-            recent.removeFirst();
-            recentItemCount -= first.size();
-            for (Message m : first.messages()) serialById.remove(m.id());
-        }
+        for (ChannelEvent dropped : history.prune(now)) for (Message m : dropped.messages()) serialById.remove(m.id());
     }
 
     private record Attachment(Subscriber subscriber, String wireName) {}

@@ -1,5 +1,7 @@
 package dev.switchboard.server.channel;
 
+import dev.switchboard.server.history.MemoryHistoryStore;
+import dev.switchboard.server.history.RetentionPolicy;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.PresenceMessage;
 import io.vertx.core.Context;
@@ -43,7 +45,7 @@ public final class ChannelRegistry {
     /** The channel, created on first use. */
     public Channel channel(String appId, String name) {
         String key = appId + "\u0000" + name;
-        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), retention, delegate, clock.millis()));
+        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), new MemoryHistoryStore(retention), delegate, clock.millis()));
     }
 
     /** Sets the observer of accepted events (integration rules). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.history.RetentionPolicy;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 
@@ -47,11 +48,17 @@ public final class Settings {
             Setting.longBetween(1000, 24 * 3600_000L), "How far a token request's timestamp may be from server time, in ms (40104 outside)");
     public static final Setting<Long> PRESENCE_GRACE = new Setting<>("SWITCHBOARD_PRESENCE_GRACE_MS", "presenceGrace", "15000",
             Setting.longBetween(0, 3600_000L), "How long a dropped connection's presence members stay before they leave, in ms");
+    public static final Setting<Long> HISTORY_TTL = new Setting<>("SWITCHBOARD_HISTORY_TTL_MS", "historyTtl", "120000",
+            Setting.longBetween(1000, 7 * 24 * 3600_000L), "How long each channel keeps messages for history, rewind, resume and deduplication, in ms");
+    public static final Setting<Integer> HISTORY_MIN_MESSAGES = new Setting<>("SWITCHBOARD_HISTORY_MIN_MESSAGES", "historyMinMessages", "100",
+            Setting.intBetween(0, 1_000_000), "Messages each channel keeps regardless of age");
+    public static final Setting<Integer> HISTORY_MAX_MESSAGES = new Setting<>("SWITCHBOARD_HISTORY_MAX_MESSAGES", "historyMaxMessages", "20000",
+            Setting.intBetween(1, 10_000_000), "Most messages one channel keeps in memory");
     public static final Setting<Boolean> SANDBOX = new Setting<>("SWITCHBOARD_SANDBOX", "sandbox", "false",
             Setting.bool(), "Enables POST /apps and DELETE /apps/{id} for SDK test suites");
 
     public static final List<Setting<?>> ALL = List.of(PORT, HOST, ROOT_KEY, DATA_DIR, MAX_MESSAGE_SIZE, MAX_FRAME_SIZE,
-            MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, SANDBOX);
+            MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, HISTORY_TTL, HISTORY_MIN_MESSAGES, HISTORY_MAX_MESSAGES, SANDBOX);
 
     public static final String CONFIG_FILE_ENV = "SWITCHBOARD_CONFIG";
 
@@ -72,7 +79,8 @@ public final class Settings {
         Values v = new Values(env, fileConfig);
         return new ServerConfig(v.get(PORT), v.get(HOST), emptyToNull(v.get(ROOT_KEY)), v.get(DATA_DIR), v.get(MAX_MESSAGE_SIZE),
                 v.get(MAX_FRAME_SIZE), v.get(MAX_INBOUND_RATE), v.get(CONNECTION_STATE_TTL), v.get(MAX_IDLE_INTERVAL),
-                v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(PRESENCE_GRACE), v.get(SANDBOX), extraKeys(fileConfig), fileConfig);
+                v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(PRESENCE_GRACE),
+                new RetentionPolicy(v.get(HISTORY_TTL), v.get(HISTORY_MIN_MESSAGES), v.get(HISTORY_MAX_MESSAGES)), v.get(SANDBOX), extraKeys(fileConfig), fileConfig);
     }
 
     /** A help text listing every setting, its default and what it does. */

@@ -30,6 +30,8 @@ public final class HttpVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         RestApi rest = new RestApi(server);
         rest.mount(router);
+        new HistoryApi(server).mount(router);
+        if (server.config().sandbox()) new SandboxApi(server).mount(router);
         for (Consumer<Router> routes : extraRoutes) routes.accept(router);
         rest.mountFallback(router);
         ConnectionAcceptor acceptor = new ConnectionAcceptor(server, context, vertx);

@@ -10,6 +10,7 @@ import dev.switchboard.server.channel.ChannelName;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.protocol.Trees;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** The REST API the SDKs call: time, token requests, channel publish and status. */
 public final class RestApi {
@@ -38,6 +40,7 @@ public final class RestApi {
         router.get("/time").handler(ctx -> Responder.ok(ctx, 200, List.of(server.clock().millis())));
         router.post("/keys/:keyName/requestToken").handler(this::requestToken);
         router.post("/channels/:channel/messages").handler(this::publish);
+        router.post("/messages").handler(this::batchPublish);
         router.get("/channels/:channel").handler(this::channelDetails);
         router.get("/stats").handler(ctx -> { authenticate(ctx); Responder.ok(ctx, 200, List.of()); });
     }
@@ -111,41 +114,121 @@ public final class RestApi {
     private void publish(RoutingContext ctx) {
         try {
             Principal principal = authenticate(ctx);
-            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
-            if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
-                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
-            }
             Object tree = body(ctx);
-            WireFormat format = bodyFormat(ctx);
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
-            if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
-            String identity = principal.isWildcardClientId() ? null : principal.clientId();
-            List<Message> messages = new ArrayList<>(items.size());
-            int total = 0;
-            for (Object item : items) {
-                Message m = ClientIdPolicy.permit(Message.fromTree(item, format), identity, principal);
-                total += m.size();
-                messages.add(m);
-            }
-            if (total > server.config().maxMessageSize()) {
-                throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of messages that can be published at once exceeded (was "
-                        + total + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
-            }
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            List<Message> messages = checkedMessages(principal, name, items, bodyFormat(ctx));
             Context requestContext = Vertx.currentContext();
             server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12)).whenComplete((outcome, error) ->
                     requestContext.runOnContext(v -> {
                         if (error != null) Responder.error(ctx, error);
-                        else {
-                            Map<String, Object> body = new LinkedHashMap<>();
-                            body.put("channel", name.name());
-                            body.put("messageId", outcome.serials().isEmpty() ? null : messages.get(0).id());
-                            body.put("serials", outcome.serials());
-                            Responder.ok(ctx, 201, body);
-                        }
+                        else Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials()));
                     }));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
+    }
+
+    /** {@code POST /messages}: one or more {channels, messages} specs, each published to every channel named. */
+    private void batchPublish(RoutingContext ctx) {
+        try {
+            Principal principal = authenticate(ctx);
+            Object tree = body(ctx);
+            boolean single = !(tree instanceof List<?>);
+            List<?> specs = single ? List.of(tree) : (List<?>) tree;
+            WireFormat format = bodyFormat(ctx);
+            List<CompletableFuture<Map<String, Object>>> specResults = new ArrayList<>();
+            for (Object s : specs) {
+                Map<String, Object> spec = Trees.mapOrNull(s);
+                if (spec == null) throw ErrorCode.INVALID_REQUEST_BODY.exception("Each batch spec must be an object with channels and messages");
+                List<String> channelNames = stringList(spec.get("channels"), "channels");
+                Object msgs = spec.get("messages");
+                List<Object> items = msgs instanceof List<?> l ? new ArrayList<>(l) : msgs == null ? List.of() : List.of(msgs);
+                List<CompletableFuture<Map<String, Object>>> perChannel = new ArrayList<>();
+                for (String channelName : channelNames) {
+                    CompletableFuture<Map<String, Object>> result;
+                    try {
+                        ChannelName name = ChannelName.parse(channelName);
+                        List<Message> messages = checkedMessages(principal, name, items, format);
+                        result = server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
+                                .thenApply(o -> publishResult(name.name(), o.serials()));
+                    } catch (SwitchboardException e) {
+                        Map<String, Object> failure = new LinkedHashMap<>();
+                        failure.put("channel", channelName);
+                        failure.put("error", e.error().toTree());
+                        result = CompletableFuture.completedFuture(failure);
+                    }
+                    perChannel.add(result);
+                }
+                specResults.add(CompletableFuture.allOf(perChannel.toArray(new CompletableFuture[0])).thenApply(v -> {
+                    List<Object> results = new ArrayList<>();
+                    int ok = 0;
+                    for (CompletableFuture<Map<String, Object>> f : perChannel) {
+                        Map<String, Object> r = f.join();
+                        if (!r.containsKey("error")) ok++;
+                        results.add(r);
+                    }
+                    Map<String, Object> summary = new LinkedHashMap<>();
+                    summary.put("successCount", ok);
+                    summary.put("failureCount", results.size() - ok);
+                    summary.put("results", results);
+                    return summary;
+                }));
+            }
+            Context requestContext = Vertx.currentContext();
+            CompletableFuture.allOf(specResults.toArray(new CompletableFuture[0])).whenComplete((v, error) ->
+                    requestContext.runOnContext(x -> {
+                        if (error != null) {
+                            Responder.error(ctx, error.getCause() != null ? error.getCause() : error);
+                            return;
+                        }
+                        List<Object> out = new ArrayList<>();
+                        for (CompletableFuture<Map<String, Object>> f : specResults) out.add(f.join());
+                        Responder.ok(ctx, 201, single ? out.get(0) : out);
+                    }));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    /** Decodes and checks messages for publishing on a channel: capability, clientId and total size. */
+    private List<Message> checkedMessages(Principal principal, ChannelName name, List<Object> items, WireFormat format) {
+        if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
+            throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
+        }
+        if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
+        String identity = principal.isWildcardClientId() ? null : principal.clientId();
+        List<Message> messages = new ArrayList<>(items.size());
+        int total = 0;
+        for (Object item : items) {
+            Message m = ClientIdPolicy.permit(Message.fromTree(item, format), identity, principal);
+            total += m.size();
+            messages.add(m);
+        }
+        if (total > server.config().maxMessageSize()) {
+            throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of messages that can be published at once exceeded (was "
+                    + total + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
+        }
+        return messages;
+    }
+
+    private static Map<String, Object> publishResult(String channel, List<String> serials) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("channel", channel);
+        body.put("messageId", serials.isEmpty() ? null : serials.get(0));
+        body.put("serials", serials);
+        return body;
+    }
+
+    private static List<String> stringList(Object v, String key) {
+        if (v instanceof String s) return List.of(s);
+        if (!(v instanceof List<?> list) || list.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception(key + " must be a non-empty array of names");
+        List<String> out = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof String s)) throw ErrorCode.INVALID_REQUEST_BODY.exception(key + " must contain only strings");
+            out.add(s);
+        }
+        return out;
     }
 
     private void channelDetails(RoutingContext ctx) {

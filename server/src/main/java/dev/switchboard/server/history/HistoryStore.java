@@ -1,0 +1,27 @@
+package dev.switchboard.server.history;
+
+import dev.switchboard.server.channel.ChannelEvent;
+
+import java.util.List;
+
+/**
+ * The events one channel retains for history, rewind, resume and idempotent publishing. Used only from
+ * the channel's owner context, so implementations need no locking and must not block.
+ */
+public interface HistoryStore {
+
+    /** Retains an accepted event (its serials are above every retained one). */
+    void append(ChannelEvent event);
+
+    /** Drops what the retention policy no longer covers; returns the dropped events (their ids are forgotten). */
+    List<ChannelEvent> prune(long now);
+
+    /** Retained events, oldest first. */
+    List<ChannelEvent> events();
+
+    /** The oldest retained event, or null. */
+    ChannelEvent oldest();
+
+    /** Events with at least one item after {@code seq}, oldest first. */
+    List<ChannelEvent> after(long seq);
+}

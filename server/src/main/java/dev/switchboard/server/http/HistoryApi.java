@@ -1,0 +1,207 @@
+package dev.switchboard.server.http;
+
+import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.channel.Channel;
+import dev.switchboard.server.channel.ChannelEvent;
+import dev.switchboard.server.channel.ChannelName;
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.PresenceMessage;
+import dev.switchboard.server.protocol.WireFormat;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Channel history and presence over REST: {@code GET /channels/{id}/messages}, {@code /presence} and
+ * {@code /presence/history}, with start/end/limit/direction, untilAttach ({@code from_serial}) and
+ * Link-header pagination ({@code cursor} is the position to continue from).
+ */
+public final class HistoryApi {
+    private static final int DEFAULT_LIMIT = 100;
+    private static final int MAX_LIMIT = 1000;
+
+    private final ServerContext server;
+
+    public HistoryApi(ServerContext server) { this.server = server; }
+
+    public void mount(Router router) {
+        router.get("/channels/:channel/messages").handler(ctx -> history(ctx, "messages", false));
+        router.get("/channels/:channel/presence/history").handler(ctx -> history(ctx, "history", true));
+        router.get("/channels/:channel/presence").handler(this::members);
+    }
+
+    /** One history item with its position. */
+    private record Item(long seq, long timestamp, Function<WireFormat, Object> tree) {}
+
+    private void history(RoutingContext ctx, String linkPath, boolean presence) {
+        try {
+            Principal principal = RestAuth.authenticate(ctx, server.tokens());
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            if (!principal.capability().allows(name.name(), Capability.HISTORY)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No history capability on channel " + name.name());
+            }
+            Query q = Query.parse(ctx);
+            WireFormat format = Responder.responseFormat(ctx);
+            Channel channel = server.channels().existing(principal.appId(), name.name());
+            if (channel == null) {
+                Responder.ok(ctx, 200, List.of());
+                return;
+            }
+            Context requestContext = Vertx.currentContext();
+            long now = server.clock().millis();
+            server.channels().inspect(channel, c -> {
+                long untilSeq = q.fromSerial == null ? Long.MAX_VALUE : c.seqOf(q.fromSerial);
+                List<Item> items = new ArrayList<>();
+                for (ChannelEvent e : c.retainedEvents(now)) {
+                    if (e.isPresence() != presence) continue;
+                    for (int i = 0; i < e.size(); i++) {
+                        long seq = e.firstSeq() + i;
+                        if (presence) {
+                            PresenceMessage p = e.presence().get(i);
+                            items.add(new Item(seq, p.timestamp(), p::toTree));
+                        } else {
+                            var m = e.messages().get(i);
+                            items.add(new Item(seq, m.timestamp(), m::toTree));
+                        }
+                    }
+                }
+                return page(items, q, untilSeq < 0 ? Long.MAX_VALUE : untilSeq, format, linkPath);
+            }).whenComplete((page, error) -> requestContext.runOnContext(v -> {
+                if (error != null) Responder.error(ctx, error);
+                else Responder.ok(ctx, 200, page.body(), page.link());
+            }));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private record Page(List<Object> body, String link) {}
+
+    private static Page page(List<Item> items, Query q, long untilSeq, WireFormat format, String linkPath) {
+        List<Item> selected = new ArrayList<>();
+        boolean backwards = q.backwards;
+        for (int k = 0; k < items.size(); k++) {
+            Item it = items.get(backwards ? items.size() - 1 - k : k);
+            if (it.seq > untilSeq) continue;
+            if (q.cursor != null && (backwards ? it.seq >= q.cursor : it.seq <= q.cursor)) continue;
+            if (q.start != null && it.timestamp < q.start) continue;
+            if (q.end != null && it.timestamp > q.end) continue;
+            selected.add(it);
+        }
+        List<Object> body = new ArrayList<>();
+        for (int i = 0; i < Math.min(q.limit, selected.size()); i++) body.add(selected.get(i).tree.apply(format));
+        String link = null;
+        if (selected.size() > q.limit) {
+            long cursor = selected.get(q.limit - 1).seq;
+            link = "<./" + linkPath + "?" + q.withCursor(cursor) + ">; rel=\"next\"";
+        }
+        return new Page(body, link);
+    }
+
+    private void members(RoutingContext ctx) {
+        try {
+            Principal principal = RestAuth.authenticate(ctx, server.tokens());
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            if (!principal.capability().allows(name.name(), Capability.SUBSCRIBE)
+                    && !principal.capability().allows(name.name(), Capability.PRESENCE)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No subscribe or presence capability on channel " + name.name());
+            }
+            Query q = Query.parse(ctx);
+            String clientId = ctx.request().getParam("clientId");
+            String connectionId = ctx.request().getParam("connectionId");
+            WireFormat format = Responder.responseFormat(ctx);
+            Channel channel = server.channels().existing(principal.appId(), name.name());
+            if (channel == null) {
+                Responder.ok(ctx, 200, List.of());
+                return;
+            }
+            Context requestContext = Vertx.currentContext();
+            server.channels().inspect(channel, Channel::presenceMembers).whenComplete((all, error) -> requestContext.runOnContext(v -> {
+                if (error != null) {
+                    Responder.error(ctx, error);
+                    return;
+                }
+                List<PresenceMessage> matching = new ArrayList<>();
+                for (PresenceMessage m : all) {
+                    if (clientId != null && !clientId.equals(m.clientId())) continue;
+                    if (connectionId != null && !connectionId.equals(m.connectionId())) continue;
+                    matching.add(m);
+                }
+                int from = q.cursor == null ? 0 : (int) Math.min(matching.size(), Math.max(0, q.cursor));
+                int to = Math.min(matching.size(), from + q.limit);
+                List<Object> body = new ArrayList<>();
+                for (PresenceMessage m : matching.subList(from, to)) body.add(m.toTree(format));
+                String link = to < matching.size() ? "<./presence?" + q.withCursor(to) + extra(clientId, connectionId) + ">; rel=\"next\"" : null;
+                Responder.ok(ctx, 200, body, link);
+            }));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private static String extra(String clientId, String connectionId) {
+        StringBuilder sb = new StringBuilder();
+        if (clientId != null) sb.append("&clientId=").append(enc(clientId));
+        if (connectionId != null) sb.append("&connectionId=").append(enc(connectionId));
+        return sb.toString();
+    }
+
+    private static String enc(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }
+
+    /** Validated query parameters shared by the history endpoints. */
+    private record Query(int limit, boolean backwards, Long start, Long end, String fromSerial, Long cursor) {
+        static Query parse(RoutingContext ctx) {
+            int limit = (int) number(ctx, "limit", DEFAULT_LIMIT);
+            if (limit < 1 || limit > MAX_LIMIT) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_LIMIT);
+            String direction = ctx.request().getParam("direction");
+            if (direction != null && !direction.equals("forwards") && !direction.equals("backwards")) {
+                throw ErrorCode.INVALID_PARAMETER_VALUE.exception("direction must be forwards or backwards");
+            }
+            Long start = optionalNumber(ctx, "start");
+            Long end = optionalNumber(ctx, "end");
+            if (start != null && end != null && start > end) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("start must not be after end");
+            String fromSerial = ctx.request().getParam("from_serial");
+            if (fromSerial == null) fromSerial = ctx.request().getParam("fromSerial");
+            return new Query(limit, !"forwards".equals(direction), start, end, fromSerial, optionalNumber(ctx, "cursor"));
+        }
+
+        String withCursor(long cursor) {
+            Map<String, String> p = new LinkedHashMap<>();
+            p.put("limit", Integer.toString(limit));
+            p.put("direction", backwards ? "backwards" : "forwards");
+            if (start != null) p.put("start", start.toString());
+            if (end != null) p.put("end", end.toString());
+            if (fromSerial != null) p.put("from_serial", fromSerial);
+            p.put("cursor", Long.toString(cursor));
+            StringBuilder sb = new StringBuilder();
+            p.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : "&").append(k).append('=').append(enc(v)));
+            return sb.toString();
+        }
+
+        private static long number(RoutingContext ctx, String name, long fallback) {
+            Long v = optionalNumber(ctx, name);
+            return v == null ? fallback : v;
+        }
+
+        private static Long optionalNumber(RoutingContext ctx, String name) {
+            String s = ctx.request().getParam(name);
+            if (s == null || s.isEmpty()) return null;
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw ErrorCode.INVALID_PARAMETER_VALUE.exception(name + " must be a whole number");
+            }
+        }
+    }
+}

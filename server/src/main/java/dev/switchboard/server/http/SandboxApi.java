@@ -1,0 +1,77 @@
+package dev.switchboard.server.http;
+
+import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.apps.App;
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.Trees;
+import dev.switchboard.server.util.Ids;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Throwaway apps for SDK test suites ({@code SWITCHBOARD_SANDBOX=true} only): {@code POST /apps} takes the
+ * app spec those suites send and answers with the generated keys; {@code DELETE /apps/{id}} removes it.
+ */
+public final class SandboxApi {
+    private final ServerContext server;
+
+    public SandboxApi(ServerContext server) { this.server = server; }
+
+    public void mount(Router router) {
+        router.post("/apps").handler(this::create);
+        router.delete("/apps/:appId").handler(this::delete);
+    }
+
+    private void create(RoutingContext ctx) {
+        try {
+            Object spec = ctx.body().buffer() == null || ctx.body().buffer().length() == 0 ? Map.of() : RestApi.body(ctx);
+            Map<String, Object> m = Trees.mapOrNull(spec);
+            if (m == null) throw ErrorCode.INVALID_REQUEST_BODY.exception("App spec must be an object");
+            String appId = "sbx" + Ids.random(8);
+            App app = server.apps().getOrCreate(appId);
+            List<Object> keysOut = new ArrayList<>();
+            Object keys = m.getOrDefault("keys", List.of(Map.of()));
+            if (!(keys instanceof List<?> keyList)) throw ErrorCode.INVALID_REQUEST_BODY.exception("keys must be an array");
+            for (Object k : keyList) {
+                Map<String, Object> keySpec = Trees.mapOrNull(k);
+                Object cap = keySpec == null ? null : keySpec.get("capability");
+                Capability capability = cap instanceof String s ? Capability.parse(s) : Capability.ALL;
+                ApiKey key = new ApiKey(appId, Ids.random(6), Ids.random(24), capability);
+                app.addKey(key);
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("id", key.keyId());
+                out.put("keyName", key.keyName());
+                out.put("keySecret", key.secret());
+                out.put("keyStr", key.keyString());
+                out.put("capability", capability.json());
+                out.put("expires", 0);
+                keysOut.add(out);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("appId", appId);
+            body.put("id", appId);
+            body.put("keys", keysOut);
+            body.put("namespaces", m.getOrDefault("namespaces", List.of()));
+            body.put("channels", m.getOrDefault("channels", List.of()));
+            Responder.ok(ctx, 201, body);
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private void delete(RoutingContext ctx) {
+        String appId = ctx.pathParam("appId");
+        if (!appId.startsWith("sbx") || server.apps().remove(appId) == null) {
+            Responder.error(ctx, ErrorCode.NOT_FOUND.info("No sandbox app " + appId));
+            return;
+        }
+        ctx.response().setStatusCode(204).end();
+    }
+}

@@ -16,7 +16,7 @@ public record Setting<T>(String env, String fileKey, String defaultText, Functio
         }
     }
 
-    static Function<String, Integer> intBetween(int min, int max) {
+    public static Function<String, Integer> intBetween(int min, int max) {
         return s -> {
             int v;
             try {
@@ -29,7 +29,7 @@ public record Setting<T>(String env, String fileKey, String defaultText, Functio
         };
     }
 
-    static Function<String, Long> longBetween(long min, long max) {
+    public static Function<String, Long> longBetween(long min, long max) {
         return s -> {
             long v;
             try {
@@ -42,7 +42,7 @@ public record Setting<T>(String env, String fileKey, String defaultText, Functio
         };
     }
 
-    static Function<String, Boolean> bool() {
+    public static Function<String, Boolean> bool() {
         return s -> switch (s.trim().toLowerCase()) {
             case "true", "1", "yes", "on" -> true;
             case "false", "0", "no", "off", "" -> false;
@@ -50,5 +50,5 @@ public record Setting<T>(String env, String fileKey, String defaultText, Functio
         };
     }
 
-    static Function<String, String> text() { return s -> s; }
+    public static Function<String, String> text() { return s -> s; }
 }

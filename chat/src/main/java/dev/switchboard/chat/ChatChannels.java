@@ -1,0 +1,15 @@
+package dev.switchboard.chat;
+
+/** The chat's channel names and the capability its browsers get. */
+public final class ChatChannels {
+    private ChatChannels() {}
+
+    /** Where browsers publish chatMsg/editedMsg and enter presence. */
+    public static final String OUTGOING = "outgoing-chat";
+    /** Where the change connector publishes the table's rows. */
+    public static final String INCOMING = "incoming-chat";
+
+    /** Browsers may publish, enter presence and subscribe on outgoing; only read incoming (no fake row events). */
+    public static final String BROWSER_CAPABILITY =
+            "{\"" + OUTGOING + "\":[\"presence\",\"publish\",\"subscribe\"],\"" + INCOMING + "\":[\"history\",\"subscribe\"]}";
+}

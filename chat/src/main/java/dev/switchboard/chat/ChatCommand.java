@@ -1,0 +1,59 @@
+package dev.switchboard.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.protocol.WireFormat;
+
+/**
+ * What a message published on the chat's outgoing channel asks for, validated: a new message or an edit.
+ * Invalid input is rejected with a reason and never retried.
+ */
+public sealed interface ChatCommand {
+    int MAX_USERNAME = 40;
+    int MAX_TEXT = 4000;
+
+    record Send(String msgId, String username, String text, String clientId, long timestamp) implements ChatCommand {}
+
+    record Edit(String msgIdToEdit, String username, String text, String clientId) implements ChatCommand {}
+
+    /** Input the function refuses: logged, not retried. */
+    final class Rejected extends Exception {
+        public Rejected(String reason) { super(reason); }
+    }
+
+    /**
+     * Reads one message of the enveloped event. {@code data} is the JSON text the client published.
+     *
+     * @return the command, or null for message names the chat does not handle
+     */
+    static ChatCommand parse(String name, String id, String clientId, Long timestamp, String data) throws Rejected {
+        if (!"chatMsg".equals(name) && !"editedMsg".equals(name)) return null;
+        if (clientId == null || clientId.isBlank()) throw new Rejected("message " + id + " has no clientId");
+        JsonNode json;
+        try {
+            json = data == null ? null : WireFormat.jsonMapper().readTree(data);
+        } catch (Exception e) {
+            throw new Rejected("message " + id + " data is not JSON");
+        }
+        if (json == null || !json.isObject()) throw new Rejected("message " + id + " data is not a JSON object");
+        String username = text(json, "username").trim();
+        if (username.isEmpty() || username.length() > MAX_USERNAME) {
+            throw new Rejected("message " + id + " username must have 1 to " + MAX_USERNAME + " characters");
+        }
+        String content = text(json, "content");
+        if (content.isBlank()) throw new Rejected("message " + id + " content is empty");
+        if (content.length() > MAX_TEXT) throw new Rejected("message " + id + " content is longer than " + MAX_TEXT + " characters");
+        if ("chatMsg".equals(name)) {
+            if (id == null) throw new Rejected("chatMsg without a message id");
+            if (timestamp == null) throw new Rejected("chatMsg " + id + " has no timestamp");
+            return new Send(id, username, content, clientId, timestamp);
+        }
+        String target = text(json, "msgIdToEdit");
+        if (target.isEmpty()) throw new Rejected("editedMsg " + id + " has no msgIdToEdit");
+        return new Edit(target, username, content, clientId);
+    }
+
+    private static String text(JsonNode json, String field) {
+        JsonNode v = json.get(field);
+        return v != null && v.isTextual() ? v.asText() : "";
+    }
+}

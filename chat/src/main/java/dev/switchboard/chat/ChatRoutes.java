@@ -1,0 +1,108 @@
+package dev.switchboard.chat;
+
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.TokenRequest;
+import dev.switchboard.server.http.Responder;
+import dev.switchboard.server.protocol.ErrorCode;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The chat's HTTP side: the token endpoint the page uses as {@code authUrl}, the message history read from
+ * the table, and the built web app.
+ */
+public final class ChatRoutes implements Consumer<Router> {
+    private static final Logger log = LoggerFactory.getLogger(ChatRoutes.class);
+    private static final long TOKEN_TTL_MS = 3600_000L;
+    private static final int DEFAULT_PAGE = 50;
+    private static final int MAX_PAGE = 200;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ApiKey signingKey;
+    private final ChatStore store;
+    private final ClientIdCookie cookie;
+    private final Clock clock;
+
+    public ChatRoutes(ApiKey signingKey, ChatStore store, ClientIdCookie cookie, Clock clock) {
+        this.signingKey = signingKey;
+        this.store = store;
+        this.cookie = cookie;
+        this.clock = clock;
+    }
+
+    @Override
+    public void accept(Router router) {
+        router.get("/auth/token").handler(this::token);
+        router.post("/auth/token").handler(this::token);
+        router.get("/chat/messages").handler(this::history);
+        router.get("/*").handler(StaticHandler.create("web").setCachingEnabled(true).setIndexPage("index.html"));
+    }
+
+    /** A TokenRequest for this browser's stable clientId, limited to the chat's channels. */
+    private void token(RoutingContext ctx) {
+        Cookie existing = ctx.request().getCookie(ClientIdCookie.NAME);
+        String clientId = cookie.decode(existing == null ? null : existing.getValue());
+        if (clientId == null) {
+            clientId = ClientIdCookie.newClientId();
+            ctx.response().addCookie(Cookie.cookie(ClientIdCookie.NAME, cookie.encode(clientId))
+                    .setHttpOnly(true).setPath("/").setSameSite(CookieSameSite.LAX).setMaxAge(400L * 24 * 3600));
+        }
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        TokenRequest request = TokenRequest.sign(signingKey, TOKEN_TTL_MS, ChatChannels.BROWSER_CAPABILITY, clientId, clock.millis(),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
+        ctx.response().putHeader("Cache-Control", "no-store");
+        Responder.ok(ctx, 200, request.toTree());
+    }
+
+    /** {@code GET /chat/messages?before=<record id>&limit=50}: rows oldest first, and whether older ones exist. */
+    private void history(RoutingContext ctx) {
+        Long before;
+        int limit;
+        try {
+            before = optionalLong(ctx.request().getParam("before"), "before");
+            Long l = optionalLong(ctx.request().getParam("limit"), "limit");
+            limit = l == null ? DEFAULT_PAGE : l.intValue();
+            if (limit < 1 || limit > MAX_PAGE) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_PAGE);
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+            return;
+        }
+        ctx.vertx().executeBlocking(() -> store.page(before, limit), false).onComplete(ar -> {
+            if (ar.failed()) {
+                log.error("Reading chat history failed", ar.cause());
+                Responder.error(ctx, ErrorCode.INTERNAL_ERROR.info("Chat history is unavailable"));
+                return;
+            }
+            List<Object> rows = new ArrayList<>();
+            for (ChatMessage m : ar.result().messages()) rows.add(m.toRow());
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("messages", rows);
+            body.put("hasMore", ar.result().hasMore());
+            Responder.ok(ctx, 200, body);
+        });
+    }
+
+    private static Long optionalLong(String s, String name) {
+        if (s == null || s.isEmpty()) return null;
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw ErrorCode.INVALID_PARAMETER_VALUE.exception(name + " must be a whole number");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.switchboard.chat;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The chat's table access: parameterised SQL on pooled connections. Every method blocks; call it from a
+ * worker thread, never an event loop.
+ */
+public final class ChatStore {
+    private final DataSource dataSource;
+
+    public ChatStore(DataSource dataSource) { this.dataSource = dataSource; }
+
+    /** Inserts a message once; a redelivery of the same msg_id changes nothing. Returns whether a row was added. */
+    public boolean insert(String msgId, String username, String text, String clientId, long createdAt) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement(
+                     "INSERT INTO chat_data (msg_id, username, msg_data, client_id, created_at_timestamp) VALUES (?, ?, ?, ?, ?) "
+                             + "ON CONFLICT (msg_id) DO NOTHING")) {
+            s.setString(1, msgId);
+            s.setString(2, username);
+            s.setString(3, text);
+            s.setString(4, clientId);
+            s.setLong(5, createdAt);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /** Changes a message's text if, and only if, {@code editorClientId} wrote it. Returns whether a row changed. */
+    public boolean edit(String msgId, String text, String editorClientId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement(
+                     "UPDATE chat_data SET msg_data = ?, is_edited = TRUE WHERE msg_id = ? AND client_id = ?")) {
+            s.setString(1, text);
+            s.setString(2, msgId);
+            s.setString(3, editorClientId);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /** Up to {@code limit} messages before a record id (or the newest), oldest first; one extra row tells if more exist. */
+    public Page page(Long beforeRecordId, int limit) throws SQLException {
+        String sql = "SELECT incremental_record_id, msg_id, username, msg_data, client_id, created_at_timestamp, is_edited FROM chat_data "
+                + (beforeRecordId == null ? "" : "WHERE incremental_record_id < ? ")
+                + "ORDER BY incremental_record_id DESC LIMIT ?";
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            int i = 1;
+            if (beforeRecordId != null) s.setLong(i++, beforeRecordId);
+            s.setInt(i, limit + 1);
+            List<ChatMessage> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new ChatMessage(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getLong(6), rs.getBoolean(7)));
+                }
+            }
+            boolean more = rows.size() > limit;
+            if (more) rows.remove(rows.size() - 1);
+            Collections.reverse(rows);
+            return new Page(rows, more);
+        }
+    }
+
+    /** The row for a message id, or null. */
+    public ChatMessage find(String msgId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT incremental_record_id, msg_id, username, msg_data, client_id, "
+                     + "created_at_timestamp, is_edited FROM chat_data WHERE msg_id = ?")) {
+            s.setString(1, msgId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) return null;
+                return new ChatMessage(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getLong(6), rs.getBoolean(7));
+            }
+        }
+    }
+
+    public record Page(List<ChatMessage> messages, boolean hasMore) {}
+}

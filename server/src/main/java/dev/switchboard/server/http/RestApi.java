@@ -120,6 +120,8 @@ public final class RestApi {
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
             if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
             String identity = principal.isWildcardClientId() ? null : principal.clientId();
+            // RSA7e2: SDKs using a key (or a wildcard token) with a clientId send it as X-Ably-ClientId, not in the message.
+            if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = RestAuth.headerClientId(ctx);
             List<Message> messages = new ArrayList<>(items.size());
             int total = 0;
             for (Object item : items) {

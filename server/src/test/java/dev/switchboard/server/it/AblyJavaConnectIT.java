@@ -9,15 +9,21 @@ import io.ably.lib.realtime.ConnectionState;
 import io.ably.lib.rest.AblyRest;
 import io.ably.lib.rest.Auth;
 import io.ably.lib.types.ClientOptions;
+import io.ably.lib.types.ErrorInfo;
+import io.ably.lib.types.Message;
+import io.ably.lib.realtime.Channel;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** ably-java 1.5.0 connects to Switchboard with a key, with tokens from authCallback and authUrl, and fails on a bad key. */
 class AblyJavaConnectIT {
@@ -85,6 +91,34 @@ class AblyJavaConnectIT {
         assertThat(client.auth.getAuthMethod()).isEqualTo(Auth.AuthMethod.token);
         assertThat(client.auth.getTokenDetails().token).startsWith("sb1.");
         assertThat(client.connection.id).isNotBlank();
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void tokenClientIdAndCapabilityApplyToTheConnection(WireProtocol protocol) throws Exception {
+        AblyRest signer = ably.rest(ably.options(protocol, SwitchboardExtension.ROOT_KEY));
+        ClientOptions options = ably.options(protocol);
+        options.authCallback = params -> {
+            Auth.TokenParams narrowed = new Auth.TokenParams();
+            narrowed.clientId = "token-user";
+            narrowed.capability = "{\"allowed:*\":[\"*\"]}";
+            return signer.auth.createTokenRequest(narrowed, null);
+        };
+        AblyRealtime client = ably.connected(options);
+        assertThat(client.auth.clientId).isEqualTo("token-user");
+
+        Channel allowed = client.channels.get("allowed:" + SwitchboardExtension.uniqueChannel("token"));
+        List<Message> got = new CopyOnWriteArrayList<>();
+        allowed.subscribe(got::add);
+        assertThat(AblyJava.attach(allowed)).isNull();
+        assertThat(AblyJava.publish(allowed, "mine", "data")).isNull();
+        await().atMost(AblyJava.TIMEOUT).until(() -> !got.isEmpty());
+        assertThat(got.get(0).clientId).isEqualTo("token-user");
+
+        ErrorInfo denied = AblyJava.attach(client.channels.get(SwitchboardExtension.uniqueChannel("elsewhere")));
+        assertThat(denied).isNotNull();
+        assertThat(denied.code).isEqualTo(40160);
+        assertThat(client.connection.state).isEqualTo(ConnectionState.connected);
     }
 
     @ParameterizedTest

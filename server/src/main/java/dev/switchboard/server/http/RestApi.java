@@ -117,7 +117,7 @@ public final class RestApi {
             Object tree = body(ctx);
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
-            List<Message> messages = checkedMessages(principal, name, items, bodyFormat(ctx));
+            List<Message> messages = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.headerClientId(ctx));
             Context requestContext = Vertx.currentContext();
             server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12)).whenComplete((outcome, error) ->
                     requestContext.runOnContext(v -> {
@@ -137,6 +137,7 @@ public final class RestApi {
             boolean single = !(tree instanceof List<?>);
             List<?> specs = single ? List.of(tree) : (List<?>) tree;
             WireFormat format = bodyFormat(ctx);
+            String headerClientId = RestAuth.headerClientId(ctx);
             List<CompletableFuture<Map<String, Object>>> specResults = new ArrayList<>();
             for (Object s : specs) {
                 Map<String, Object> spec = Trees.mapOrNull(s);
@@ -149,7 +150,7 @@ public final class RestApi {
                     CompletableFuture<Map<String, Object>> result;
                     try {
                         ChannelName name = ChannelName.parse(channelName);
-                        List<Message> messages = checkedMessages(principal, name, items, format);
+                        List<Message> messages = checkedMessages(principal, name, items, format, headerClientId);
                         result = server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
                                 .thenApply(o -> publishResult(name.name(), o.serials()));
                     } catch (SwitchboardException e) {
@@ -192,12 +193,15 @@ public final class RestApi {
     }
 
     /** Decodes and checks messages for publishing on a channel: capability, clientId and total size. */
-    private List<Message> checkedMessages(Principal principal, ChannelName name, List<Object> items, WireFormat format) {
+    private List<Message> checkedMessages(Principal principal, ChannelName name, List<Object> items, WireFormat format,
+                                          String headerClientId) {
         if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
             throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
         }
         if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
         String identity = principal.isWildcardClientId() ? null : principal.clientId();
+        // RSA7e2: SDKs using a key (or a wildcard token) with a clientId send it as X-Ably-ClientId, not in the message.
+        if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = headerClientId;
         List<Message> messages = new ArrayList<>(items.size());
         int total = 0;
         for (Object item : items) {

@@ -33,6 +33,20 @@ public final class RestAuth {
         throw ErrorCode.INVALID_CREDENTIALS.exception("Unsupported Authorization scheme " + scheme);
     }
 
+    /** The {@code X-Ably-ClientId} header (base64 of the clientId) the SDKs send when their options carry a clientId. */
+    public static String headerClientId(RoutingContext ctx) {
+        String header = ctx.request().getHeader("X-Ably-ClientId");
+        if (header == null || header.isBlank()) return null;
+        String clientId;
+        try {
+            clientId = new String(Base64.getDecoder().decode(header.trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ErrorCode.INVALID_CLIENT_ID.exception("X-Ably-ClientId is not base64");
+        }
+        if (clientId.isEmpty() || "*".equals(clientId)) throw ErrorCode.INVALID_CLIENT_ID.exception("X-Ably-ClientId must name one clientId");
+        return clientId;
+    }
+
     private static String decode(String b64) {
         try {
             return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);

@@ -1,0 +1,124 @@
+package dev.switchboard.server.testing;
+
+import dev.switchboard.server.SwitchboardServer;
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.config.ServerConfig;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Starts a real Switchboard server on a free port with a temporary data directory and three keys of one
+ * app, once per test class; closes whatever a test registered with {@link #closeAfterEach} after each test.
+ * <pre>{@code @RegisterExtension static final SwitchboardExtension server = new SwitchboardExtension();}</pre>
+ */
+public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
+    public static final String APP_ID = "sbtest";
+    /** Full capability. */
+    public static final String ROOT_KEY = APP_ID + ".root:root-secret-0123456789";
+    /** May publish and subscribe on {@code allowed:*} only. */
+    public static final String RESTRICTED_KEY = APP_ID + ".restricted:restricted-secret-0123456789";
+    public static final String RESTRICTED_CAPABILITY = "{\"allowed:*\":[\"subscribe\",\"publish\"]}";
+    /** May only subscribe, on every channel. */
+    public static final String SUBSCRIBE_ONLY_KEY = APP_ID + ".readonly:readonly-secret-0123456789";
+    public static final String SUBSCRIBE_ONLY_CAPABILITY = "{\"*\":[\"subscribe\"]}";
+
+    private Integer maxInboundRate;
+    private SwitchboardServer server;
+    private Path dataDir;
+    private final Deque<AutoCloseable> perTest = new ArrayDeque<>();
+
+    /** A server with a per-connection inbound rate of {@code messagesPerSecond} instead of the default. */
+    public SwitchboardExtension withMaxInboundRate(int messagesPerSecond) {
+        this.maxInboundRate = messagesPerSecond;
+        return this;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        dataDir = Files.createTempDirectory("switchboard-it-");
+        ServerConfig config = ServerConfig.defaults(ROOT_KEY, dataDir).withExtraKeys(List.of(
+                ApiKey.parse(RESTRICTED_KEY, Capability.parse(RESTRICTED_CAPABILITY)),
+                ApiKey.parse(SUBSCRIBE_ONLY_KEY, Capability.parse(SUBSCRIBE_ONLY_CAPABILITY))));
+        if (maxInboundRate != null) config = config.withMaxInboundRate(maxInboundRate);
+        server = SwitchboardServer.start(config, Clock.systemUTC(), List.of());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        Exception first = null;
+        while (!perTest.isEmpty()) {
+            try {
+                perTest.pop().close();
+            } catch (Exception e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        try {
+            if (server != null) server.close();
+        } finally {
+            server = null;
+            deleteRecursively(dataDir);
+        }
+    }
+
+    /** Registers something (an SDK client, a socket, a helper server) to be closed after the current test. */
+    public <T extends AutoCloseable> T closeAfterEach(T closeable) {
+        perTest.push(closeable);
+        return closeable;
+    }
+
+    public SwitchboardServer server() {
+        if (server == null) throw new IllegalStateException("The server is not running (use @RegisterExtension on a static field)");
+        return server;
+    }
+
+    public int port() { return server().port(); }
+
+    public String host() { return "localhost"; }
+
+    public String httpBase() { return "http://localhost:" + port(); }
+
+    public String wsBase() { return "ws://localhost:" + port() + "/"; }
+
+    public String rootKey() { return server().rootKey().keyString(); }
+
+    /** A channel name no other test uses: tests share one server, never a channel. */
+    public static String uniqueChannel(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

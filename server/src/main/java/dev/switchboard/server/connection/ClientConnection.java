@@ -150,6 +150,8 @@ public final class ClientConnection implements Subscriber {
                 case Action.AUTH -> onAuth(pm);
                 case Action.CLOSE -> onClose();
                 case Action.DISCONNECT -> closeTransport(true);
+                case Action.ACTIVATE -> { /* push activation is not offered; nothing to answer */ }
+                case Action.OBJECT, Action.OBJECT_SYNC, Action.ANNOTATION -> refuseUnsupported(pm);
                 default -> failConnection(ErrorCode.BAD_REQUEST.info("Unexpected protocol action " + pm.action));
             }
         } catch (SwitchboardException e) {
@@ -158,6 +160,13 @@ public final class ClientConnection implements Subscriber {
             log.error("Connection {}: failed to handle action {}", connectionId, pm.action, e);
             failConnection(ErrorCode.INTERNAL_ERROR.info("Internal error handling action " + pm.action));
         }
+    }
+
+    /** Features official plugins may use but this server does not offer: refused, without ending the connection. */
+    private void refuseUnsupported(ProtocolMessage pm) {
+        ErrorInfo error = ErrorCode.BAD_REQUEST.info("Protocol action " + pm.action + " is not supported by this server");
+        if (pm.msgSerial != null) acks.expect(pm.msgSerial, 1).nack(error);
+        else if (pm.channel != null) send(ProtocolMessage.error(Action.ERROR, pm.channel, error));
     }
 
     private void onHeartbeat(ProtocolMessage pm) {

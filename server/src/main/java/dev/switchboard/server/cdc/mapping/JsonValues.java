@@ -33,7 +33,7 @@ public final class JsonValues {
             case JSON -> out.writeRawValue(text);
             case DATE -> out.writeString(text);
             case TIMESTAMP -> out.writeString(isoTimestamp(text));
-            case TIMESTAMPTZ, TIMETZ -> out.writeString(withFullOffset(isoTimestamp(text)));
+            case TIMESTAMPTZ -> out.writeString(withFullOffset(isoTimestamp(text)));
             case ARRAY -> writeArray(out, type.element(), ArrayLiteral.parse(text));
             case TEXT -> out.writeString(text);
         }

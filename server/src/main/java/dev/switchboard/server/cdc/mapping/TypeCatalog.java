@@ -27,7 +27,7 @@ public final class TypeCatalog {
             Map.entry(700, ValueType.NUMBER), Map.entry(701, ValueType.NUMBER), Map.entry(1700, ValueType.NUMBER),
             Map.entry(114, ValueType.JSON), Map.entry(3802, ValueType.JSON),
             Map.entry(1082, ValueType.DATE), Map.entry(1114, ValueType.TIMESTAMP), Map.entry(1184, ValueType.TIMESTAMPTZ),
-            Map.entry(1266, ValueType.TIMETZ),
+            Map.entry(1266, ValueType.TEXT),
             Map.entry(25, ValueType.TEXT), Map.entry(1043, ValueType.TEXT), Map.entry(1042, ValueType.TEXT),
             Map.entry(2950, ValueType.TEXT), Map.entry(17, ValueType.TEXT), Map.entry(1083, ValueType.TEXT),
             Map.entry(1186, ValueType.TEXT), Map.entry(26, ValueType.TEXT), Map.entry(19, ValueType.TEXT),

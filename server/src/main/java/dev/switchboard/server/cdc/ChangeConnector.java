@@ -20,12 +20,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -196,7 +193,7 @@ public final class ChangeConnector implements AutoCloseable {
         List<Route> routes = ReplicationSetup.prepare(lock.connection(), config);
         TransactionAssembler assembler = new TransactionAssembler(config.slotName(), new ChangeMapper(routes),
                 new TypeCatalog(new PgTypeLookup(lock.connection())));
-        PendingBatches pending = new PendingBatches();
+        OrderedPublisher publisher = new OrderedPublisher(sink, options.maxBatchSize(), wakeup::release);
         try (ReplicationStream stream = PgJdbcReplicationStream.open(endpoint, config.slotName(), config.publicationName(),
                 options.statusInterval())) {
             currentStream = stream;
@@ -210,10 +207,11 @@ public final class ChangeConnector implements AutoCloseable {
                 if (message != null) {
                     Optional<CommittedTransaction> tx = assembler.accept(decoder.decode(message));
                     if (tx.isPresent()) {
-                        publish(tx.get(), pending, stream, assembler);
+                        publisher.enqueue(tx.get());
+                        waitWhileQueueFull(publisher, stream, assembler);
                     }
                 }
-                applyProgress(pending, stream, assembler);
+                applyProgress(publisher, stream, assembler);
                 if (message == null) {
                     long now = System.nanoTime();
                     if (now >= nextHealthCheck) {
@@ -233,7 +231,7 @@ public final class ChangeConnector implements AutoCloseable {
                 }
             }
             // Closing: tell PostgreSQL how far we got, so the next start replays as little as possible.
-            applyProgress(pending, stream, assembler);
+            applyProgress(publisher, stream, assembler);
             stream.sendStatus();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -243,58 +241,33 @@ public final class ChangeConnector implements AutoCloseable {
         }
     }
 
-    private void publish(CommittedTransaction tx, PendingBatches pending, ReplicationStream stream,
-                         TransactionAssembler assembler) throws SQLException, InterruptedException {
-        List<ChangeMessage> messages = tx.messages();
-        if (messages.isEmpty()) {
-            // Nothing to send, but the position must still advance in order behind earlier batches.
-            pending.add(new PendingBatches.Batch(CompletableFuture.completedFuture(null), 0, tx.endLsn(), tx.commitTime()));
-            return;
-        }
-        for (int from = 0; from < messages.size(); from += options.maxBatchSize()) {
-            int to = Math.min(messages.size(), from + options.maxBatchSize());
-            waitForRoom(pending, stream, assembler);
-            CompletableFuture<Void> done;
-            try {
-                done = sink.publish(List.copyOf(messages.subList(from, to))).toCompletableFuture();
-            } catch (RuntimeException e) {
-                done = CompletableFuture.failedFuture(e);
-            }
-            done.whenComplete((ok, error) -> wakeup.release());
-            pending.add(new PendingBatches.Batch(done, to - from, to == messages.size() ? tx.endLsn() : null, tx.commitTime()));
-        }
-    }
-
-    /** Bounds unconfirmed batches; keeps the walsender alive while the sink catches up. */
-    private void waitForRoom(PendingBatches pending, ReplicationStream stream, TransactionAssembler assembler)
+    /** Bounds memory: stop reading while the sink is behind; keep the walsender alive meanwhile. */
+    private void waitWhileQueueFull(OrderedPublisher publisher, ReplicationStream stream, TransactionAssembler assembler)
             throws SQLException, InterruptedException {
-        while (pending.size() >= options.maxInFlightBatches() && !isClosing()) {
-            try {
-                pending.oldest().done().get(options.statusInterval().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
+        applyProgress(publisher, stream, assembler);
+        while (publisher.queuedMessages() >= options.maxQueuedMessages() && !isClosing()) {
+            if (!publisher.awaitInFlight(options.statusInterval().toMillis())) {
                 stream.sendStatus();
-            } catch (ExecutionException e) {
-                // Reported by drainConfirmed below.
             }
-            applyProgress(pending, stream, assembler);
+            applyProgress(publisher, stream, assembler);
         }
     }
 
-    private void applyProgress(PendingBatches pending, ReplicationStream stream, TransactionAssembler assembler) {
-        PendingBatches.Progress progress = pending.drainConfirmed();
+    private void applyProgress(OrderedPublisher publisher, ReplicationStream stream, TransactionAssembler assembler) {
+        OrderedPublisher.Progress progress = publisher.pump();
         changesPublished.addAndGet(progress.confirmedMessages());
         if (progress.flushTo() != null) {
             confirm(stream, progress.flushTo());
         }
         Lsn received = stream.lastReceivedLsn();
-        if (pending.isEmpty() && !assembler.inTransaction() && received.isAfter(confirmedLsn)) {
+        if (publisher.isIdle() && !assembler.inTransaction() && received.isAfter(confirmedLsn)) {
             // Idle: everything received is handled, so let the slot advance past WAL of unrelated activity.
             confirm(stream, received);
         }
         if (received.isAfter(receivedLsn)) {
             receivedLsn = received;
         }
-        oldestUnconfirmedCommit = pending.isEmpty() ? null : pending.oldest().commitTime();
+        oldestUnconfirmedCommit = publisher.oldestUnconfirmedCommit();
     }
 
     private void confirm(ReplicationStream stream, Lsn lsn) {

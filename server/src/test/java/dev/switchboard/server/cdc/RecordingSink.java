@@ -26,6 +26,7 @@ final class RecordingSink implements ChangeSink {
     private final AtomicInteger received = new AtomicInteger();
     private volatile long confirmDelayMillis;
     private volatile Predicate<List<ChangeMessage>> failWhen = batch -> false;
+    private final AtomicInteger failuresInjected = new AtomicInteger();
 
     /** Confirm batches only after a delay, so some are always unconfirmed when the connector stops. */
     RecordingSink confirmingAfter(long millis) {
@@ -43,6 +44,7 @@ final class RecordingSink implements ChangeSink {
     @Override
     public CompletionStage<Void> publish(List<ChangeMessage> batch) {
         if (failWhen.test(batch)) {
+            failuresInjected.incrementAndGet();
             return CompletableFuture.failedFuture(new IllegalStateException("injected sink failure"));
         }
         synchronized (this) {
@@ -56,6 +58,10 @@ final class RecordingSink implements ChangeSink {
         long delay = confirmDelayMillis;
         return delay == 0 ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+    }
+
+    int failuresInjected() {
+        return failuresInjected.get();
     }
 
     synchronized List<ChangeMessage> messages() {

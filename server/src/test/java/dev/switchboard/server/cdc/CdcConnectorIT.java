@@ -162,6 +162,23 @@ class CdcConnectorIT {
     }
 
     @Test
+    void hundredThousandRowTransactionIsDeliveredInOrder() throws Exception {
+        String table = chatTable();
+        RecordingSink sink = new RecordingSink();
+        ChangeConnector connector = startConnector(mapping(table, "incoming-chat", "INSERT"), sink);
+
+        db.execute("INSERT INTO " + table + "(msg_id, created_at_timestamp) SELECT 'm' || i, i FROM generate_series(1, 100000) i");
+
+        await().atMost(Duration.ofSeconds(120)).until(() -> sink.size() == 100_000);
+        List<ChangeMessage> messages = sink.messages();
+        for (int i = 0; i < messages.size(); i += 9_999) {
+            assertThat(RecordingSink.parse(messages.get(i).data()).get("row").get("created_at_timestamp").asLong()).isEqualTo(i + 1);
+        }
+        assertThat(messages.get(99_999).id()).endsWith(":99999:0");
+        await().until(() -> connector.status().lagBytes() == 0 && connector.status().changesPublished() == 100_000);
+    }
+
+    @Test
     void oneMegabyteRowIsDeliveredWhole() throws Exception {
         String table = chatTable();
         RecordingSink sink = new RecordingSink();

@@ -8,7 +8,9 @@ import java.util.regex.Pattern;
 
 /**
  * Writes a PostgreSQL text value as the JSON value {@code row_to_json} would produce for it.
- * Input is the type's text output as pgoutput sends it (DateStyle ISO, which PgJDBC requests).
+ * Input is the type's text output as pgoutput sends it: PgJDBC opens the replication session with
+ * DateStyle ISO and the JVM's time zone, so timestamptz values are rendered in that zone (as
+ * row_to_json would render them in a session with the same zone).
  */
 public final class JsonValues {
 

@@ -48,13 +48,8 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /** Starts a server and blocks until it accepts connections. {@code extraRoutes} lets other modules add HTTP routes. */
     public static SwitchboardServer start(ServerConfig config, Clock clock, List<Consumer<Router>> extraRoutes) {
-        String rootKeyText = config.rootKey();
-        if (rootKeyText == null) {
-            boolean[] created = new boolean[1];
-            rootKeyText = RootKeyStore.loadOrCreate(config.dataDir(), created);
-            if (created[0]) log.info("Generated the root key (kept in {}): {}", config.dataDir().resolve("root-key"), rootKeyText);
-        }
-        ApiKey rootKey = ApiKey.parse(rootKeyText, Capability.ALL);
+        config = withRootKey(config);
+        ApiKey rootKey = ApiKey.parse(config.rootKey(), Capability.ALL);
         AppRegistry apps = new AppRegistry();
         apps.addKey(rootKey);
         for (ApiKey k : config.extraKeys()) apps.addKey(k);
@@ -77,6 +72,15 @@ public final class SwitchboardServer implements AutoCloseable {
             vertx.close();
             throw e;
         }
+    }
+
+    /** The config with its root key set: as given, else the one kept in the data directory (generated once). */
+    public static ServerConfig withRootKey(ServerConfig config) {
+        if (config.rootKey() != null) return config;
+        boolean[] created = new boolean[1];
+        String key = RootKeyStore.loadOrCreate(config.dataDir(), created);
+        if (created[0]) log.info("Generated the root key (kept in {}): {}", config.dataDir().resolve("root-key"), key);
+        return config.withRootKey(key);
     }
 
     public int port() { return port; }

@@ -15,7 +15,7 @@ public final class Main {
     public static void main(String[] args) {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println("Usage: java -jar switchboard.jar\n\nSettings (environment variable, config file key, meaning):\n"
-                    + Settings.describe() + describe());
+                    + Settings.describe() + Settings.describe(AppSettings.ALL));
             return;
         }
         Map<String, String> env = System.getenv();
@@ -39,14 +39,5 @@ public final class Main {
         System.out.println("Switchboard is running. Open the chat: http://localhost:" + port + "/");
         System.out.println("Root key: " + app.server().rootKey().keyName() + " (full key in " + app.server().context().config().dataDir().resolve("root-key")
                 + " unless SWITCHBOARD_ROOT_KEY is set)");
-    }
-
-    private static String describe() {
-        StringBuilder sb = new StringBuilder();
-        for (var s : AppSettings.ALL) {
-            sb.append(String.format("  %-36s %-20s %s (default: %s)%n", s.env(), s.fileKey(), s.description(),
-                    s.defaultText().isEmpty() ? "none" : s.defaultText()));
-        }
-        return sb.toString();
     }
 }

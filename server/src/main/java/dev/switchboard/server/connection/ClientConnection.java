@@ -22,6 +22,9 @@ import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -392,7 +395,13 @@ public final class ClientConnection implements Subscriber {
             closeTransport(true);
             return;
         }
-        if (format == WireFormat.JSON) write(frame.json(), null); else write(null, frame.msgpack());
+        lastWriteAt = server.clock().millis();
+        if (format == WireFormat.JSON) {
+            // The frame's UTF-8 bytes are shared by every subscriber: wrapping them costs no copy and no re-encoding.
+            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.jsonBytes()), true));
+        } else {
+            socket.writeFinalBinaryFrame(frame.msgpack());
+        }
     }
 
     private void write(String text, Buffer binary) {

@@ -10,6 +10,8 @@ import io.vertx.core.buffer.Buffer;
 public final class EncodedFrame {
     private final ProtocolMessage message;
     private volatile String json;
+    /** The JSON text as UTF-8, so a fan-out does not re-encode it for every subscriber's text frame. */
+    private volatile byte[] jsonBytes;
     private volatile Buffer msgpack;
 
     public EncodedFrame(ProtocolMessage message) { this.message = message; }
@@ -22,6 +24,12 @@ public final class EncodedFrame {
         return s;
     }
 
+    public byte[] jsonBytes() {
+        byte[] b = jsonBytes;
+        if (b == null) jsonBytes = b = json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return b;
+    }
+
     public Buffer msgpack() {
         Buffer b = msgpack;
         if (b == null) msgpack = b = Buffer.buffer(message.encode(WireFormat.MSGPACK));
@@ -30,7 +38,7 @@ public final class EncodedFrame {
 
     /** Encodes now for the given format, so readers on other threads find it ready. */
     public void prepare(WireFormat format) {
-        if (format == WireFormat.JSON) json(); else msgpack();
+        if (format == WireFormat.JSON) jsonBytes(); else msgpack();
     }
 
     /** The same frame addressed to a channel under another name (a qualified name such as {@code [?rewind=1]x}). */

@@ -18,6 +18,7 @@ import java.util.Map;
  *   --server-jvm "ARGS"     JVM options of the started server (default "-Xms1g -Xmx1g")
  *   --format json|msgpack   wire format of the load clients (default json)
  *   --peer-dir DIR          the Socket.IO peer (default bench/peer)
+ *   --fanout-subs 1000,5000 subscriber counts of fanout and peer
  * </pre>
  */
 public final class BenchMain {
@@ -47,6 +48,7 @@ public final class BenchMain {
         long pid = -1;
         List<String> jvm = List.of("-Xms1g", "-Xmx1g");
         Path peer = null;
+        int[] sizes = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
@@ -58,6 +60,7 @@ public final class BenchMain {
                 case "--server-jvm" -> jvm = List.of(args[++i].trim().split("\\s+"));
                 case "--format" -> format = args[++i];
                 case "--peer-dir" -> peer = Path.of(args[++i]);
+                case "--fanout-subs" -> sizes = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "-h", "--help" -> {
                     System.out.println("Scenarios: " + String.join(" ", SCENARIOS.keySet()) + "\nSee BenchMain's Javadoc for options.");
                     return 0;
@@ -69,7 +72,7 @@ public final class BenchMain {
             }
         }
         if (names.isEmpty()) names.addAll(SCENARIOS.keySet());
-        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format);
+        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes);
         java.nio.file.Files.createDirectories(options.out());
         System.out.println(Environment.describe(options));
         int failed = 0;

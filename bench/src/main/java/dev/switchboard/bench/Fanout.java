@@ -34,7 +34,7 @@ final class Fanout implements Scenario {
     @Override
     public void run(Bench b) throws Exception {
         String scenario = peer ? "peer" : "fanout";
-        int[] sizes = b.smoke() ? new int[] {20} : new int[] {1000, 5000};
+        int[] sizes = b.options().fanoutSizes() != null ? b.options().fanoutSizes() : b.smoke() ? new int[] {20} : new int[] {1000, 5000};
         Recorder rec = new Recorder();
         Csv stepsCsv = new Csv("target", "subscribers", "rate_msg_s", "published", "expected", "delivered", "lost", "deliveries_s",
                 "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_us_per_delivery", "client_cpu_us_per_delivery", "dropped_subscribers");

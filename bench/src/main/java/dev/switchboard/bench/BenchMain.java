@@ -19,6 +19,7 @@ import java.util.Map;
  *   --format json|msgpack   wire format of the load clients (default json)
  *   --peer-dir DIR          the Socket.IO peer (default bench/peer)
  *   --fanout-subs 1000,5000 subscriber counts of fanout and peer
+ *   --connections 19000     idle connections of the connections scenario
  * </pre>
  */
 public final class BenchMain {
@@ -49,6 +50,7 @@ public final class BenchMain {
         List<String> jvm = List.of("-Xms1g", "-Xmx1g");
         Path peer = null;
         int[] sizes = null;
+        int connections = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
@@ -60,6 +62,7 @@ public final class BenchMain {
                 case "--server-jvm" -> jvm = List.of(args[++i].trim().split("\\s+"));
                 case "--format" -> format = args[++i];
                 case "--peer-dir" -> peer = Path.of(args[++i]);
+                case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--fanout-subs" -> sizes = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "-h", "--help" -> {
                     System.out.println("Scenarios: " + String.join(" ", SCENARIOS.keySet()) + "\nSee BenchMain's Javadoc for options.");
@@ -72,7 +75,7 @@ public final class BenchMain {
             }
         }
         if (names.isEmpty()) names.addAll(SCENARIOS.keySet());
-        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes);
+        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes, connections);
         java.nio.file.Files.createDirectories(options.out());
         System.out.println(Environment.describe(options));
         int failed = 0;

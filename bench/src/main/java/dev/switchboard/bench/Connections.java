@@ -14,13 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Connections implements Scenario {
     @Override
     public void run(Bench b) throws Exception {
-        int n = b.smoke() ? 200 : 19_000;
+        int n = b.options().connections() > 0 ? b.options().connections() : b.smoke() ? 200 : 19_000;
         Csv csv = new Csv("connections", "connect_seconds", "connects_s", "alive_after_hold", "live_heap_before", "live_heap_after",
                 "heap_per_connection_bytes", "rss_before", "rss_after", "rss_per_connection_bytes", "server_open_files");
         try (Target t = b.switchboard("connections", false)) {
             ServerProcess sp = t instanceof ServerProcess s ? s : null;
             Thread.sleep(b.smoke() ? 500 : 3000);
-            long heap0 = sp == null ? -1 : sp.liveHeapBytes();
+            java.util.Map<String, long[]> hist0 = sp == null ? null : sp.classHistogram();
+            long heap0 = hist0 == null ? -1 : hist0.get("Total")[1];
             long rss0 = t.pid() < 0 ? -1 : ProcStat.rssBytes(t.pid());
             AtomicInteger closed = new AtomicInteger();
             ConcurrentLinkedQueue<AblyConn> conns = new ConcurrentLinkedQueue<>();
@@ -32,7 +33,9 @@ final class Connections implements Scenario {
             int opened = conns.size();
             Thread.sleep(b.smoke() ? 1000 : 20_000); // held long enough for heartbeats to have gone out
             int alive = opened - closed.get();
-            long heap1 = sp == null ? -1 : sp.liveHeapBytes();
+            java.util.Map<String, long[]> hist1 = sp == null ? null : sp.classHistogram();
+            long heap1 = hist1 == null ? -1 : hist1.get("Total")[1];
+            if (hist0 != null && hist1 != null) writeHeapDiff(b, hist0, hist1, opened);
             long rss1 = t.pid() < 0 ? -1 : ProcStat.rssBytes(t.pid());
             int fds = t.pid() < 0 ? -1 : ProcStat.openFiles(t.pid());
             double heapPer = heap0 < 0 || heap1 < 0 ? Double.NaN : (double) (heap1 - heap0) / Math.max(1, opened);
@@ -48,5 +51,20 @@ final class Connections implements Scenario {
             io.vertx.core.Future.join(closing).toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
         csv.write(b.out().resolve("connections.csv"));
+    }
+
+    /** What the connections added to the live heap, by class, largest first: where the bytes per connection go. */
+    private static void writeHeapDiff(Bench b, java.util.Map<String, long[]> before, java.util.Map<String, long[]> after, int n) {
+        Csv csv = new Csv("class", "instances_added", "bytes_added", "instances_per_connection", "bytes_per_connection");
+        after.entrySet().stream().filter(e -> !e.getKey().equals("Total"))
+                .map(e -> {
+                    long[] a = e.getValue(), z = before.getOrDefault(e.getKey(), new long[2]);
+                    return new Object[] {e.getKey(), a[0] - z[0], a[1] - z[1]};
+                })
+                .filter(r -> (long) r[2] > 0)
+                .sorted((x, y) -> Long.compare((long) y[2], (long) x[2]))
+                .limit(40)
+                .forEach(r -> csv.row(r[0], r[1], r[2], (double) (long) r[1] / n, (double) (long) r[2] / n));
+        csv.write(b.out().resolve("connections-heap-by-class.csv"));
     }
 }

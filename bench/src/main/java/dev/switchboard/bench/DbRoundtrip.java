@@ -23,12 +23,22 @@ final class DbRoundtrip implements Scenario {
         List<Case> cases = b.smoke() ? List.of(new Case(20, 20, 2, 5, 15))
                 : List.of(new Case(100, 200, 15, 5, 15), new Case(1000, 20, 15, Double.NaN, 30));
         Recorder rec = new Recorder();
+        // The split of the round trip: PostgreSQL's commit timestamp (in each change) → delivery, in wall-clock time.
+        Histogram[] commitLatency = new Histogram[8];
+        for (int i = 0; i < commitLatency.length; i++) commitLatency[i] = new Histogram();
         Csv csv = new Csv("subscribers", "rate_msg_s", "published", "expected", "delivered", "lost", "p50_ms", "p90_ms", "p99_ms", "max_ms",
                 "server_cpu_us_per_message", "postgres_cpu_us_per_message");
         List<Plot.Series> cdfs = new ArrayList<>();
         try (Target t = b.switchboard("db-roundtrip", true)) {
             AtomicInteger live = new AtomicInteger();
-            Consumer<Buffer> onData = buf -> Marker.scan(buf, (step, seq, nanos, f, end) -> rec.delivered(step, nanos));
+            Consumer<Buffer> onData = buf -> Marker.scan(buf, (step, seq, nanos, f, end) -> {
+                rec.delivered(step, nanos);
+                long commit = Cdc.commitMicros(f, end);
+                if (commit > 0 && step < commitLatency.length) {
+                    java.time.Instant now = java.time.Instant.now();
+                    commitLatency[step].record(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000 - commit);
+                }
+            });
             AblyConn pub = AblyConn.open(b.client(), t, b.options().format(), "&echo=false&clientId=bench-publisher", null, null)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             int step = 0;
@@ -59,6 +69,8 @@ final class DbRoundtrip implements Scenario {
                 b.add("db-roundtrip", name, "p99", Bench.ms(h.percentile(0.99)), "ms", "<= " + Plot.trim(c.p99Target()),
                         Bench.ms(h.percentile(0.99)) <= c.p99Target());
                 b.add("db-roundtrip", name, "max", Bench.ms(h.maxMicros()), "ms", null, null);
+                b.add("db-roundtrip", name, "of which commit→delivery p50", Bench.ms(commitLatency[id].percentile(0.5)), "ms", null, null);
+                b.add("db-roundtrip", name, "of which commit→delivery p99", Bench.ms(commitLatency[id].percentile(0.99)), "ms", null, null);
                 b.add("db-roundtrip", name, "lost", expected - delivered, "msgs", "0", expected == delivered);
                 b.add("db-roundtrip", name, "server JVM CPU per message", r[2], "µs", null, null);
                 b.add("db-roundtrip", name, "PostgreSQL CPU per message", r[3], "µs", null, null);

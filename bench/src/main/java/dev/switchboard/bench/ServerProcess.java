@@ -124,27 +124,35 @@ public final class ServerProcess implements Target {
                 }).sum();
     }
 
-    /**
-     * Live heap of the server JVM in bytes: forces a full GC and sums the class histogram of what survived
-     * ({@code jcmd <pid> GC.class_histogram}). -1 if jcmd is missing.
-     */
+    /** Live heap of the server JVM in bytes (after a full GC), -1 if jcmd is missing. */
     public long liveHeapBytes() {
+        java.util.Map<String, long[]> h = classHistogram();
+        return h == null ? -1 : h.get("Total")[1];
+    }
+
+    /**
+     * Live objects by class after a full GC ({@code jcmd <pid> GC.class_histogram}): class → {instances, bytes},
+     * with the sum under "Total". Null if jcmd is missing or fails.
+     */
+    public java.util.Map<String, long[]> classHistogram() {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        if (!Files.isExecutable(jcmd)) return -1;
+        if (!Files.isExecutable(jcmd)) return null;
         try {
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), "GC.class_histogram").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             p.waitFor(120, TimeUnit.SECONDS);
+            java.util.Map<String, long[]> h = new java.util.HashMap<>();
             for (String line : out.split("\n")) {
-                String t = line.trim();
-                if (t.startsWith("Total")) return Long.parseLong(t.split("\\s+")[2]);
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 4 && f[0].endsWith(":")) h.put(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+                else if (f.length >= 3 && f[0].equals("Total")) h.put("Total", new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
             }
-            return -1;
+            return h.containsKey("Total") ? h : null;
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            return null;
         }
     }
 

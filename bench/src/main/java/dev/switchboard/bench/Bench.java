@@ -24,6 +24,8 @@ public final class Bench implements AutoCloseable {
     private final List<Row> rows = new ArrayList<>();
     /** Figures one scenario leaves for another (the fan-out's best rates, for the peer ratio). */
     final Map<String, Double> shared = new ConcurrentHashMap<>();
+    /** Per fan-out size and target: {rate, p99 ms, server µs/delivery} of each step, for the side-by-side plots. */
+    final Map<String, List<double[]>> curves = new ConcurrentHashMap<>();
 
     public Bench(Options options) {
         this.options = options;

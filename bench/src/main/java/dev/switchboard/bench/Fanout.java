@@ -67,6 +67,8 @@ final class Fanout implements Scenario {
                     System.out.printf(java.util.Locale.ROOT, "  %s n=%d rate=%.0f/s: %.0f deliveries/s, p50 %.1f p99 %.1f max %.1f ms, lost %d, "
                                     + "server %.2f µs/delivery, client %.2f µs/delivery, dropped %d%n", t.name(), n, rate, s.deliveriesPerSecond,
                             Bench.ms(s.p50), Bench.ms(s.p99), Bench.ms(s.max), s.lost, s.serverUsPerDelivery, s.clientUsPerDelivery, s.dropped);
+                    b.curves.computeIfAbsent(t.name() + " " + n, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                            .add(new double[] {rate, Bench.ms(s.p99), s.serverUsPerDelivery});
                     String label = n + " subs, " + Plot.trim(rate) + "/s";
                     double[][] pts = rec.latency(id).cdf();
                     double[] x = new double[pts.length], y = new double[pts.length];
@@ -111,9 +113,29 @@ final class Fanout implements Scenario {
         Plot.Series rate = rec.rateSeries("deliveries/s");
         Plot.timeSeries((peer ? "Socket.IO 4.8" : "Switchboard") + " fan-out: deliveries per second (rate steps)", "deliveries/s", List.of(rate),
                 b.out().resolve(name + "-throughput.png"));
+        if (peer) comparisonPlots(b);
         Csv tp = new Csv("t_s", "deliveries_s");
         for (int i = 0; i < rate.x().length; i++) tp.row(rate.x()[i], rate.y()[i]);
         tp.write(b.out().resolve(name + "-throughput.csv"));
+    }
+
+    /** Switchboard and Socket.IO side by side: p99 and server CPU per delivery against the publish rate. */
+    private static void comparisonPlots(Bench b) {
+        List<Plot.Series> p99 = new ArrayList<>(), cpu = new ArrayList<>();
+        new java.util.TreeMap<>(b.curves).forEach((name, points) -> {
+            double[] x = new double[points.size()], y = new double[points.size()], z = new double[points.size()];
+            for (int i = 0; i < points.size(); i++) {
+                x[i] = points.get(i)[0];
+                y[i] = points.get(i)[1];
+                z[i] = points.get(i)[2];
+            }
+            p99.add(new Plot.Series(name + " subs", x, y));
+            cpu.add(new Plot.Series(name + " subs", x, z));
+        });
+        Plot.lines("Fan-out p99 vs publish rate (clipped at 500 ms)", "publish rate (msg/s)", "p99 latency (ms)", p99, 500,
+                b.out().resolve("peer-vs-switchboard-p99.png"));
+        Plot.lines("Server CPU per delivery vs publish rate", "publish rate (msg/s)", "server CPU (µs per delivery)", cpu, 20,
+                b.out().resolve("peer-vs-switchboard-cpu.png"));
     }
 
     private Step runStep(Bench b, Target t, Publisher pub, Recorder rec, int id, int n, double rate, double seconds,

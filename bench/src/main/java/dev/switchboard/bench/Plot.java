@@ -43,13 +43,20 @@ public final class Plot {
 
     /** A rate over time: x in seconds, y in events per second. */
     public static void timeSeries(String title, String yLabel, List<Series> series, Path file) {
-        double maxX = 1, maxY = 1;
+        lines(title, "time (s)", yLabel, series, Double.NaN, file);
+    }
+
+    /** Lines on linear axes; values above {@code maxY} (when given) are drawn at the top edge. */
+    public static void lines(String title, String xLabel, String yLabel, List<Series> series, double maxY, Path file) {
+        double fixedY = maxY;
+        maxY = 1;
+        double maxX = 1;
         for (Series s : series) {
             for (double x : s.x()) maxX = Math.max(maxX, x);
             for (double y : s.y()) maxY = Math.max(maxY, y);
         }
-        double fx = maxX, fy = niceCeil(maxY * 1.05);
-        draw(title, "time (s)", yLabel, series, file, x -> x / fx, 0, fy,
+        double fx = maxX, fy = Double.isNaN(fixedY) ? niceCeil(maxY * 1.05) : fixedY;
+        draw(title, xLabel, yLabel, series, file, x -> x / fx, 0, fy,
                 g -> {
                     double step = niceCeil(fx / 8);
                     for (double x = 0; x <= fx + 1e-9; x += step) tickX(g, x / fx, trim(x));

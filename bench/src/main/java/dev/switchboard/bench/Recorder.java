@@ -51,13 +51,16 @@ public final class Recorder {
     /** Seconds since this recorder started. */
     public double elapsed() { return (System.nanoTime() - t0) / 1e9; }
 
-    /** Deliveries per second over time, one point per bin up to now. */
+    /** Deliveries per second over time: a 1 s moving average, one point per 100 ms bin up to now. */
     public Plot.Series rateSeries(String label) {
         int n = Math.min(bins.length(), (int) ((System.nanoTime() - t0) / 1_000_000 / BIN_MS) + 1);
+        int window = 1000 / BIN_MS;
         double[] x = new double[n], y = new double[n];
+        long sum = 0;
         for (int i = 0; i < n; i++) {
+            sum += bins.get(i) - (i >= window ? bins.get(i - window) : 0);
             x[i] = i * BIN_MS / 1000.0;
-            y[i] = bins.get(i) * (1000.0 / BIN_MS);
+            y[i] = sum * (1000.0 / (Math.min(i + 1, window) * BIN_MS));
         }
         return new Plot.Series(label, x, y);
     }

@@ -54,8 +54,8 @@ final class Fanout implements Scenario {
                 int missing = n - live.get();
                 Throwable failure = LoadClient.runBounded(missing, 200, () -> subscriber(b, t, onData, onClose).onSuccess(x -> live.incrementAndGet()));
                 if (failure != null) throw new IllegalStateException("subscribers did not connect: " + failure, failure);
-                double[] rates = b.smoke() ? new double[] {10, 20} : n <= 1000 ? new double[] {25, 50, 100, 200, 300, 400, 600, 800, 1200}
-                        : new double[] {5, 10, 20, 40, 60, 80, 120, 160, 240};
+                double[] rates = b.smoke() ? new double[] {10, 20} : n <= 1000 ? new double[] {25, 50, 75, 100, 125, 150, 200, 300, 400, 600, 800, 1200}
+                        : new double[] {5, 10, 15, 20, 25, 30, 40, 60, 80, 120, 160, 240};
                 // Warm-up (JIT, buffers): not reported.
                 runStep(b, t, pub, rec, stepId++, n, rates[0], b.smoke() ? 0.5 : 3, live, dropped);
                 Step best = null;

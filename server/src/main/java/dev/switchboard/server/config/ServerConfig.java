@@ -44,6 +44,11 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
                 connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, grace, history, sandbox, extraKeys, file);
     }
 
+    public ServerConfig withConnectionStateTtlMs(long ttl) {
+        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
+                ttl, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, file);
+    }
+
     public ServerConfig withSandbox(boolean on) {
         return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
                 connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, on, extraKeys, file);

@@ -84,6 +84,19 @@ class RulesFunctionIT {
     }
 
     @Test
+    void functionThatNeverCompletesTimesOutAndIsRetried() {
+        AtomicInteger calls = new AtomicInteger();
+        RuleFunctions functions = new RuleFunctions().register("hangs-once", env ->
+                calls.incrementAndGet() == 1 ? new CompletableFuture<>() : CompletableFuture.completedFuture(null));
+        server = RulesTestSupport.start(dir, "[{'id':'t','channelFilter':'^t$','target':{'type':'function','name':'hangs-once','timeoutMs':200},"
+                + "'retry':{'maxAttempts':2,'initialBackoffMs':5,'maxBackoffMs':5}}]", functions);
+        publish(server, "t", "n", "1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> stats(server, "t").delivered() == 1);
+        assertThat(stats(server, "t").retried()).isEqualTo(1);
+        assertThat(calls.get()).isEqualTo(2);
+    }
+
+    @Test
     void orderPerChannelHoldsFor200QuickPublishesToASlowTarget() throws Exception {
         Map<String, List<String>> seen = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();

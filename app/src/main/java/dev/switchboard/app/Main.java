@@ -1,12 +1,12 @@
 package dev.switchboard.app;
 
-import dev.switchboard.server.SwitchboardServer;
+import dev.switchboard.server.cdc.config.ConfigException;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.config.Settings;
 import dev.switchboard.server.config.SettingsException;
 
 import java.time.Clock;
-import java.util.List;
+import java.util.Map;
 
 /** Starts Switchboard from environment variables and the optional config file. */
 public final class Main {
@@ -14,19 +14,30 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("Usage: java -jar switchboard.jar\n\nSettings (environment variable, config file key, meaning):\n" + Settings.describe());
+            System.out.println("Usage: java -jar switchboard.jar\n\nSettings (environment variable, config file key, meaning):\n"
+                    + Settings.describe() + Settings.describe(AppSettings.ALL));
             return;
         }
-        ServerConfig config;
+        Map<String, String> env = System.getenv();
+        SwitchboardApp app;
         try {
-            config = Settings.fromEnvironment();
-        } catch (SettingsException e) {
+            ServerConfig config = Settings.load(env);
+            app = SwitchboardApp.start(config, AppSettings.load(env, config.file()), env, Clock.systemUTC());
+        } catch (SettingsException | ConfigException e) {
             System.err.println("Switchboard cannot start: " + e.getMessage());
             System.exit(2);
             return;
+        } catch (RuntimeException e) {
+            System.err.println("Switchboard cannot start: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(1);
+            return;
         }
-        SwitchboardServer server = SwitchboardServer.start(config, Clock.systemUTC(), List.of());
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "switchboard-shutdown"));
-        System.out.println("Switchboard is running: http://localhost:" + server.port() + "/  (root key " + server.rootKey().keyName() + ")");
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "switchboard-shutdown"));
+        int port = app.server().port();
+        System.out.println();
+        System.out.println("Switchboard is running. Open the chat: http://localhost:" + port + "/");
+        System.out.println("Root key: " + app.server().rootKey().keyName() + " (full key in " + app.server().context().config().dataDir().resolve("root-key")
+                + " unless SWITCHBOARD_ROOT_KEY is set)");
     }
 }

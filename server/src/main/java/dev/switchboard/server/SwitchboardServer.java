@@ -10,6 +10,8 @@ import dev.switchboard.server.config.RootKeyStore;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.connection.ConnectionRegistry;
 import dev.switchboard.server.http.HttpVerticle;
+import dev.switchboard.server.rules.RuleFunctions;
+import dev.switchboard.server.rules.RulesEngine;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -38,8 +40,10 @@ public final class SwitchboardServer implements AutoCloseable {
     private final ServerContext context;
     private final ApiKey rootKey;
     private final int port;
+    private final RulesEngine rules;
 
-    private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port) {
+    private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port, RulesEngine rules) {
+        this.rules = rules;
         this.vertx = vertx;
         this.context = context;
         this.rootKey = rootKey;
@@ -48,13 +52,13 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /** Starts a server and blocks until it accepts connections. {@code extraRoutes} lets other modules add HTTP routes. */
     public static SwitchboardServer start(ServerConfig config, Clock clock, List<Consumer<Router>> extraRoutes) {
-        String rootKeyText = config.rootKey();
-        if (rootKeyText == null) {
-            boolean[] created = new boolean[1];
-            rootKeyText = RootKeyStore.loadOrCreate(config.dataDir(), created);
-            if (created[0]) log.info("Generated the root key (kept in {}): {}", config.dataDir().resolve("root-key"), rootKeyText);
-        }
-        ApiKey rootKey = ApiKey.parse(rootKeyText, Capability.ALL);
+        return start(config, clock, extraRoutes, RuleFunctions.discovered());
+    }
+
+    /** Starts a server whose integration rules (config file key {@code rules}) can target the given functions. */
+    public static SwitchboardServer start(ServerConfig config, Clock clock, List<Consumer<Router>> extraRoutes, RuleFunctions functions) {
+        config = withRootKey(config);
+        ApiKey rootKey = ApiKey.parse(config.rootKey(), Capability.ALL);
         AppRegistry apps = new AppRegistry();
         apps.addKey(rootKey);
         for (ApiKey k : config.extraKeys()) apps.addKey(k);
@@ -67,16 +71,29 @@ public final class SwitchboardServer implements AutoCloseable {
             int port = config.port() == 0 ? freePort() : config.port();
             ServerConfig bound = config.withPort(port);
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
+            RulesEngine rules = RulesEngine.fromConfig(vertx, bound.file(), functions, clock);
+            channels.setListener(rules);
+            // Idle long enough that no client can still resume from the channel's serials.
+            channels.startSweeper(vertx, 30_000, Math.max(bound.connectionStateTtlMs(), bound.history().maxAgeMs()) + 60_000);
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels));
             await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
-            return new SwitchboardServer(vertx, context, rootKey, port);
+            return new SwitchboardServer(vertx, context, rootKey, port, rules);
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
         }
+    }
+
+    /** The config with its root key set: as given, else the one kept in the data directory (generated once). */
+    public static ServerConfig withRootKey(ServerConfig config) {
+        if (config.rootKey() != null) return config;
+        boolean[] created = new boolean[1];
+        String key = RootKeyStore.loadOrCreate(config.dataDir(), created);
+        if (created[0]) log.info("Generated the root key (kept in {}): {}", config.dataDir().resolve("root-key"), key);
+        return config.withRootKey(key);
     }
 
     public int port() { return port; }
@@ -87,8 +104,12 @@ public final class SwitchboardServer implements AutoCloseable {
 
     public Vertx vertx() { return vertx; }
 
+    /** The integration rules engine (counters via {@code rules().snapshot()}). */
+    public RulesEngine rules() { return rules; }
+
     @Override
     public void close() {
+        rules.close();
         await(vertx.close());
     }
 

@@ -59,7 +59,7 @@ public final class ChannelRegistry {
         channel.owner().runOnContext(v -> {
             AttachResult result;
             try {
-                result = channel.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis());
+                result = live(channel).attach(subscriber, wireName, modes, params, resumeFrom, clock.millis());
             } catch (RuntimeException e) {
                 onOwner.accept(null, e);
                 return;
@@ -69,7 +69,7 @@ public final class ChannelRegistry {
     }
 
     public void detach(Channel channel, Subscriber subscriber, String wireName) {
-        channel.owner().runOnContext(v -> channel.detach(subscriber, wireName));
+        channel.owner().runOnContext(v -> live(channel).detach(subscriber, wireName, clock.millis()));
     }
 
     public void publish(Channel channel, List<Message> messages, String connectionId, String idBase,
@@ -77,7 +77,7 @@ public final class ChannelRegistry {
         channel.owner().runOnContext(v -> {
             PublishOutcome outcome;
             try {
-                outcome = channel.publish(messages, connectionId, idBase, clock.millis());
+                outcome = live(channel).publish(messages, connectionId, idBase, clock.millis());
             } catch (RuntimeException e) {
                 onOwner.accept(null, e);
                 return;
@@ -91,7 +91,7 @@ public final class ChannelRegistry {
         channel.owner().runOnContext(v -> {
             PublishOutcome outcome;
             try {
-                outcome = channel.presence(actions, connectionId, idBase, clock.millis());
+                outcome = live(channel).presence(actions, connectionId, idBase, clock.millis());
             } catch (RuntimeException e) {
                 onOwner.accept(null, e);
                 return;
@@ -102,7 +102,7 @@ public final class ChannelRegistry {
 
     /** Removes a connection's presence members from a channel, broadcasting LEAVE. */
     public void leaveAll(Channel channel, String connectionId) {
-        channel.owner().runOnContext(v -> channel.leaveAll(connectionId, clock.millis()));
+        channel.owner().runOnContext(v -> live(channel).leaveAll(connectionId, clock.millis()));
     }
 
     /** Publishes from inside the server (REST, connectors); completes once the channel has accepted the messages. */
@@ -119,12 +119,34 @@ public final class ChannelRegistry {
         CompletableFuture<T> result = new CompletableFuture<>();
         channel.owner().runOnContext(v -> {
             try {
-                result.complete(reader.apply(channel));
+                result.complete(reader.apply(live(channel)));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
         });
         return result;
+    }
+
+    /**
+     * Drops channels that nobody uses from memory: every {@code intervalMs}, a channel with no attachments,
+     * members or retained events, idle for {@code idleMs}, is retired on its owner and forgotten.
+     */
+    public void startSweeper(io.vertx.core.Vertx vertx, long intervalMs, long idleMs) {
+        vertx.setPeriodic(intervalMs, id -> {
+            for (Map.Entry<String, Channel> e : channels.entrySet()) {
+                Channel ch = e.getValue();
+                ch.owner().runOnContext(v -> {
+                    if (ch.retireIfIdle(clock.millis(), idleMs)) channels.remove(e.getKey(), ch);
+                });
+            }
+        });
+    }
+
+    public int channelCount() { return channels.size(); }
+
+    /** The current instance for a channel: a caller may still hold one the sweeper retired. Owner thread only. */
+    private Channel live(Channel channel) {
+        return channel.retired() ? channel(channel.appId(), channel.name()) : channel;
     }
 
     private Context ownerFor(String key) {

@@ -24,6 +24,16 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
                 MissingNode.getInstance());
     }
 
+    public ServerConfig withRootKey(String key) {
+        return new ServerConfig(port, host, key, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
+                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, file);
+    }
+
+    public ServerConfig withFile(JsonNode newFile) {
+        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
+                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, newFile);
+    }
+
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
                 connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, file);

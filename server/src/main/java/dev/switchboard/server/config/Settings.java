@@ -84,9 +84,12 @@ public final class Settings {
     }
 
     /** A help text listing every setting, its default and what it does. */
-    public static String describe() {
+    public static String describe() { return describe(ALL); }
+
+    /** The same help text for any list of declared settings. */
+    public static String describe(List<Setting<?>> settings) {
         StringBuilder sb = new StringBuilder();
-        for (Setting<?> s : ALL) {
+        for (Setting<?> s : settings) {
             sb.append(String.format("  %-36s %-20s %s (default: %s)%n", s.env(), s.fileKey(), s.description(),
                     s.defaultText().isEmpty() ? "none" : s.defaultText()));
         }

@@ -40,6 +40,8 @@ import java.util.Map;
  */
 public final class ClientConnection implements Subscriber {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+    /** Bytes a subscriber may fall behind by before it is cut off (it then resumes from history). */
+    static final int OUTBOUND_BUFFER_BYTES = 1 << 20;
 
     private final ServerContext server;
     private final ServerWebSocket socket;
@@ -105,6 +107,7 @@ public final class ClientConnection implements Subscriber {
     /** Sends CONNECTED and starts reading frames. */
     void start() {
         server.connections().add(this);
+        socket.setWriteQueueMaxSize(OUTBOUND_BUFFER_BYTES);
         socket.textMessageHandler(text -> onFrame(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         socket.binaryMessageHandler(buffer -> onFrame(buffer.getBytes()));
         socket.closeHandler(v -> onTransportClosed());
@@ -218,7 +221,8 @@ public final class ClientConnection implements Subscriber {
         attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
-        for (EncodedFrame frame : result.followUp()) deliver(frame);
+        // Backlog and SYNC pages are bounded by retention and membership; they are written without the slow-reader check.
+        for (EncodedFrame frame : result.followUp()) write(frame);
     }
 
     private void onDetach(ProtocolMessage pm) {
@@ -392,6 +396,10 @@ public final class ClientConnection implements Subscriber {
             closeTransport(true);
             return;
         }
+        write(frame);
+    }
+
+    private void write(EncodedFrame frame) {
         if (format == WireFormat.JSON) write(frame.json(), null); else write(null, frame.msgpack());
     }
 

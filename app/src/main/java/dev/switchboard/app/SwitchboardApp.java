@@ -1,0 +1,203 @@
+package dev.switchboard.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.switchboard.chat.ChatChannels;
+import dev.switchboard.chat.ChatPersistence;
+import dev.switchboard.chat.ChatRoutes;
+import dev.switchboard.chat.ChatStore;
+import dev.switchboard.chat.ClientIdCookie;
+import dev.switchboard.server.SwitchboardServer;
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.cdc.ChangeConnector;
+import dev.switchboard.server.cdc.ConnectorStatus;
+import dev.switchboard.server.cdc.config.ConnectorConfig;
+import dev.switchboard.server.cdc.config.ConnectorConfigLoader;
+import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.database.DatabaseEndpoint;
+import dev.switchboard.server.database.DatabaseUrl;
+import dev.switchboard.server.database.EmbeddedDatabase;
+import dev.switchboard.server.database.EmbeddedDatabaseSettings;
+import dev.switchboard.server.http.Responder;
+import dev.switchboard.server.protocol.WireFormat;
+import dev.switchboard.server.rules.RuleFunctions;
+import io.vertx.ext.web.Router;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The composition root: database (embedded unless a URL is given), the chat's schema, function and routes,
+ * the realtime server with its rules, and the change connector publishing table changes to channels.
+ * Closing stops them in reverse order.
+ */
+public final class SwitchboardApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardApp.class);
+
+    /** The chat's default connector mapping, in the original connector's format. */
+    static final String DEFAULT_CONNECTOR = "{\"connector\":["
+            + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"INSERT\"},"
+            + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"UPDATE\"}]}";
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private SwitchboardServer server;
+    private ChangeConnector connector;
+    private ChatPersistence chat;
+    private DatabaseEndpoint database;
+
+    private SwitchboardApp() {}
+
+    public static SwitchboardApp start(ServerConfig serverConfig, AppSettings.Values settings, Map<String, String> env, Clock clock) {
+        SwitchboardApp app = new SwitchboardApp();
+        try {
+            app.boot(serverConfig, settings, env, clock);
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private void boot(ServerConfig serverConfig, AppSettings.Values settings, Map<String, String> env, Clock clock) {
+        ServerConfig config = SwitchboardServer.withRootKey(serverConfig);
+        ApiKey rootKey = ApiKey.parse(config.rootKey(), Capability.ALL);
+        database = settings.databaseUrl().isEmpty() ? startEmbedded(config.dataDir(), settings.embeddedDatabasePort()) : DatabaseUrl.parse(settings.databaseUrl());
+
+        List<Consumer<Router>> routes = new ArrayList<>();
+        RuleFunctions functions = RuleFunctions.discovered();
+        JsonNode file = config.file();
+        AtomicReference<ChangeConnector> connectorRef = new AtomicReference<>();
+        routes.add(router -> router.get("/status").handler(ctx -> Responder.ok(ctx, 200, status(connectorRef.get()))));
+        if (settings.chat()) {
+            HikariDataSource pool = pool(database);
+            started.add(pool);
+            Flyway.configure().dataSource(pool).locations("classpath:db/chat").load().migrate();
+            ChatStore store = new ChatStore(pool);
+            chat = new ChatPersistence(store);
+            functions.register(ChatPersistence.NAME, chat);
+            routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(derive(rootKey.secret(), "chat-client-id-cookie")), clock));
+            if (!file.has("rules")) file = withChatRule(file);
+        }
+        server = SwitchboardServer.start(config.withFile(file), clock, routes, functions);
+        started.add(server);
+
+        ConnectorConfig connectorConfig = connectorConfig(settings, env);
+        if (connectorConfig != null) {
+            connector = new ChangeConnector(connectorConfig, database, new ChannelChangeSink(server.context().channels(), rootKey.appId()));
+            connectorRef.set(connector);
+            connector.start();
+            started.add(connector);
+        }
+    }
+
+    private DatabaseEndpoint startEmbedded(Path dataDir, int port) {
+        try {
+            EmbeddedDatabaseSettings s = EmbeddedDatabaseSettings.defaults(dataDir.resolve("postgres"));
+            EmbeddedDatabase embedded = EmbeddedDatabase.start(port == 0 ? s : s.withPort(port));
+            started.add(embedded);
+            log.info("Embedded PostgreSQL running with data in {}", dataDir.resolve("postgres"));
+            return embedded.endpoint();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("The embedded PostgreSQL did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private static HikariDataSource pool(DatabaseEndpoint endpoint) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(endpoint.jdbcUrl());
+        hc.setUsername(endpoint.user());
+        hc.setPassword(endpoint.password());
+        hc.setMaximumPoolSize(8);
+        hc.setPoolName("switchboard-chat");
+        return new HikariDataSource(hc);
+    }
+
+    /** The connector's config: the named file, else the original's environment form, else the chat's mapping. */
+    private static ConnectorConfig connectorConfig(AppSettings.Values settings, Map<String, String> env) {
+        if (!settings.connectorConfig().isEmpty()) return ConnectorConfigLoader.fromFile(Path.of(settings.connectorConfig()));
+        if (env.containsKey("ABLY_CONNECTOR")) return ConnectorConfigLoader.fromEnvironment(env);
+        return settings.chat() ? ConnectorConfigLoader.fromJson(DEFAULT_CONNECTOR) : null;
+    }
+
+    /** The config file with the rule that sends the chat's outgoing messages to its persistence function. */
+    private static JsonNode withChatRule(JsonNode file) {
+        ObjectNode copy = file.isObject() ? ((ObjectNode) file).deepCopy() : WireFormat.jsonMapper().createObjectNode();
+        ArrayNode rules = copy.putArray("rules");
+        ObjectNode rule = rules.addObject();
+        rule.put("id", "chat-persistence");
+        rule.put("channelFilter", "^" + ChatChannels.OUTGOING + "$");
+        rule.put("source", "channel.message");
+        rule.put("enveloped", true);
+        rule.putObject("target").put("type", "function").put("name", ChatPersistence.NAME);
+        rule.putObject("retry").put("maxAttempts", 10).put("initialBackoffMs", 100).put("maxBackoffMs", 10_000);
+        return copy;
+    }
+
+    private Map<String, Object> status(ChangeConnector c) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("connections", server == null ? 0 : server.context().connections().size());
+        if (c != null) {
+            ConnectorStatus s = c.status();
+            Map<String, Object> cdc = new LinkedHashMap<>();
+            cdc.put("state", s.state().name());
+            cdc.put("slot", s.slotName());
+            cdc.put("confirmedLsn", s.confirmedLsn().toString());
+            cdc.put("lagBytes", s.lagBytes());
+            cdc.put("lagMillis", s.lagMillis());
+            cdc.put("changesPublished", s.changesPublished());
+            s.lastError().ifPresent(e -> cdc.put("lastError", e));
+            body.put("connector", cdc);
+        }
+        if (chat != null) {
+            body.put("chat", Map.of("inserted", chat.inserted(), "edited", chat.edited(), "rejected", chat.rejected(),
+                    "refusedEdits", chat.refusedEdits()));
+        }
+        return body;
+    }
+
+    private static byte[] derive(String secret, String purpose) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public SwitchboardServer server() { return server; }
+
+    public ChangeConnector connector() { return connector; }
+
+    public ChatPersistence chat() { return chat; }
+
+    public DatabaseEndpoint database() { return database; }
+
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while stopping {}: {}", started.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        started.clear();
+    }
+}

@@ -1,0 +1,27 @@
+# Checks shared by run.sh and test.sh. Sourced, not run.
+
+fail() { echo "error: $*" >&2; exit 1; }
+
+require_build_tools() {
+  command -v java >/dev/null || fail "a JDK 17 or newer is needed (java not found)"
+  local v
+  v=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+  [ "${v%%.*}" -ge 17 ] 2>/dev/null || fail "a JDK 17 or newer is needed (found $v)"
+  command -v mvn >/dev/null || fail "Apache Maven is needed (mvn not found)"
+  command -v node >/dev/null || fail "Node.js 20 or newer is needed (node not found)"
+  local n; n=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$n" -ge 20 ] || fail "Node.js 20 or newer is needed (found $(node -v))"
+  command -v npm >/dev/null || fail "npm is needed (npm not found)"
+}
+
+# The browser tests drive Debian's Chromium through its ChromeDriver; never a downloaded browser.
+require_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
+  echo "Installing chromium and chromium-driver from Debian's packages..."
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  command -v apt-get >/dev/null || fail "chromium and chromedriver are needed; install them with your package manager"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  command -v chromedriver >/dev/null || fail "chromium-driver did not install"
+}

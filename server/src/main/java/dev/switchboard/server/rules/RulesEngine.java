@@ -1,0 +1,330 @@
+package dev.switchboard.server.rules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.channel.Channel;
+import dev.switchboard.server.channel.ChannelListener;
+import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.PresenceMessage;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Runs integration rules: observes what channels accept and delivers each matching event to the rule's target.
+ *
+ * <p>Guarantees: at-least-once delivery with exponential backoff up to the rule's {@code maxAttempts}; strictly in
+ * publish order per (rule, channel) — the next event waits until the previous one is delivered or has finally
+ * failed; asynchronous to the publisher's ACK. The listener callbacks only enqueue (bounded per rule and channel;
+ * past the bound the event is counted as overflowed and logged). Events live in memory: a crash or a stop past
+ * the shutdown grace loses what is still queued.
+ *
+ * <p>Threads: the callbacks run on channel owners and never block; attempts start on the engine's own event-loop
+ * context; functions run on a worker pool; backoff waits are Vert.x timers.
+ */
+public final class RulesEngine implements ChannelListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RulesEngine.class);
+    static final int FUNCTION_WORKERS = 8;
+    static final Duration DEFAULT_GRACE = Duration.ofSeconds(2);
+
+    private final Vertx vertx;
+    private final Clock clock;
+    private final DoubleSupplier random;
+    private final Context context;
+    private final WorkerExecutor workers;
+    private final WebhookDelivery webhooks;
+    private final List<RuleRuntime> runtimes;
+    private final Map<LaneKey, Lane> lanes = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile boolean accepting = true;
+    private volatile boolean closed;
+
+    /**
+     * Reads and validates the {@code rules} of the config file (see {@link RulesConfig}) and builds the engine.
+     *
+     * @throws dev.switchboard.server.config.SettingsException naming the offending key
+     */
+    public static RulesEngine fromConfig(Vertx vertx, JsonNode configFile, RuleFunctions functions, Clock clock) {
+        return new RulesEngine(vertx, RulesConfig.parse(configFile, functions), functions, clock, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** An engine for already-parsed rules; {@code random} yields values in [0, 1) for the backoff jitter. */
+    public RulesEngine(Vertx vertx, List<Rule> rules, RuleFunctions functions, Clock clock, DoubleSupplier random) {
+        this.vertx = vertx;
+        this.clock = clock;
+        this.random = random;
+        // Called from a non-Vert.x thread this makes a fresh event-loop context that belongs to the engine.
+        this.context = vertx.getOrCreateContext();
+        boolean anyFunction = rules.stream().anyMatch(r -> r.target() instanceof RuleTarget.Function);
+        boolean anyWebhook = rules.stream().anyMatch(r -> r.target() instanceof RuleTarget.Webhook);
+        this.workers = anyFunction ? vertx.createSharedWorkerExecutor("switchboard-rules", FUNCTION_WORKERS, 10, TimeUnit.MINUTES) : null;
+        this.webhooks = anyWebhook ? new WebhookDelivery(vertx, context, clock) : null;
+        List<RuleRuntime> list = new ArrayList<>(rules.size());
+        for (Rule rule : rules) {
+            Delivery delivery;
+            if (rule.target() instanceof RuleTarget.Function f) {
+                RuleFunction fn = functions == null ? null : functions.find(f.name());
+                if (fn == null) throw new IllegalArgumentException("Rule '" + rule.id() + "': no rule function named '" + f.name() + "'");
+                delivery = new FunctionDelivery(vertx, workers, fn, f.timeoutMs());
+            } else {
+                RuleTarget.Webhook w = (RuleTarget.Webhook) rule.target();
+                delivery = (pending, attempt) -> webhooks.post(w, rule, pending, attempt);
+            }
+            list.add(new RuleRuntime(rule, delivery));
+            log.info("Rule '{}': {} on channels matching /{}/ -> {}", rule.id(), rule.source().wireName(), rule.channelFilter(), rule.target());
+        }
+        this.runtimes = List.copyOf(list);
+    }
+
+    /** The rules in config order. */
+    public List<Rule> rules() {
+        return runtimes.stream().map(r -> r.rule).toList();
+    }
+
+    /** The counters of every rule now. */
+    public RulesStatus snapshot() {
+        Map<String, RuleStats> map = new LinkedHashMap<>();
+        for (RuleRuntime r : runtimes) {
+            map.put(r.rule.id(), new RuleStats(r.rule.id(), r.delivered.get(), r.retried.get(), r.failed.get(), r.overflowed.get(), r.queued.get()));
+        }
+        return new RulesStatus(map);
+    }
+
+    @Override
+    public void onMessages(Channel channel, List<Message> messages) {
+        if (runtimes.isEmpty() || messages.isEmpty()) return;
+        List<Message> copy = null;
+        for (RuleRuntime rt : runtimes) {
+            if (!rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channel.name())) continue;
+            if (copy == null) copy = List.copyOf(messages);
+            enqueue(rt, channel, new Pending(channel.appId(), channel.name(), rt.rule.id(), copy, null));
+        }
+    }
+
+    @Override
+    public void onPresence(Channel channel, List<PresenceMessage> events) {
+        if (runtimes.isEmpty() || events.isEmpty()) return;
+        List<PresenceMessage> copy = null;
+        for (RuleRuntime rt : runtimes) {
+            if (!rt.rule.matches(RuleSource.CHANNEL_PRESENCE, channel.name())) continue;
+            if (copy == null) copy = List.copyOf(events);
+            enqueue(rt, channel, new Pending(channel.appId(), channel.name(), rt.rule.id(), null, copy));
+        }
+    }
+
+    /** Runs on a channel owner: only queues, never blocks on delivery. */
+    private void enqueue(RuleRuntime rt, Channel channel, Pending pending) {
+        if (!accepting) {
+            log.warn("Rule '{}': engine is stopping, event on channel '{}' not queued (ids {})", rt.rule.id(), channel.name(), pending.ids());
+            return;
+        }
+        LaneKey key = new LaneKey(rt.rule.id(), channel.appId(), channel.name());
+        while (true) {
+            Lane lane = lanes.computeIfAbsent(key, k -> new Lane(k, rt));
+            Lane.Offer offer = lane.offer(pending);
+            switch (offer) {
+                case RETIRED -> { continue; } // the lane went idle and left the map; take a fresh one
+                case OVERFLOW -> {
+                    rt.overflowed.incrementAndGet();
+                    long now = clock.millis();
+                    long last = rt.lastOverflowLog.get();
+                    if (now - last >= 1000 && rt.lastOverflowLog.compareAndSet(last, now)) {
+                        log.warn("Rule '{}': queue for channel '{}' is full ({} events), dropping event (ids {}); overflowed so far: {}",
+                                rt.rule.id(), channel.name(), rt.rule.queueLimit(), pending.ids(), rt.overflowed.get());
+                    }
+                }
+                case STARTED -> dispatch(() -> attempt(lane, pending, 1));
+                case QUEUED -> { }
+            }
+            return;
+        }
+    }
+
+    private void dispatch(Runnable r) {
+        context.runOnContext(v -> {
+            if (!closed) r.run();
+        });
+    }
+
+    private void attempt(Lane lane, Pending pending, int attempt) {
+        RuleRuntime rt = lane.runtime;
+        CompletableFuture<Void> result;
+        try {
+            result = rt.delivery.attempt(pending, attempt);
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((ok, error) -> {
+            if (closed) return;
+            if (error == null) {
+                rt.delivered.incrementAndGet();
+                if (attempt > 1) log.info("Rule '{}': delivered event on channel '{}' at attempt {} (ids {})", rt.rule.id(), pending.channel, attempt, pending.ids());
+                next(lane);
+                return;
+            }
+            Throwable cause = unwrap(error);
+            RetryPolicy retry = rt.rule.retry();
+            if (retry.retriesAfter(attempt)) {
+                long delay = retry.backoffMs(attempt, random.getAsDouble());
+                rt.retried.incrementAndGet();
+                log.warn("Rule '{}': attempt {}/{} on channel '{}' failed ({}); retrying in {} ms", rt.rule.id(), attempt,
+                        retry.maxAttempts(), pending.channel, describe(cause), delay);
+                lane.setTimer(vertx.setTimer(Math.max(1, delay), id -> {
+                    lane.setTimer(-1);
+                    dispatch(() -> attempt(lane, pending, attempt + 1));
+                }));
+            } else {
+                rt.failed.incrementAndGet();
+                log.error("Rule '{}' gave up on an event on channel '{}' (app {}) after {} attempts; message ids {}; last failure: {}",
+                        rt.rule.id(), pending.channel, pending.appId, attempt, pending.ids(), describe(cause), cause);
+                next(lane);
+            }
+        });
+    }
+
+    private void next(Lane lane) {
+        Pending following = lane.finishHead(lanes);
+        if (following != null) {
+            dispatch(() -> attempt(lane, following, 1));
+        } else if (!accepting && lanes.isEmpty()) {
+            drained.complete(null);
+        }
+    }
+
+    /** Stops with {@link #DEFAULT_GRACE}. */
+    @Override
+    public void close() {
+        close(DEFAULT_GRACE);
+    }
+
+    /**
+     * Stops accepting events, lets queued and in-flight deliveries finish for up to {@code grace}, then drops the
+     * rest (logged and counted as failed). Blocks the caller: never call it on an event loop.
+     */
+    public void close(Duration grace) {
+        if (closed) return;
+        accepting = false;
+        if (lanes.isEmpty()) drained.complete(null);
+        try {
+            drained.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // Reported below.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("Rules engine shutdown: {}", e.toString());
+        }
+        closed = true;
+        for (Lane lane : lanes.values()) {
+            List<Pending> left = lane.abandon(vertx);
+            if (left.isEmpty()) continue;
+            lane.runtime.failed.addAndGet(left.size());
+            List<String> ids = new ArrayList<>();
+            for (Pending p : left) ids.addAll(p.ids());
+            log.error("Rule '{}': stopped with {} undelivered event(s) on channel '{}'; message ids {}", lane.runtime.rule.id(), left.size(), lane.key.channel(), ids);
+        }
+        lanes.clear();
+        if (webhooks != null) webhooks.close();
+        if (workers != null) workers.close();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String describe(Throwable t) {
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /** One attempt to deliver an event to a target; returns at once, completes when the target has answered. */
+    interface Delivery {
+        CompletableFuture<Void> attempt(Pending pending, int attempt);
+    }
+
+    record LaneKey(String ruleId, String appId, String channel) {}
+
+    /** A rule with its target and counters. */
+    static final class RuleRuntime {
+        final Rule rule;
+        final Delivery delivery;
+        final AtomicLong delivered = new AtomicLong();
+        final AtomicLong retried = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final AtomicLong overflowed = new AtomicLong();
+        final AtomicLong queued = new AtomicLong();
+        final AtomicLong lastOverflowLog = new AtomicLong(Long.MIN_VALUE / 2);
+
+        RuleRuntime(Rule rule, Delivery delivery) {
+            this.rule = rule;
+            this.delivery = delivery;
+        }
+    }
+
+    /** One event for one rule: built cheaply on the owner; the envelope and JSON body are made on first use, off the event loop. */
+    static final class Pending {
+        final String appId;
+        final String channel;
+        final String ruleId;
+        private final List<Message> messages;
+        private final List<PresenceMessage> presence;
+        private RuleEnvelope envelope;
+        private byte[] enveloped;
+        private byte[] bare;
+
+        Pending(String appId, String channel, String ruleId, List<Message> messages, List<PresenceMessage> presence) {
+            this.appId = appId;
+            this.channel = channel;
+            this.ruleId = ruleId;
+            this.messages = messages;
+            this.presence = presence;
+        }
+
+        synchronized RuleEnvelope envelope() {
+            if (envelope == null) {
+                envelope = messages != null ? RuleEnvelope.ofMessages(appId, channel, ruleId, messages)
+                        : RuleEnvelope.ofPresence(appId, channel, ruleId, presence);
+            }
+            return envelope;
+        }
+
+        synchronized byte[] body(boolean envelopedForm) {
+            if (envelopedForm) {
+                if (enveloped == null) enveloped = envelope().toJson(true);
+                return enveloped;
+            }
+            if (bare == null) bare = envelope().toJson(false);
+            return bare;
+        }
+
+        /** Stable across retries, so receivers can deduplicate. */
+        String eventId() {
+            List<String> ids = ids();
+            return ruleId + ":" + (ids.isEmpty() ? "" : ids.get(0)) + (ids.size() > 1 ? "+" + (ids.size() - 1) : "");
+        }
+
+        List<String> ids() {
+            List<String> ids = new ArrayList<>();
+            if (messages != null) for (Message m : messages) ids.add(m.id());
+            if (presence != null) for (PresenceMessage m : presence) ids.add(m.id());
+            return ids;
+        }
+    }
+}

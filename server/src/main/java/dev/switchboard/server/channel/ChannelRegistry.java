@@ -56,16 +56,7 @@ public final class ChannelRegistry {
 
     public void attach(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
                        BiConsumer<AttachResult, Throwable> onOwner) {
-        channel.owner().runOnContext(v -> {
-            AttachResult result;
-            try {
-                result = live(channel).attach(subscriber, wireName, modes, params, resumeFrom, clock.millis());
-            } catch (RuntimeException e) {
-                onOwner.accept(null, e);
-                return;
-            }
-            onOwner.accept(result, null);
-        });
+        onOwner(channel, c -> c.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis()), onOwner);
     }
 
     public void detach(Channel channel, Subscriber subscriber, String wireName) {
@@ -74,29 +65,25 @@ public final class ChannelRegistry {
 
     public void publish(Channel channel, List<Message> messages, String connectionId, String idBase,
                         BiConsumer<PublishOutcome, Throwable> onOwner) {
-        channel.owner().runOnContext(v -> {
-            PublishOutcome outcome;
-            try {
-                outcome = live(channel).publish(messages, connectionId, idBase, clock.millis());
-            } catch (RuntimeException e) {
-                onOwner.accept(null, e);
-                return;
-            }
-            onOwner.accept(outcome, null);
-        });
+        onOwner(channel, c -> c.publish(messages, connectionId, idBase, clock.millis()), onOwner);
     }
 
     public void presence(Channel channel, List<PresenceMessage> actions, String connectionId, String idBase,
                          BiConsumer<PublishOutcome, Throwable> onOwner) {
+        onOwner(channel, c -> c.presence(actions, connectionId, idBase, clock.millis()), onOwner);
+    }
+
+    /** Runs an operation on the channel's owner and hands its result or failure to {@code callback}, also on the owner. */
+    private <T> void onOwner(Channel channel, java.util.function.Function<Channel, T> operation, BiConsumer<T, Throwable> callback) {
         channel.owner().runOnContext(v -> {
-            PublishOutcome outcome;
+            T result;
             try {
-                outcome = live(channel).presence(actions, connectionId, idBase, clock.millis());
+                result = operation.apply(live(channel));
             } catch (RuntimeException e) {
-                onOwner.accept(null, e);
+                callback.accept(null, e);
                 return;
             }
-            onOwner.accept(outcome, null);
+            callback.accept(result, null);
         });
     }
 
@@ -117,15 +104,12 @@ public final class ChannelRegistry {
     /** Runs a read of a channel's state on its owner. */
     public <T> CompletableFuture<T> inspect(Channel channel, java.util.function.Function<Channel, T> reader) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        channel.owner().runOnContext(v -> {
-            try {
-                result.complete(reader.apply(live(channel)));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
+        onOwner(channel, reader, (value, error) -> {
+            if (error != null) result.completeExceptionally(error); else result.complete(value);
         });
         return result;
     }
+
 
     /**
      * Drops channels that nobody uses from memory: every {@code intervalMs}, a channel with no attachments,

@@ -7,6 +7,7 @@ import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.channel.AttachResult;
 import dev.switchboard.server.channel.Channel;
 import dev.switchboard.server.channel.ChannelName;
+import dev.switchboard.server.channel.PublishOutcome;
 import dev.switchboard.server.channel.Subscriber;
 import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.EncodedFrame;
@@ -243,21 +244,30 @@ public final class ClientConnection implements Subscriber {
                 throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to publish: no publish capability on channel " + name.name());
             }
             messages = checkMessages(messages);
-            if (!inboundRate.tryAcquire(messages.size())) {
-                throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
-                        + server.config().maxInboundRate() + " messages per second");
-            }
+            takeInboundRate(messages.size());
         } catch (SwitchboardException e) {
             pending.nack(e.error());
             return;
         }
         Channel channel = server.channels().channel(principal.appId(), name.name());
-        server.channels().publish(channel, messages, connectionId, connectionId + ":" + msgSerial, (outcome, error) ->
-                context.runOnContext(v -> {
-                    if (error == null) pending.ack(outcome.serials());
-                    else pending.nack(error instanceof SwitchboardException se ? se.error()
-                            : ErrorCode.INTERNAL_ERROR.info("Publish failed: " + error.getMessage()));
-                }));
+        server.channels().publish(channel, messages, connectionId, connectionId + ":" + msgSerial,
+                answer(pending, PublishOutcome::serials));
+    }
+
+    private void takeInboundRate(int items) {
+        if (!inboundRate.tryAcquire(items)) {
+            throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
+                    + server.config().maxInboundRate() + " messages per second");
+        }
+    }
+
+    /** Answers a pending publish or presence action from the owner's outcome, on this connection's context. */
+    private <T> java.util.function.BiConsumer<T, Throwable> answer(AckQueue.Pending pending, java.util.function.Function<T, List<String>> serials) {
+        return (outcome, error) -> context.runOnContext(v -> {
+            if (error == null) pending.ack(serials.apply(outcome));
+            else pending.nack(error instanceof SwitchboardException se ? se.error()
+                    : ErrorCode.INTERNAL_ERROR.info("Operation failed: " + error.getMessage()));
+        });
     }
 
     /** Applies size and clientId rules; returns the messages with the connection's clientId filled in. */
@@ -286,22 +296,15 @@ public final class ClientConnection implements Subscriber {
                 throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to enter presence: no presence capability on channel " + name.name());
             }
             for (PresenceMessage a : actions) checked.add(checkPresence(a));
-            if (!inboundRate.tryAcquire(checked.size())) {
-                throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
-                        + server.config().maxInboundRate() + " messages per second");
-            }
+            takeInboundRate(checked.size());
         } catch (SwitchboardException e) {
             pending.nack(e.error());
             return;
         }
         Channel channel = server.channels().channel(principal.appId(), name.name());
         presenceChannels.add(channel);
-        server.channels().presence(channel, checked, connectionId, connectionId + ":" + msgSerial, (outcome, error) ->
-                context.runOnContext(v -> {
-                    if (error == null) pending.ack(null);
-                    else pending.nack(error instanceof SwitchboardException se ? se.error()
-                            : ErrorCode.INTERNAL_ERROR.info("Presence failed: " + error.getMessage()));
-                }));
+        server.channels().presence(channel, checked, connectionId, connectionId + ":" + msgSerial,
+                answer(pending, outcome -> null));
     }
 
     /** Fills the member's clientId and checks the connection may act for it (enterClient needs an unbound identity). */

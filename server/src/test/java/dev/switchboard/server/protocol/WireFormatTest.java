@@ -121,6 +121,24 @@ class WireFormatTest {
         assertBadRequest(() -> WireFormat.JSON.readTree(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** A few bytes claiming a huge array or binary must not make the server allocate for the claim. */
+    @Test
+    void msgpackLengthHeadersBeyondTheFrameAre40000NotAnAllocation() {
+        assertBadRequest(() -> WireFormat.MSGPACK.readTree(new byte[]{(byte) 0xdd, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
+        assertBadRequest(() -> WireFormat.MSGPACK.readTree(new byte[]{(byte) 0xc6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xf0}));
+        assertBadRequest(() -> WireFormat.MSGPACK.readTree(new byte[]{(byte) 0xdf, 0x3f, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
+        assertBadRequest(() -> WireFormat.MSGPACK.readTree(new byte[]{(byte) 0xc9, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xf0, 1}));
+        // nested inside a valid map, too
+        assertBadRequest(() -> WireFormat.MSGPACK.readTree(new byte[]{(byte) 0x81, (byte) 0xa1, 'a', (byte) 0xdc, (byte) 0xff, (byte) 0xff}));
+    }
+
+    @Test
+    void msgpackArrayAndBinaryOfExactlyTheFrameLengthStillRead() {
+        assertThat((List<Object>) WireFormat.MSGPACK.readTree(new byte[]{(byte) 0x92, 1, 2})).containsExactly(1L, 2L);
+        assertThat((byte[]) WireFormat.MSGPACK.readTree(new byte[]{(byte) 0xc4, 2, 9, 8})).containsExactly(9, 8);
+        assertThat((List<Object>) WireFormat.MSGPACK.readTree(new byte[]{(byte) 0x90})).isEmpty();
+    }
+
     @Test
     void emptyMsgpackIs40000() {
         assertBadRequest(() -> WireFormat.MSGPACK.readTree(new byte[0]));

@@ -154,7 +154,10 @@ public enum WireFormat {
         else if (v instanceof Long l) p.packLong(l);
         else if (v instanceof Double d) p.packDouble(d);
         else if (v instanceof Float f) p.packFloat(f);
-        else if (v instanceof BigInteger b) p.packBigInteger(b);
+        else if (v instanceof BigInteger b) {
+            // MessagePack integers span -2^63..2^64-1; beyond that, a double, as a JavaScript reader would see it.
+            if (b.bitLength() <= 63 || (b.signum() > 0 && b.bitLength() == 64)) p.packBigInteger(b); else p.packDouble(b.doubleValue());
+        }
         else if (v instanceof Number n) p.packDouble(n.doubleValue());
         else if (v instanceof Boolean b) p.packBoolean(b);
         else if (v instanceof byte[] bytes) { p.packBinaryHeader(bytes.length); p.writePayload(bytes); }

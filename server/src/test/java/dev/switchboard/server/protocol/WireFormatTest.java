@@ -98,6 +98,19 @@ class WireFormatTest {
                 .isEqualTo("{\"big\":123456789012345678901234567890,\"max\":9223372036854775807}");
     }
 
+    /** JSON readers may hand any integer to a MessagePack writer (extras published over JSON, fanned out as msgpack). */
+    @Test
+    void integersOutsideMsgpackRangeAreWrittenAsDoubles() {
+        BigInteger huge = new BigInteger("123456789012345678901234567890");
+        BigInteger hugeNegative = BigInteger.valueOf(Long.MIN_VALUE).subtract(BigInteger.ONE);
+        Object json = WireFormat.JSON.readTree(("{\"big\":" + huge + ",\"neg\":" + hugeNegative + "}").getBytes(StandardCharsets.UTF_8));
+
+        Map<String, Object> back = Trees.mapOrNull(WireFormat.MSGPACK.readTree(WireFormat.MSGPACK.writeTree(json)));
+
+        assertThat(back.get("big")).isEqualTo(huge.doubleValue());
+        assertThat(back.get("neg")).isEqualTo(hugeNegative.doubleValue());
+    }
+
     @Test
     void msgpackMapKeysOfOtherTypesBecomeStrings() throws Exception {
         try (var packer = org.msgpack.core.MessagePack.newDefaultBufferPacker()) {

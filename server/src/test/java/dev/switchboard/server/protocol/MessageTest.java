@@ -8,8 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.switchboard.server.protocol.Codes.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MessageTest {
 
@@ -89,5 +89,10 @@ class MessageTest {
         Message m = new Message(null, "n", null, "spoofed", 1L, new Payload("d", null), null, null);
         Message a = m.accepted("id", "alice", "conn", 99L, "ep:1");
         assertThat(a).isEqualTo(new Message("id", "n", "alice", "conn", 99L, new Payload("d", null), null, "ep:1"));
+    }
+
+    private static void assertCode(int code, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(SwitchboardException.class,
+                e -> assertThat(e.error().code()).as(e.getMessage()).isEqualTo(code));
     }
 }

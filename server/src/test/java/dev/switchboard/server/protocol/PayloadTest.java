@@ -9,8 +9,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-import static dev.switchboard.server.protocol.Codes.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PayloadTest {
     private static final byte[] BYTES = {1, 2, 3, (byte) 0xfe};
@@ -129,5 +129,10 @@ class PayloadTest {
     void dataAsTextDecodesBinaryAsUtf8() {
         assertThat(new Payload("é".getBytes(StandardCharsets.UTF_8), null).dataAsText()).isEqualTo("é");
         assertThat(new Payload("plain", null).dataAsText()).isEqualTo("plain");
+    }
+
+    private static void assertCode(int code, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(SwitchboardException.class,
+                e -> assertThat(e.error().code()).as(e.getMessage()).isEqualTo(code));
     }
 }

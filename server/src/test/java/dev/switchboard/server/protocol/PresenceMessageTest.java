@@ -7,8 +7,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.HashMap;
 import java.util.Map;
 
-import static dev.switchboard.server.protocol.Codes.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PresenceMessageTest {
 
@@ -63,5 +63,10 @@ class PresenceMessageTest {
         PresenceMessage w = p.with("id", PresenceMessage.LEAVE, "b", "conn", 7L);
         assertThat(w).isEqualTo(new PresenceMessage("id", 3, "b", "conn", 7L, new Payload("d", null), null));
         assertThat(w.size()).isEqualTo(2);
+    }
+
+    private static void assertCode(int code, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(SwitchboardException.class,
+                e -> assertThat(e.error().code()).as(e.getMessage()).isEqualTo(code));
     }
 }

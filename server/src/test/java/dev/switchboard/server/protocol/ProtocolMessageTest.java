@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.switchboard.server.protocol.Codes.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ProtocolMessageTest {
 
@@ -133,5 +133,10 @@ class ProtocolMessageTest {
         assertThat(ProtocolMessage.decode(f.msgpack().getBytes(), WireFormat.MSGPACK).error.code()).isEqualTo(40160);
         assertThat(f.forChannelName("x")).isSameAs(f);
         assertThat(f.forChannelName("[?rewind=1]x").json()).contains("\"channel\":\"[?rewind=1]x\"");
+    }
+
+    private static void assertCode(int code, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(SwitchboardException.class,
+                e -> assertThat(e.error().code()).as(e.getMessage()).isEqualTo(code));
     }
 }

@@ -56,6 +56,13 @@ class ChannelNameTest {
         assertInvalid(raw);
     }
 
+    /** A bad escape is the client's error on that channel (40010), not an internal error that ends the connection. */
+    @ParameterizedTest
+    @ValueSource(strings = {"[?rewind=%zz]x", "[?%=1]x", "[?a=%E]x"})
+    void malformedPercentEncodingIs40010(String raw) {
+        assertInvalid(raw);
+    }
+
     @Test
     void tooLongNameIs40010() {
         assertInvalid("x".repeat(2049));

@@ -98,6 +98,16 @@ class SettingsTest {
     }
 
     @Test
+    void malformedRootKeyNamesTheEnvironmentVariable() throws IOException {
+        assertThatThrownBy(() -> Settings.load(Map.of("SWITCHBOARD_ROOT_KEY", "not-a-key")))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageStartingWith("SWITCHBOARD_ROOT_KEY ")
+                .hasMessageContaining("'not-a-key'");
+        Map<String, String> env = envWithFile("{\"rootKey\": \"app:secret\"}");
+        assertThatThrownBy(() -> Settings.load(env)).isInstanceOf(SettingsException.class).hasMessageContaining("'rootKey'");
+    }
+
+    @Test
     void invalidValueFromTheFileNamesTheVariableAndTheKey() throws IOException {
         Map<String, String> env = envWithFile("{\"maxInboundRate\": \"lots\"}");
         assertThatThrownBy(() -> Settings.load(env)).isInstanceOf(SettingsException.class)

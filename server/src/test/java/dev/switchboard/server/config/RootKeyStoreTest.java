@@ -58,6 +58,26 @@ class RootKeyStoreTest {
         assertThat(created[0]).isFalse();
     }
 
+    /** What an interrupted first start could leave behind must not become the root key. */
+    @Test
+    void storedFileWithoutAKeyIsAnError() throws IOException {
+        for (String content : new String[]{"", "\n", "app1.root:"}) {
+            Files.writeString(dir.resolve("root-key"), content);
+            assertThatThrownBy(() -> RootKeyStore.loadOrCreate(dir, new boolean[1])).as("'" + content + "'")
+                    .isInstanceOf(SettingsException.class)
+                    .hasMessageStartingWith("SWITCHBOARD_DATA_DIR")
+                    .hasMessageContaining("root-key");
+        }
+    }
+
+    @Test
+    void noTemporaryFileIsLeftBehind() throws IOException {
+        RootKeyStore.loadOrCreate(dir, new boolean[1]);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("root-key");
+        }
+    }
+
     @Test
     void unusableDataDirectoryNamesTheVariable() throws IOException {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");

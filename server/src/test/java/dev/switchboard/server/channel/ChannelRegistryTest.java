@@ -122,6 +122,37 @@ class ChannelRegistryTest {
     }
 
     @Test
+    void sweeperForgetsIdleChannelsAndOperationsOnAnOldInstanceReachAFreshOne() throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(NOW);
+        Clock clock = new Clock() {
+            @Override public long millis() { return now.get(); }
+            @Override public Instant instant() { return Instant.ofEpochMilli(now.get()); }
+            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+        };
+        ChannelRegistry swept = new ChannelRegistry(owners, clock, new RetentionPolicy(1_000, 0, 100));
+        Channel idle = swept.channel("a", "idle");
+        Channel busy = swept.channel("a", "busy");
+        CompletableFuture<AttachResult> attached = new CompletableFuture<>();
+        swept.attach(busy, new ChannelTest.Recorder(owners.get(0), "c", WireFormat.JSON, true), "busy", ChannelTest.ALL_MODES, null, null,
+                (r, e) -> attached.complete(r));
+        get(attached);
+
+        now.addAndGet(10_000);
+        swept.startSweeper(vertx, 10, 5_000);
+        org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> swept.existing("a", "idle") == null);
+        assertThat(swept.existing("a", "busy")).isSameAs(busy);
+
+        // a caller still holding the retired instance is redirected to a fresh channel
+        CompletableFuture<PublishOutcome> published = new CompletableFuture<>();
+        swept.publish(idle, List.of(msg(null, "late")), null, "x", (o, e) -> published.complete(o));
+        get(published);
+        Channel fresh = swept.existing("a", "idle");
+        assertThat(fresh).isNotNull().isNotSameAs(idle);
+        assertThat(get(swept.inspect(fresh, c -> c.retainedEvents(now.get()).size())).intValue()).isEqualTo(1);
+    }
+
+    @Test
     void detachStopsDelivery() throws Exception {
         Channel ch = registry.channel("a", "detach");
         ChannelTest.Recorder sub = new ChannelTest.Recorder(owners.get(1), "c", WireFormat.JSON, true);

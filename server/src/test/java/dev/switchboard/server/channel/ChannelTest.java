@@ -229,6 +229,28 @@ class ChannelTest {
         assertThat(ProtocolMessage.decode(f.msgpack().getBytes(), WireFormat.MSGPACK).messages).hasSize(1);
     }
 
+    // --- retirement ---
+
+    @Test
+    void retiresOnlyWhenUnusedAndIdleLongEnough() {
+        Channel ch = channel(new RetentionPolicy(1_000, 0, 100), ChannelListener.NONE);
+        assertThat(ch.retireIfIdle(T0 + 500, 1_000)).as("idle too briefly").isFalse();
+
+        Recorder sub = new Recorder(contexts.get(1), "s", WireFormat.JSON, true);
+        ch.attach(sub, "ch", ALL_MODES, null, null, T0 + 500);
+        assertThat(ch.retireIfIdle(T0 + 60_000, 1_000)).as("attached").isFalse();
+        ch.detach(sub, "ch", T0 + 60_000);
+        ch.presence(List.of(presence(PresenceMessage.ENTER, "alice", null, null)), "c1", "c1:0", T0 + 60_000);
+        assertThat(ch.retireIfIdle(T0 + 120_000, 1_000)).as("member present").isFalse();
+        ch.leaveAll("c1", T0 + 120_000);
+        ch.publish(List.of(msg(null, "1")), null, "a", T0 + 120_000);
+        assertThat(ch.retireIfIdle(T0 + 120_500, 100)).as("events retained").isFalse();
+        assertThat(ch.retired()).isFalse();
+
+        assertThat(ch.retireIfIdle(T0 + 200_000, 1_000)).as("history expired, idle").isTrue();
+        assertThat(ch.retired()).isTrue();
+    }
+
     // --- attach, resume ---
 
     @Test

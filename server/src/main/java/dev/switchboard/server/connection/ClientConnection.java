@@ -21,8 +21,12 @@ import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,12 +70,15 @@ public final class ClientConnection implements Subscriber {
     private boolean superseded;
 
     private final Runnable onClosed;
+    private final FlushBatcher flusher;
+    private boolean flushPending;
     private final ErrorInfo resumeError;
 
     ClientConnection(ServerContext server, ServerWebSocket socket, Context context, WireFormat format, boolean echo,
                      Principal principal, String clientId, ConnectionRegistry.Suspended resumed, ErrorInfo resumeError,
-                     Runnable onClosed) {
+                     FlushBatcher flusher, Runnable onClosed) {
         this.server = server;
+        this.flusher = flusher;
         this.onClosed = onClosed;
         this.socket = socket;
         this.context = context;
@@ -223,7 +230,7 @@ public final class ClientConnection implements Subscriber {
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
         // Backlog and SYNC pages are bounded by retention and membership; they are written without the slow-reader check.
-        for (EncodedFrame frame : result.followUp()) write(frame);
+        for (EncodedFrame frame : result.followUp()) writeFrame(frame.bytes(format), false);
     }
 
     private void onDetach(ProtocolMessage pm) {
@@ -384,8 +391,7 @@ public final class ClientConnection implements Subscriber {
 
     private void send(ProtocolMessage pm) {
         if (closed) return;
-        if (format == WireFormat.JSON) write(new String(pm.encode(format), java.nio.charset.StandardCharsets.UTF_8), null);
-        else write(null, Buffer.buffer(pm.encode(format)));
+        writeFrame(pm.encode(format), true);
     }
 
     @Override
@@ -399,18 +405,37 @@ public final class ClientConnection implements Subscriber {
             closeTransport(true);
             return;
         }
-        write(frame);
+        writeFrame(frame.bytes(format), false);
     }
 
-    private void write(EncodedFrame frame) {
-        if (format == WireFormat.JSON) write(frame.json(), null); else write(null, frame.msgpack());
-    }
-
-    private void write(String text, Buffer binary) {
+    /**
+     * Writes one frame to the socket. Every frame goes this one way, so order is kept. Fan-out frames pass
+     * {@code flushNow = false}: the loop's {@link FlushBatcher} then flushes once for all frames queued in
+     * the batch. Shared frame bytes are wrapped per socket, never copied.
+     */
+    private void writeFrame(byte[] bytes, boolean flushNow) {
         lastWriteAt = server.clock().millis();
-        if (text != null) socket.writeFinalTextFrame(text);
-        else socket.writeFinalBinaryFrame(binary);
+        ChannelHandlerContext ctx = channelContext();
+        ctx.write(format == WireFormat.JSON
+                ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
+                : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+        if (flushNow) {
+            flushPending = false;
+            ctx.flush();
+        } else if (!flushPending) {
+            flushPending = true;
+            flusher.add(this);
+        }
     }
+
+    /** Flushes frames written by a batch. */
+    void flushPending() {
+        if (!flushPending) return;
+        flushPending = false;
+        if (!closed) channelContext().flush();
+    }
+
+    private ChannelHandlerContext channelContext() { return ((WebSocketInternal) socket).channelHandlerContext(); }
 
     /** Ends this transport; a resumable end keeps the connection's identity (and presence, for a grace period). */
     private void closeTransport(boolean resumable) {

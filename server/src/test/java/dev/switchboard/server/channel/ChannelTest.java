@@ -212,7 +212,7 @@ class ChannelTest {
 
         assertThat(plain.await(1).get(0).message().channel).isEqualTo("ch");
         EncodedFrame f = qualified.await(1).get(0);
-        assertThat(ProtocolMessage.decode(f.msgpack().getBytes(), WireFormat.MSGPACK).channel).isEqualTo("[?rewind=1]ch");
+        assertThat(ProtocolMessage.decode(f.bytes(WireFormat.MSGPACK), WireFormat.MSGPACK).channel).isEqualTo("[?rewind=1]ch");
     }
 
     @Test
@@ -226,7 +226,7 @@ class ChannelTest {
         ch.publish(List.of(big), null, "x", T0);
 
         EncodedFrame f = sub.await(1).get(0);
-        assertThat(ProtocolMessage.decode(f.msgpack().getBytes(), WireFormat.MSGPACK).messages).hasSize(1);
+        assertThat(ProtocolMessage.decode(f.bytes(WireFormat.MSGPACK), WireFormat.MSGPACK).messages).hasSize(1);
     }
 
     // --- retirement ---
@@ -539,7 +539,7 @@ class ChannelTest {
 
         @Override public void deliver(EncodedFrame frame) {
             assertThat(Vertx.currentContext()).isSameAs(context);
-            if (format == WireFormat.JSON) frame.json(); else frame.msgpack();
+            frame.bytes(format);
             frames.add(frame);
         }
 

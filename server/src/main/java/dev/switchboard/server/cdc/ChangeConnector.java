@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
 public final class ChangeConnector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChangeConnector.class);
+    /** Poll interval while changes flow (a change waits at most this long to be read), and once quiet for a while. */
+    private static final long ACTIVE_WAIT_MILLIS = 1;
     private static final long IDLE_WAIT_MILLIS = 5;
+    private static final long ACTIVE_WINDOW_NANOS = 2_000_000_000L;
     private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private final ConnectorConfig config;
@@ -202,9 +205,11 @@ public final class ChangeConnector implements AutoCloseable {
             long nextHealthCheck = System.nanoTime() + options.statusInterval().toNanos();
             long nextProgressLog = System.nanoTime() + PROGRESS_LOG_INTERVAL.toNanos();
             long lastLoggedCount = changesPublished.get();
+            long lastMessageAt = System.nanoTime() - ACTIVE_WINDOW_NANOS;
             while (!isClosing()) {
                 ByteBuffer message = stream.readPending();
                 if (message != null) {
+                    lastMessageAt = System.nanoTime();
                     Optional<CommittedTransaction> tx = assembler.accept(decoder.decode(message));
                     if (tx.isPresent()) {
                         publisher.enqueue(tx.get());
@@ -227,7 +232,7 @@ public final class ChangeConnector implements AutoCloseable {
                                 s.changesPublished(), s.confirmedLsn(), s.lagBytes(), s.lagMillis());
                         nextProgressLog = now + PROGRESS_LOG_INTERVAL.toNanos();
                     }
-                    wakeup.tryAcquire(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                    wakeup.tryAcquire(now - lastMessageAt < ACTIVE_WINDOW_NANOS ? ACTIVE_WAIT_MILLIS : IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
                 }
             }
             // Closing: tell PostgreSQL how far we got, so the next start replays as little as possible.

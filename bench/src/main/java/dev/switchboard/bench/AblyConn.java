@@ -1,0 +1,152 @@
+package dev.switchboard.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * A minimal realtime-protocol client over one WebSocket: CONNECTED, ATTACH/ATTACHED, publishing MESSAGE
+ * with msgSerial, and raw delivery of every later frame to a handler (which scans for markers instead of
+ * decoding). HEARTBEATs from the server need no answer. JSON or MessagePack.
+ */
+public final class AblyConn {
+    private final WebSocket ws;
+    private final boolean msgpack;
+    private final Consumer<Buffer> onData;
+    private final Context context;
+    private final Promise<AblyConn> connected = Promise.promise();
+    private volatile Promise<Void> attached;
+    private volatile boolean controlPhase = true;
+    private volatile boolean closed;
+    private long msgSerial;
+
+    private AblyConn(WebSocket ws, boolean msgpack, Consumer<Buffer> onData, Context context) {
+        this.ws = ws;
+        this.msgpack = msgpack;
+        this.onData = onData;
+        this.context = context;
+    }
+
+    /**
+     * Connects and waits for CONNECTED. {@code onData} (may be null) receives every frame after the first
+     * ATTACHED; {@code extraQuery} is appended as is (e.g. {@code &echo=false&clientId=x}).
+     */
+    public static Future<AblyConn> open(LoadClient client, Target target, String format, String extraQuery, Consumer<Buffer> onData,
+                                        Runnable onClose) {
+        String uri = "/?key=" + URLEncoder.encode(target.key(), StandardCharsets.UTF_8) + "&format=" + format + "&v=6" + extraQuery;
+        return client.connect(target.host(), target.port(), uri).compose(ws -> {
+            AblyConn c = new AblyConn(ws, "msgpack".equals(format), onData, client.vertx().getOrCreateContext());
+            ws.handler(c::onFrame);
+            ws.closeHandler(v -> {
+                c.closed = true;
+                c.connected.tryFail("closed before CONNECTED");
+                if (onClose != null) onClose.run();
+            });
+            ws.exceptionHandler(e -> { /* reported through close */ });
+            return c.connected.future();
+        });
+    }
+
+    public Context context() { return context; }
+
+    public boolean isClosed() { return closed; }
+
+    public Future<Void> attach(String channel) {
+        Promise<Void> p = Promise.promise();
+        attached = p;
+        if (msgpack) ws.writeFinalBinaryFrame(packAttach(channel));
+        else ws.writeFinalTextFrame("{\"action\":10,\"channel\":\"" + channel + "\",\"flags\":" + (1 << 18) + "}");
+        return p.future();
+    }
+
+    /** Publishes one message; the ACK is not awaited (call on this connection's context). */
+    public void publish(String channel, String name, String data) {
+        long serial = msgSerial++;
+        if (msgpack) {
+            ws.writeFinalBinaryFrame(packMessage(channel, serial, name, data));
+        } else {
+            ws.writeFinalTextFrame("{\"action\":15,\"channel\":\"" + channel + "\",\"msgSerial\":" + serial
+                    + ",\"messages\":[{\"name\":\"" + name + "\",\"data\":\"" + jsonEscape(data) + "\"}]}");
+        }
+    }
+
+    public Future<Void> close() { return ws.close(); }
+
+    private void onFrame(Buffer b) {
+        if (!controlPhase) {
+            if (onData != null) onData.accept(b);
+            return;
+        }
+        int action = msgpack ? msgpackAction(b) : jsonAction(b);
+        switch (action) {
+            case 4 -> connected.tryComplete(this);
+            case 11 -> {
+                if (onData != null) controlPhase = false;
+                Promise<Void> p = attached;
+                if (p != null) p.tryComplete();
+            }
+            case 9 -> {
+                String text = msgpack ? "(msgpack error)" : b.toString();
+                connected.tryFail(text);
+                Promise<Void> p = attached;
+                if (p != null) p.tryFail(text);
+            }
+            default -> { if (onData != null) onData.accept(b); }
+        }
+    }
+
+    static int jsonAction(Buffer b) {
+        int i = Marker.indexOf(b, "\"action\":", 0);
+        if (i < 0) return -1;
+        int x = 0;
+        for (int j = i + 9; j < b.length() && b.getByte(j) >= '0' && b.getByte(j) <= '9'; j++) x = x * 10 + b.getByte(j) - '0';
+        return x;
+    }
+
+    static int msgpackAction(Buffer b) {
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(b.getBytes())) {
+            int n = u.unpackMapHeader();
+            for (int i = 0; i < n; i++) {
+                String key = u.unpackString();
+                if ("action".equals(key)) return u.unpackInt();
+                u.skipValue();
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static Buffer packAttach(String channel) {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(3).packString("action").packInt(10).packString("channel").packString(channel)
+                    .packString("flags").packInt(1 << 18);
+            return Buffer.buffer(p.toByteArray());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Buffer packMessage(String channel, long serial, String name, String data) {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(4).packString("action").packInt(15).packString("channel").packString(channel)
+                    .packString("msgSerial").packLong(serial).packString("messages").packArrayHeader(1)
+                    .packMapHeader(2).packString("name").packString(name).packString("data").packString(data);
+            return Buffer.buffer(p.toByteArray());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String jsonEscape(String s) { return s.replace("\\", "\\\\").replace("\"", "\\\""); }
+}

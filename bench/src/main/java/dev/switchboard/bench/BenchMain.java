@@ -1,0 +1,99 @@
+package dev.switchboard.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs benchmark scenarios and writes a table to stdout plus CSVs and PNG plots.
+ * <pre>
+ * java -jar bench/target/switchboard-bench.jar [db-roundtrip] [fanout] [cdc] [connections] [peer] [options]
+ *   --smoke                 tiny scale (what the test run does)
+ *   --out DIR               results directory (default bench/results)
+ *   --url URL --key KEY     target a running Switchboard instead of starting one per scenario
+ *   --server-pid PID        with --url: the server's process, to report its CPU and memory
+ *   --jdbc URL              with --url: the database (user postgres) for the cdc scenario
+ *   --server-jvm "ARGS"     JVM options of the started server (default "-Xms1g -Xmx1g")
+ *   --format json|msgpack   wire format of the load clients (default json)
+ *   --peer-dir DIR          the Socket.IO peer (default bench/peer)
+ *   --fanout-subs 1000,5000 subscriber counts of fanout and peer
+ *   --connections 19000     idle connections of the connections scenario
+ * </pre>
+ */
+public final class BenchMain {
+    private BenchMain() {}
+
+    public static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
+
+    static {
+        SCENARIOS.put("db-roundtrip", new DbRoundtrip());
+        SCENARIOS.put("fanout", new Fanout(false));
+        SCENARIOS.put("cdc", new Cdc());
+        SCENARIOS.put("connections", new Connections());
+        SCENARIOS.put("peer", new Fanout(true));
+    }
+
+    public static void main(String[] args) throws Exception {
+        int failed = run(args);
+        System.exit(failed == 0 ? 0 : 1);
+    }
+
+    /** Runs and returns how many scenarios failed to run (missed targets are reported, not failures). */
+    public static int run(String... args) throws Exception {
+        List<String> names = new ArrayList<>();
+        boolean smoke = false;
+        Path out = Path.of("bench/results");
+        String url = null, key = null, jdbc = null, format = "json";
+        long pid = -1;
+        List<String> jvm = List.of("-Xms1g", "-Xmx1g");
+        Path peer = null;
+        int[] sizes = null;
+        int connections = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--smoke" -> smoke = true;
+                case "--out" -> out = Path.of(args[++i]);
+                case "--url" -> url = args[++i];
+                case "--key" -> key = args[++i];
+                case "--server-pid" -> pid = Long.parseLong(args[++i]);
+                case "--jdbc" -> jdbc = args[++i];
+                case "--server-jvm" -> jvm = List.of(args[++i].trim().split("\\s+"));
+                case "--format" -> format = args[++i];
+                case "--peer-dir" -> peer = Path.of(args[++i]);
+                case "--connections" -> connections = Integer.parseInt(args[++i]);
+                case "--fanout-subs" -> sizes = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "-h", "--help" -> {
+                    System.out.println("Scenarios: " + String.join(" ", SCENARIOS.keySet()) + "\nSee BenchMain's Javadoc for options.");
+                    return 0;
+                }
+                default -> {
+                    if (!SCENARIOS.containsKey(args[i])) throw new IllegalArgumentException("Unknown scenario or option: " + args[i]);
+                    names.add(args[i]);
+                }
+            }
+        }
+        if (names.isEmpty()) names.addAll(SCENARIOS.keySet());
+        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes, connections);
+        java.nio.file.Files.createDirectories(options.out());
+        System.out.println(Environment.describe(options));
+        int failed = 0;
+        try (Bench bench = new Bench(options)) {
+            for (String name : names) {
+                long t0 = System.nanoTime();
+                System.out.println("\n--- " + name + (smoke ? " (smoke)" : "") + " ---");
+                try {
+                    SCENARIOS.get(name).run(bench);
+                } catch (Exception | AssertionError e) {
+                    failed++;
+                    System.out.println("  scenario " + name + " failed: " + e);
+                    e.printStackTrace(System.out);
+                }
+                System.out.printf("  (%s took %.0f s)%n", name, (System.nanoTime() - t0) / 1e9);
+            }
+            bench.finish();
+        }
+        return failed;
+    }
+}

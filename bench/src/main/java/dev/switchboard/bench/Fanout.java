@@ -1,0 +1,192 @@
+package dev.switchboard.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One channel, N subscribers, increasing publish rates: deliveries/s, latency percentiles and the server's
+ * CPU time per delivery at each rate, and the highest rate whose p99 stays within 100 ms. With {@code peer}
+ * the same load runs against the Socket.IO broadcast server instead (scenario "peer").
+ */
+final class Fanout implements Scenario {
+    static final String CHANNEL = "bench-fanout";
+    private final boolean peer;
+
+    Fanout(boolean peer) { this.peer = peer; }
+
+    /** Publishes one marker; runs on the publisher's context. */
+    private interface Publisher {
+        void send(String marker);
+
+        Context context();
+    }
+
+    record Step(int subscribers, double rate, long published, long expected, long delivered, long lost, double deliveriesPerSecond,
+                long p50, long p90, long p99, long max, double serverUsPerDelivery, double clientUsPerDelivery, int dropped) {}
+
+    @Override
+    public void run(Bench b) throws Exception {
+        String scenario = peer ? "peer" : "fanout";
+        int[] sizes = b.options().fanoutSizes() != null ? b.options().fanoutSizes() : b.smoke() ? new int[] {20} : new int[] {1000, 5000};
+        Recorder rec = new Recorder();
+        Csv stepsCsv = new Csv("target", "subscribers", "rate_msg_s", "published", "expected", "delivered", "lost", "deliveries_s",
+                "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_us_per_delivery", "client_cpu_us_per_delivery", "dropped_subscribers");
+        Csv cdfCsv = new Csv("target", "subscribers", "rate_msg_s", "latency_ms", "fraction");
+        List<Plot.Series> cdfs = new ArrayList<>();
+        try (Target t = peer ? ServerProcess.socketIo(b.out(), b.options().peerDir()) : b.switchboard(scenario, false)) {
+            AtomicInteger live = new AtomicInteger();
+            AtomicInteger dropped = new AtomicInteger();
+            Consumer<Buffer> onData = buf -> Marker.scan(buf, (step, seq, nanos, f, end) -> rec.delivered(step, nanos));
+            Runnable onClose = () -> {
+                live.decrementAndGet();
+                dropped.incrementAndGet();
+            };
+            Publisher pub = publisher(b, t);
+            int stepId = 0;
+            for (int n : sizes) {
+                int missing = n - live.get();
+                Throwable failure = LoadClient.runBounded(missing, 200, () -> subscriber(b, t, onData, onClose).onSuccess(x -> live.incrementAndGet()));
+                if (failure != null) throw new IllegalStateException("subscribers did not connect: " + failure, failure);
+                double[] rates = b.smoke() ? new double[] {10, 20} : n <= 1000 ? new double[] {25, 50, 75, 100, 125, 150, 200, 300, 400, 600, 800, 1200}
+                        : new double[] {5, 10, 15, 20, 25, 30, 40, 60, 80, 120, 160, 240};
+                // Warm-up (JIT, buffers): not reported.
+                runStep(b, t, pub, rec, stepId++, n, rates[0], b.smoke() ? 0.5 : 3, live, dropped);
+                Step best = null;
+                for (double rate : rates) {
+                    int id = stepId++;
+                    Step s = runStep(b, t, pub, rec, id, n, rate, b.smoke() ? 1 : 6, live, dropped);
+                    stepsCsv.row(t.name(), n, rate, s.published, s.expected, s.delivered, s.lost, s.deliveriesPerSecond, Bench.ms(s.p50),
+                            Bench.ms(s.p90), Bench.ms(s.p99), Bench.ms(s.max), s.serverUsPerDelivery, s.clientUsPerDelivery, s.dropped);
+                    System.out.printf(java.util.Locale.ROOT, "  %s n=%d rate=%.0f/s: %.0f deliveries/s, p50 %.1f p99 %.1f max %.1f ms, lost %d, "
+                                    + "server %.2f µs/delivery, client %.2f µs/delivery, dropped %d%n", t.name(), n, rate, s.deliveriesPerSecond,
+                            Bench.ms(s.p50), Bench.ms(s.p99), Bench.ms(s.max), s.lost, s.serverUsPerDelivery, s.clientUsPerDelivery, s.dropped);
+                    b.curves.computeIfAbsent(t.name() + " " + n, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                            .add(new double[] {rate, Bench.ms(s.p99), s.serverUsPerDelivery});
+                    String label = n + " subs, " + Plot.trim(rate) + "/s";
+                    double[][] pts = rec.latency(id).cdf();
+                    double[] x = new double[pts.length], y = new double[pts.length];
+                    for (int i = 0; i < pts.length; i++) {
+                        x[i] = pts[i][0] / 1000.0;
+                        y[i] = pts[i][1];
+                        cdfCsv.row(t.name(), n, rate, x[i], y[i]);
+                    }
+                    if (s.p99 <= 100_000 && s.lost == 0 && s.dropped == 0) {
+                        best = s;
+                        cdfs.add(new Plot.Series(label, x, y));
+                    } else if (cdfs.size() < 10) {
+                        cdfs.add(new Plot.Series(label + " (over)", x, y));
+                    }
+                    if (s.p99 > 1_000_000 || s.lost > 0 || s.dropped > 0) break;
+                }
+                rec.awaitQuiet(1000, 30_000);
+                String c = n + " subscribers";
+                double bestRate = best == null ? 0 : best.rate;
+                b.shared.put(scenario + ".best." + n, bestRate);
+                b.add(scenario, c, "highest rate, p99<=100ms", bestRate, "msg/s", null, null);
+                if (best != null) {
+                    b.add(scenario, c, "deliveries/s at that rate", best.deliveriesPerSecond, "/s", null, null);
+                    b.add(scenario, c, "p50 at that rate", Bench.ms(best.p50), "ms", null, null);
+                    b.add(scenario, c, "p99 at that rate", Bench.ms(best.p99), "ms", "<= 100", best.p99 <= 100_000);
+                    b.add(scenario, c, "server CPU per delivery", best.serverUsPerDelivery, "µs", peer ? null : "<= 3", peer ? null
+                            : best.serverUsPerDelivery <= 3);
+                    b.add(scenario, c, "client CPU per delivery", best.clientUsPerDelivery, "µs", null, null);
+                }
+                if (peer) {
+                    Double ours = b.shared.get("fanout.best." + n);
+                    if (ours != null && bestRate > 0) {
+                        b.add("peer", c, "Switchboard / Socket.IO rate", ours / bestRate, "x", ">= 3", ours / bestRate >= 3);
+                    }
+                }
+            }
+        }
+        String name = peer ? "peer" : "fanout";
+        stepsCsv.write(b.out().resolve(name + "-steps.csv"));
+        cdfCsv.write(b.out().resolve(name + "-latency-cdf.csv"));
+        Plot.cdf((peer ? "Socket.IO 4.8" : "Switchboard") + " fan-out: publish→delivery latency", cdfs, b.out().resolve(name + "-latency-cdf.png"));
+        Plot.Series rate = rec.rateSeries("deliveries/s");
+        Plot.timeSeries((peer ? "Socket.IO 4.8" : "Switchboard") + " fan-out: deliveries per second (rate steps)", "deliveries/s", List.of(rate),
+                b.out().resolve(name + "-throughput.png"));
+        if (peer) comparisonPlots(b);
+        Csv tp = new Csv("t_s", "deliveries_s");
+        for (int i = 0; i < rate.x().length; i++) tp.row(rate.x()[i], rate.y()[i]);
+        tp.write(b.out().resolve(name + "-throughput.csv"));
+    }
+
+    /** Switchboard and Socket.IO side by side: p99 and server CPU per delivery against the publish rate. */
+    private static void comparisonPlots(Bench b) {
+        List<Plot.Series> p99 = new ArrayList<>(), cpu = new ArrayList<>();
+        new java.util.TreeMap<>(b.curves).forEach((name, points) -> {
+            double[] x = new double[points.size()], y = new double[points.size()], z = new double[points.size()];
+            for (int i = 0; i < points.size(); i++) {
+                x[i] = points.get(i)[0];
+                y[i] = points.get(i)[1];
+                z[i] = points.get(i)[2];
+            }
+            p99.add(new Plot.Series(name + " subs", x, y));
+            cpu.add(new Plot.Series(name + " subs", x, z));
+        });
+        Plot.lines("Fan-out p99 vs publish rate (clipped at 500 ms)", "publish rate (msg/s)", "p99 latency (ms)", p99, 500,
+                b.out().resolve("peer-vs-switchboard-p99.png"));
+        Plot.lines("Server CPU per delivery vs publish rate", "publish rate (msg/s)", "server CPU (µs per delivery)", cpu, 20,
+                b.out().resolve("peer-vs-switchboard-cpu.png"));
+    }
+
+    private Step runStep(Bench b, Target t, Publisher pub, Recorder rec, int id, int n, double rate, double seconds,
+                         AtomicInteger live, AtomicInteger dropped) throws InterruptedException {
+        int subscribers = live.get();
+        int droppedBefore = dropped.get();
+        double cpu0 = t.cpuSeconds(), self0 = ProcStat.cpuSeconds(ProcStat.self());
+        AtomicLong sent = new AtomicLong();
+        long start = System.nanoTime();
+        long[] timer = new long[1];
+        pub.context().runOnContext(v -> timer[0] = b.client().vertx().setPeriodic(2, tid -> {
+            long due = (long) (rate * (System.nanoTime() - start) / 1e9);
+            for (long k = sent.get(); k < due; k++) pub.send(Marker.make(id, k, System.nanoTime()));
+            sent.set(Math.max(sent.get(), due));
+        }));
+        Thread.sleep((long) (seconds * 1000));
+        pub.context().runOnContext(v -> b.client().vertx().cancelTimer(timer[0]));
+        Thread.sleep(20);
+        double active = (System.nanoTime() - start) / 1e9;
+        long published = sent.get();
+        long expected = published * subscribers;
+        rec.awaitStep(id, expected, b.smoke() ? 3000 : 5000);
+        double cpu1 = t.cpuSeconds(), self1 = ProcStat.cpuSeconds(ProcStat.self());
+        long delivered = rec.received(id);
+        Histogram h = rec.latency(id);
+        return new Step(subscribers, rate, published, expected, delivered, Math.max(0, expected - delivered), delivered / active,
+                h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.maxMicros(),
+                delivered == 0 ? Double.NaN : (cpu1 - cpu0) * 1e6 / delivered, delivered == 0 ? Double.NaN : (self1 - self0) * 1e6 / delivered,
+                dropped.get() - droppedBefore);
+    }
+
+    private Future<?> subscriber(Bench b, Target t, Consumer<Buffer> onData, Runnable onClose) {
+        if (peer) return SioConn.open(b.client(), t, onData, onClose);
+        return AblyConn.open(b.client(), t, b.options().format(), "", onData, onClose).compose(c -> c.attach(CHANNEL));
+    }
+
+    private Publisher publisher(Bench b, Target t) throws Exception {
+        if (peer) {
+            SioConn c = SioConn.open(b.client(), t, null, null).toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return new Publisher() {
+                public void send(String marker) { c.emit("pub", marker); }
+
+                public Context context() { return c.context(); }
+            };
+        }
+        AblyConn c = AblyConn.open(b.client(), t, b.options().format(), "&echo=false", null, null)
+                .toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        return new Publisher() {
+            public void send(String marker) { c.publish(CHANNEL, "m", marker); }
+
+            public Context context() { return c.context(); }
+        };
+    }
+}

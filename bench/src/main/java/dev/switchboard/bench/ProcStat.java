@@ -1,0 +1,53 @@
+package dev.switchboard.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU and memory of a process from {@code /proc/<pid>}: user+system time of all its threads (GC and JIT
+ * included, which is what a delivery really costs), and resident memory.
+ */
+public final class ProcStat {
+    /** Kernel clock ticks per second; 100 on every Linux this runs on (getconf CLK_TCK). */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    private ProcStat() {}
+
+    /** User + system CPU seconds the process has used so far, or NaN when it cannot be read. */
+    public static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long utime = Long.parseLong(f[11]);
+            long stime = Long.parseLong(f[12]);
+            return (utime + stime) / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Resident set size in bytes, or -1. */
+    public static long rssBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Open file descriptors of the process, or -1. */
+    public static int openFiles(long pid) {
+        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return (int) s.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    public static long self() { return ProcessHandle.current().pid(); }
+}

@@ -1,0 +1,39 @@
+package dev.switchboard.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every benchmark scenario at tiny scale (20 subscribers, a second or two per step, 200 connections), so the
+ * benchmarks keep working as the server changes. Targets are not asserted here (the machine is shared while
+ * tests run); delivery is: nothing may be lost, and each scenario must leave its CSVs and plots.
+ */
+class BenchSmokeIT {
+    @Test
+    void everyScenarioRunsAtSmokeScaleWithoutLoss() throws Exception {
+        Path out = Path.of("target/bench-smoke").toAbsolutePath();
+        int failed = BenchMain.run("--smoke", "--out", out.toString(), "--server-jvm", "-Xmx512m");
+        assertThat(failed).as("scenarios that failed to run").isZero();
+
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertThat(summary).anyMatch(l -> l.startsWith("db-roundtrip,")).anyMatch(l -> l.startsWith("fanout,"))
+                .anyMatch(l -> l.startsWith("cdc,")).anyMatch(l -> l.startsWith("connections,")).anyMatch(l -> l.startsWith("peer,"));
+        for (String line : summary) {
+            String[] f = line.split(",");
+            if (f.length > 3 && f[2].equals("lost")) assertThat(Double.parseDouble(f[3])).as(line).isZero();
+            if (f.length > 3 && f[2].startsWith("highest rate")) assertThat(Double.parseDouble(f[3])).as(line).isPositive();
+            if (f.length > 3 && f[2].startsWith("held")) assertThat(Double.parseDouble(f[3])).as(line).isEqualTo(200);
+        }
+        for (String file : List.of("environment.txt", "db-roundtrip.csv", "db-roundtrip-latency-cdf.png", "fanout-steps.csv",
+                "fanout-latency-cdf.csv", "fanout-latency-cdf.png", "fanout-throughput.png", "cdc.csv", "cdc-latency-cdf.png",
+                "connections.csv", "peer-steps.csv", "peer-latency-cdf.png")) {
+            assertThat(out.resolve(file)).as(file).exists();
+            assertThat(Files.size(out.resolve(file))).as(file).isPositive();
+        }
+    }
+}

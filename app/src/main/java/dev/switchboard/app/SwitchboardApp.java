@@ -57,9 +57,12 @@ public final class SwitchboardApp implements AutoCloseable {
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private SwitchboardServer server;
-    private ChangeConnector connector;
+    private volatile ChangeConnector connector;
     private ChatPersistence chat;
     private DatabaseEndpoint database;
+    private ConnectorConfig connectorConfig;
+    private ChannelChangeSink changeSink;
+    private final AtomicReference<ChangeConnector> connectorRef = new AtomicReference<>();
 
     private SwitchboardApp() {}
 
@@ -82,7 +85,6 @@ public final class SwitchboardApp implements AutoCloseable {
         List<Consumer<Router>> routes = new ArrayList<>();
         RuleFunctions functions = RuleFunctions.discovered();
         JsonNode file = config.file();
-        AtomicReference<ChangeConnector> connectorRef = new AtomicReference<>();
         routes.add(router -> router.get("/status").handler(ctx -> Responder.ok(ctx, 200, status(connectorRef.get()))));
         if (settings.chat()) {
             HikariDataSource pool = pool(database);
@@ -97,13 +99,30 @@ public final class SwitchboardApp implements AutoCloseable {
         server = SwitchboardServer.start(config.withFile(file), clock, routes, functions);
         started.add(server);
 
-        ConnectorConfig connectorConfig = connectorConfig(settings, env);
+        connectorConfig = connectorConfig(settings, env);
         if (connectorConfig != null) {
-            connector = new ChangeConnector(connectorConfig, database, new ChannelChangeSink(server.context().channels(), rootKey.appId()));
-            connectorRef.set(connector);
-            connector.start();
-            started.add(connector);
+            changeSink = new ChannelChangeSink(server.context().channels(), rootKey.appId());
+            startConnector();
         }
+    }
+
+    private void startConnector() {
+        connector = new ChangeConnector(connectorConfig, database, changeSink);
+        connectorRef.set(connector);
+        connector.start();
+        started.add(connector);
+    }
+
+    /**
+     * Stops the change connector (if still running) and starts a new one on the same slot, which resumes from
+     * the slot's confirmed position: what an operator's restart does, without restarting the process.
+     */
+    public synchronized ChangeConnector restartConnector() {
+        if (connector == null) throw new IllegalStateException("this app runs no change connector");
+        connector.close();
+        started.remove(connector);
+        startConnector();
+        return connector;
     }
 
     private DatabaseEndpoint startEmbedded(Path dataDir, int port) {

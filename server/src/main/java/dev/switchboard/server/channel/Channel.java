@@ -36,6 +36,9 @@ public final class Channel {
     private final ChannelListener listener;
     private final PresenceStore presence = new MemoryPresenceStore();
     private long seq;
+    /** Last attach, detach, publish or presence change: a channel idle long enough is dropped from memory. */
+    private long lastActivity;
+    private boolean retired;
 
     /** Attachments by (subscriber, the name the client knows the channel by) → granted modes. */
     private final Map<Attachment, Integer> modesByAttachment = new LinkedHashMap<>();
@@ -53,6 +56,7 @@ public final class Channel {
         this.owner = owner;
         this.history = history;
         this.listener = listener;
+        this.lastActivity = now;
         this.epoch = Long.toString(now, 36) + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
     }
 
@@ -61,6 +65,21 @@ public final class Channel {
     public String name() { return name; }
 
     public Context owner() { return owner; }
+
+    /**
+     * Marks the channel retired when nothing refers to it any more and it has been idle for {@code idleMs}:
+     * no attachments, no presence members, no retained events. Operations that still hold the old instance
+     * are redirected to a fresh one by the registry.
+     */
+    boolean retireIfIdle(long now, long idleMs) {
+        prune(now);
+        if (retired) return true;
+        if (!modesByAttachment.isEmpty() || !presence.isEmpty() || history.oldest() != null || now - lastActivity < idleMs) return false;
+        retired = true;
+        return true;
+    }
+
+    boolean retired() { return retired; }
 
     /** The serial of the latest event, or of the channel's start when there is none. */
     public String currentSerial() { return new ChannelSerial(epoch, seq).format(); }
@@ -86,6 +105,7 @@ public final class Channel {
     }
 
     AttachResult attach(Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom, long now) {
+        lastActivity = now;
         Attachment attachment = new Attachment(subscriber, wireName);
         boolean firstAttach = !modesByAttachment.containsKey(attachment);
         String rewind = params == null ? null : params.get("rewind");
@@ -111,7 +131,8 @@ public final class Channel {
         return new AttachResult(currentSerial(), resumed, hasPresence, followUp);
     }
 
-    void detach(Subscriber subscriber, String wireName) {
+    void detach(Subscriber subscriber, String wireName, long now) {
+        lastActivity = now;
         if (modesByAttachment.remove(new Attachment(subscriber, wireName)) != null) rebuildDelivery();
     }
 
@@ -120,6 +141,7 @@ public final class Channel {
      * Messages whose id was already accepted within the retention window are not published again.
      */
     PublishOutcome publish(List<Message> messages, String connectionId, String idBase, long now) {
+        lastActivity = now;
         prune(now);
         List<String> serials = new ArrayList<>(messages.size());
         List<Message> accepted = new ArrayList<>(messages.size());
@@ -155,6 +177,7 @@ public final class Channel {
      * are acknowledged but not broadcast. Ids are {@code <idBase>:<index>}.
      */
     PublishOutcome presence(List<PresenceMessage> actions, String connectionId, String idBase, long now) {
+        lastActivity = now;
         prune(now);
         List<PresenceMessage> broadcast = new ArrayList<>(actions.size());
         for (int i = 0; i < actions.size(); i++) {

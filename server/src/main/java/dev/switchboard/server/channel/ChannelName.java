@@ -40,6 +40,10 @@ public record ChannelName(String name, Map<String, String> qualifierParams) {
     }
 
     private static String decode(String s) {
-        return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel qualifier param is not valid percent-encoding: " + s);
+        }
     }
 }

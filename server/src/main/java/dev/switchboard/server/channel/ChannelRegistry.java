@@ -56,53 +56,40 @@ public final class ChannelRegistry {
 
     public void attach(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
                        BiConsumer<AttachResult, Throwable> onOwner) {
-        channel.owner().runOnContext(v -> {
-            AttachResult result;
-            try {
-                result = channel.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis());
-            } catch (RuntimeException e) {
-                onOwner.accept(null, e);
-                return;
-            }
-            onOwner.accept(result, null);
-        });
+        onOwner(channel, c -> c.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis()), onOwner);
     }
 
     public void detach(Channel channel, Subscriber subscriber, String wireName) {
-        channel.owner().runOnContext(v -> channel.detach(subscriber, wireName));
+        channel.owner().runOnContext(v -> live(channel).detach(subscriber, wireName, clock.millis()));
     }
 
     public void publish(Channel channel, List<Message> messages, String connectionId, String idBase,
                         BiConsumer<PublishOutcome, Throwable> onOwner) {
-        channel.owner().runOnContext(v -> {
-            PublishOutcome outcome;
-            try {
-                outcome = channel.publish(messages, connectionId, idBase, clock.millis());
-            } catch (RuntimeException e) {
-                onOwner.accept(null, e);
-                return;
-            }
-            onOwner.accept(outcome, null);
-        });
+        onOwner(channel, c -> c.publish(messages, connectionId, idBase, clock.millis()), onOwner);
     }
 
     public void presence(Channel channel, List<PresenceMessage> actions, String connectionId, String idBase,
                          BiConsumer<PublishOutcome, Throwable> onOwner) {
+        onOwner(channel, c -> c.presence(actions, connectionId, idBase, clock.millis()), onOwner);
+    }
+
+    /** Runs an operation on the channel's owner and hands its result or failure to {@code callback}, also on the owner. */
+    private <T> void onOwner(Channel channel, java.util.function.Function<Channel, T> operation, BiConsumer<T, Throwable> callback) {
         channel.owner().runOnContext(v -> {
-            PublishOutcome outcome;
+            T result;
             try {
-                outcome = channel.presence(actions, connectionId, idBase, clock.millis());
+                result = operation.apply(live(channel));
             } catch (RuntimeException e) {
-                onOwner.accept(null, e);
+                callback.accept(null, e);
                 return;
             }
-            onOwner.accept(outcome, null);
+            callback.accept(result, null);
         });
     }
 
     /** Removes a connection's presence members from a channel, broadcasting LEAVE. */
     public void leaveAll(Channel channel, String connectionId) {
-        channel.owner().runOnContext(v -> channel.leaveAll(connectionId, clock.millis()));
+        channel.owner().runOnContext(v -> live(channel).leaveAll(connectionId, clock.millis()));
     }
 
     /** Publishes from inside the server (REST, connectors); completes once the channel has accepted the messages. */
@@ -117,14 +104,33 @@ public final class ChannelRegistry {
     /** Runs a read of a channel's state on its owner. */
     public <T> CompletableFuture<T> inspect(Channel channel, java.util.function.Function<Channel, T> reader) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        channel.owner().runOnContext(v -> {
-            try {
-                result.complete(reader.apply(channel));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
+        onOwner(channel, reader, (value, error) -> {
+            if (error != null) result.completeExceptionally(error); else result.complete(value);
         });
         return result;
+    }
+
+
+    /**
+     * Drops channels that nobody uses from memory: every {@code intervalMs}, a channel with no attachments,
+     * members or retained events, idle for {@code idleMs}, is retired on its owner and forgotten.
+     */
+    public void startSweeper(io.vertx.core.Vertx vertx, long intervalMs, long idleMs) {
+        vertx.setPeriodic(intervalMs, id -> {
+            for (Map.Entry<String, Channel> e : channels.entrySet()) {
+                Channel ch = e.getValue();
+                ch.owner().runOnContext(v -> {
+                    if (ch.retireIfIdle(clock.millis(), idleMs)) channels.remove(e.getKey(), ch);
+                });
+            }
+        });
+    }
+
+    public int channelCount() { return channels.size(); }
+
+    /** The current instance for a channel: a caller may still hold one the sweeper retired. Owner thread only. */
+    private Channel live(Channel channel) {
+        return channel.retired() ? channel(channel.appId(), channel.name()) : channel;
     }
 
     private Context ownerFor(String key) {

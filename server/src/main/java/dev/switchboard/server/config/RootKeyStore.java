@@ -1,9 +1,15 @@
 package dev.switchboard.server.config;
 
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.protocol.SwitchboardException;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -19,18 +25,28 @@ public final class RootKeyStore {
         Path file = dataDir.resolve(FILE);
         try {
             if (Files.exists(file)) {
+                String key = Files.readString(file, StandardCharsets.UTF_8).trim();
+                try {
+                    ApiKey.parse(key, Capability.ALL);
+                } catch (SwitchboardException e) {
+                    throw new SettingsException(Settings.DATA_DIR.env() + ": '" + file + "' does not hold a key ("
+                            + e.error().message() + "); delete it to generate a new one");
+                }
                 created[0] = false;
-                return Files.readString(file, StandardCharsets.UTF_8).trim();
+                return key;
             }
             Files.createDirectories(dataDir);
             SecureRandom random = new SecureRandom();
             String key = "app" + token(random, 6) + "." + "root" + ":" + token(random, 32);
-            Files.writeString(file, key + "\n", StandardCharsets.UTF_8);
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // Non-POSIX file systems keep their default permissions.
+            // Written to an owner-only temporary file and moved into place, so the key is never readable by
+            // others and an interrupted write never leaves a partial key behind.
+            Path tmp = dataDir.resolve(FILE + ".tmp");
+            Files.deleteIfExists(tmp);
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
+            Files.writeString(tmp, key + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             created[0] = true;
             return key;
         } catch (IOException e) {

@@ -7,6 +7,7 @@ import dev.switchboard.server.history.RetentionPolicy;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The validated server configuration. {@code file} is the raw config file (or a missing node) for the
@@ -14,48 +15,79 @@ import java.util.List;
  */
 public record ServerConfig(int port, String host, String rootKey, Path dataDir, int maxMessageSize, int maxFrameSize,
                            int maxInboundRate, long connectionStateTtlMs, long maxIdleIntervalMs, long tokenTtlMs,
-                           long tokenRequestWindowMs, long presenceGraceMs, RetentionPolicy history, boolean sandbox, List<ApiKey> extraKeys, JsonNode file) {
+                           long tokenRequestWindowMs, long presenceGraceMs, RetentionPolicy history, boolean sandbox,
+                           List<ApiKey> extraKeys, JsonNode file) {
 
-    /** Defaults with a fixed root key and a free port: the starting point for tests and embedding. */
+    /** Defaults with a fixed root key and a free port on loopback: the starting point for tests and embedding. */
     public static ServerConfig defaults(String rootKey, Path dataDir) {
-        ServerConfig d = Settings.load(java.util.Map.of());
-        return new ServerConfig(0, "127.0.0.1", rootKey, dataDir, d.maxMessageSize, d.maxFrameSize, d.maxInboundRate,
-                d.connectionStateTtlMs, d.maxIdleIntervalMs, d.tokenTtlMs, d.tokenRequestWindowMs, d.presenceGraceMs, d.history, false, List.of(),
-                MissingNode.getInstance());
+        return Settings.load(Map.of()).toBuilder().port(0).host("127.0.0.1").rootKey(rootKey).dataDir(dataDir)
+                .file(MissingNode.getInstance()).build();
     }
 
-    public ServerConfig withRootKey(String key) {
-        return new ServerConfig(port, host, key, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, file);
-    }
+    public Builder toBuilder() { return new Builder(this); }
 
-    public ServerConfig withFile(JsonNode newFile) {
-        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, newFile);
-    }
+    public ServerConfig withRootKey(String key) { return toBuilder().rootKey(key).build(); }
 
-    public ServerConfig withPort(int newPort) {
-        return new ServerConfig(newPort, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, file);
-    }
+    public ServerConfig withFile(JsonNode newFile) { return toBuilder().file(newFile).build(); }
 
-    public ServerConfig withExtraKeys(List<ApiKey> keys) {
-        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, keys, file);
-    }
+    public ServerConfig withPort(int newPort) { return toBuilder().port(newPort).build(); }
 
-    public ServerConfig withMaxInboundRate(int rate) {
-        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, rate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, file);
-    }
+    public ServerConfig withExtraKeys(List<ApiKey> keys) { return toBuilder().extraKeys(keys).build(); }
 
-    public ServerConfig withPresenceGraceMs(long grace) {
-        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, grace, history, sandbox, extraKeys, file);
-    }
+    public ServerConfig withMaxInboundRate(int rate) { return toBuilder().maxInboundRate(rate).build(); }
 
-    public ServerConfig withSandbox(boolean on) {
-        return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate,
-                connectionStateTtlMs, maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, on, extraKeys, file);
+    public ServerConfig withPresenceGraceMs(long grace) { return toBuilder().presenceGraceMs(grace).build(); }
+
+    public ServerConfig withConnectionStateTtlMs(long ttl) { return toBuilder().connectionStateTtlMs(ttl).build(); }
+
+    public ServerConfig withSandbox(boolean on) { return toBuilder().sandbox(on).build(); }
+
+    /** A mutable copy for changing several settings at once. */
+    public static final class Builder {
+        private int port;
+        private String host;
+        private String rootKey;
+        private Path dataDir;
+        private int maxMessageSize;
+        private int maxFrameSize;
+        private int maxInboundRate;
+        private long connectionStateTtlMs;
+        private long maxIdleIntervalMs;
+        private long tokenTtlMs;
+        private long tokenRequestWindowMs;
+        private long presenceGraceMs;
+        private RetentionPolicy history;
+        private boolean sandbox;
+        private List<ApiKey> extraKeys;
+        private JsonNode file;
+
+        private Builder(ServerConfig c) {
+            port = c.port; host = c.host; rootKey = c.rootKey; dataDir = c.dataDir; maxMessageSize = c.maxMessageSize;
+            maxFrameSize = c.maxFrameSize; maxInboundRate = c.maxInboundRate; connectionStateTtlMs = c.connectionStateTtlMs;
+            maxIdleIntervalMs = c.maxIdleIntervalMs; tokenTtlMs = c.tokenTtlMs; tokenRequestWindowMs = c.tokenRequestWindowMs;
+            presenceGraceMs = c.presenceGraceMs; history = c.history; sandbox = c.sandbox; extraKeys = c.extraKeys; file = c.file;
+        }
+
+        public Builder port(int v) { port = v; return this; }
+        public Builder host(String v) { host = v; return this; }
+        public Builder rootKey(String v) { rootKey = v; return this; }
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+        public Builder maxFrameSize(int v) { maxFrameSize = v; return this; }
+        public Builder maxInboundRate(int v) { maxInboundRate = v; return this; }
+        public Builder connectionStateTtlMs(long v) { connectionStateTtlMs = v; return this; }
+        public Builder maxIdleIntervalMs(long v) { maxIdleIntervalMs = v; return this; }
+        public Builder tokenTtlMs(long v) { tokenTtlMs = v; return this; }
+        public Builder tokenRequestWindowMs(long v) { tokenRequestWindowMs = v; return this; }
+        public Builder presenceGraceMs(long v) { presenceGraceMs = v; return this; }
+        public Builder history(RetentionPolicy v) { history = v; return this; }
+        public Builder sandbox(boolean v) { sandbox = v; return this; }
+        public Builder extraKeys(List<ApiKey> v) { extraKeys = List.copyOf(v); return this; }
+        public Builder file(JsonNode v) { file = v; return this; }
+
+        public ServerConfig build() {
+            return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate, connectionStateTtlMs,
+                    maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, extraKeys, file);
+        }
     }
 }

@@ -27,7 +27,14 @@ public final class Settings {
     public static final Setting<String> HOST = new Setting<>("SWITCHBOARD_HOST", "host", "0.0.0.0",
             Setting.text(), "Interface to listen on");
     public static final Setting<String> ROOT_KEY = new Setting<>("SWITCHBOARD_ROOT_KEY", "rootKey", "",
-            s -> { if (!s.isEmpty()) ApiKey.parse(s, Capability.ALL); return s; },
+            s -> {
+                try {
+                    if (!s.isEmpty()) ApiKey.parse(s, Capability.ALL);
+                } catch (SwitchboardException e) {
+                    throw new IllegalArgumentException(e.error().message(), e);
+                }
+                return s;
+            },
             "The default app's root key appId.keyId:secret with full capability; generated and kept in the data directory when unset");
     public static final Setting<Path> DATA_DIR = new Setting<>("SWITCHBOARD_DATA_DIR", "dataDir", "./switchboard-data",
             s -> { if (s.isBlank()) throw new IllegalArgumentException("must be a directory path"); return Path.of(s); },

@@ -7,6 +7,7 @@ import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.channel.AttachResult;
 import dev.switchboard.server.channel.Channel;
 import dev.switchboard.server.channel.ChannelName;
+import dev.switchboard.server.channel.PublishOutcome;
 import dev.switchboard.server.channel.Subscriber;
 import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.EncodedFrame;
@@ -20,11 +21,12 @@ import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,8 @@ import java.util.Map;
  */
 public final class ClientConnection implements Subscriber {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+    /** Bytes a subscriber may fall behind by before it is cut off (it then resumes from history). */
+    static final int OUTBOUND_BUFFER_BYTES = 1 << 20;
 
     private final ServerContext server;
     private final ServerWebSocket socket;
@@ -66,12 +70,15 @@ public final class ClientConnection implements Subscriber {
     private boolean superseded;
 
     private final Runnable onClosed;
+    private final FlushBatcher flusher;
+    private boolean flushPending;
     private final ErrorInfo resumeError;
 
     ClientConnection(ServerContext server, ServerWebSocket socket, Context context, WireFormat format, boolean echo,
                      Principal principal, String clientId, ConnectionRegistry.Suspended resumed, ErrorInfo resumeError,
-                     Runnable onClosed) {
+                     FlushBatcher flusher, Runnable onClosed) {
         this.server = server;
+        this.flusher = flusher;
         this.onClosed = onClosed;
         this.socket = socket;
         this.context = context;
@@ -108,6 +115,7 @@ public final class ClientConnection implements Subscriber {
     /** Sends CONNECTED and starts reading frames. */
     void start() {
         server.connections().add(this);
+        socket.setWriteQueueMaxSize(OUTBOUND_BUFFER_BYTES);
         socket.textMessageHandler(text -> onFrame(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         socket.binaryMessageHandler(buffer -> onFrame(buffer.getBytes()));
         socket.closeHandler(v -> onTransportClosed());
@@ -221,7 +229,8 @@ public final class ClientConnection implements Subscriber {
         attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
-        for (EncodedFrame frame : result.followUp()) deliver(frame);
+        // Backlog and SYNC pages are bounded by retention and membership; they are written without the slow-reader check.
+        for (EncodedFrame frame : result.followUp()) writeFrame(frame.bytes(format), false);
     }
 
     private void onDetach(ProtocolMessage pm) {
@@ -242,21 +251,30 @@ public final class ClientConnection implements Subscriber {
                 throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to publish: no publish capability on channel " + name.name());
             }
             messages = checkMessages(messages);
-            if (!inboundRate.tryAcquire(messages.size())) {
-                throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
-                        + server.config().maxInboundRate() + " messages per second");
-            }
+            takeInboundRate(messages.size());
         } catch (SwitchboardException e) {
             pending.nack(e.error());
             return;
         }
         Channel channel = server.channels().channel(principal.appId(), name.name());
-        server.channels().publish(channel, messages, connectionId, connectionId + ":" + msgSerial, (outcome, error) ->
-                context.runOnContext(v -> {
-                    if (error == null) pending.ack(outcome.serials());
-                    else pending.nack(error instanceof SwitchboardException se ? se.error()
-                            : ErrorCode.INTERNAL_ERROR.info("Publish failed: " + error.getMessage()));
-                }));
+        server.channels().publish(channel, messages, connectionId, connectionId + ":" + msgSerial,
+                answer(pending, PublishOutcome::serials));
+    }
+
+    private void takeInboundRate(int items) {
+        if (!inboundRate.tryAcquire(items)) {
+            throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
+                    + server.config().maxInboundRate() + " messages per second");
+        }
+    }
+
+    /** Answers a pending publish or presence action from the owner's outcome, on this connection's context. */
+    private <T> java.util.function.BiConsumer<T, Throwable> answer(AckQueue.Pending pending, java.util.function.Function<T, List<String>> serials) {
+        return (outcome, error) -> context.runOnContext(v -> {
+            if (error == null) pending.ack(serials.apply(outcome));
+            else pending.nack(error instanceof SwitchboardException se ? se.error()
+                    : ErrorCode.INTERNAL_ERROR.info("Operation failed: " + error.getMessage()));
+        });
     }
 
     /** Applies size and clientId rules; returns the messages with the connection's clientId filled in. */
@@ -285,22 +303,15 @@ public final class ClientConnection implements Subscriber {
                 throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to enter presence: no presence capability on channel " + name.name());
             }
             for (PresenceMessage a : actions) checked.add(checkPresence(a));
-            if (!inboundRate.tryAcquire(checked.size())) {
-                throw ErrorCode.INBOUND_RATE_LIMIT.exception("Rate limit exceeded; maximum inbound rate is "
-                        + server.config().maxInboundRate() + " messages per second");
-            }
+            takeInboundRate(checked.size());
         } catch (SwitchboardException e) {
             pending.nack(e.error());
             return;
         }
         Channel channel = server.channels().channel(principal.appId(), name.name());
         presenceChannels.add(channel);
-        server.channels().presence(channel, checked, connectionId, connectionId + ":" + msgSerial, (outcome, error) ->
-                context.runOnContext(v -> {
-                    if (error == null) pending.ack(null);
-                    else pending.nack(error instanceof SwitchboardException se ? se.error()
-                            : ErrorCode.INTERNAL_ERROR.info("Presence failed: " + error.getMessage()));
-                }));
+        server.channels().presence(channel, checked, connectionId, connectionId + ":" + msgSerial,
+                answer(pending, outcome -> null));
     }
 
     /** Fills the member's clientId and checks the connection may act for it (enterClient needs an unbound identity). */
@@ -380,8 +391,7 @@ public final class ClientConnection implements Subscriber {
 
     private void send(ProtocolMessage pm) {
         if (closed) return;
-        if (format == WireFormat.JSON) write(new String(pm.encode(format), java.nio.charset.StandardCharsets.UTF_8), null);
-        else write(null, Buffer.buffer(pm.encode(format)));
+        writeFrame(pm.encode(format), true);
     }
 
     @Override
@@ -395,20 +405,37 @@ public final class ClientConnection implements Subscriber {
             closeTransport(true);
             return;
         }
+        writeFrame(frame.bytes(format), false);
+    }
+
+    /**
+     * Writes one frame to the socket. Every frame goes this one way, so order is kept. Fan-out frames pass
+     * {@code flushNow = false}: the loop's {@link FlushBatcher} then flushes once for all frames queued in
+     * the batch. Shared frame bytes are wrapped per socket, never copied.
+     */
+    private void writeFrame(byte[] bytes, boolean flushNow) {
         lastWriteAt = server.clock().millis();
-        if (format == WireFormat.JSON) {
-            // The frame's UTF-8 bytes are shared by every subscriber: wrapping them costs no copy and no re-encoding.
-            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame.jsonBytes()), true));
-        } else {
-            socket.writeFinalBinaryFrame(frame.msgpack());
+        ChannelHandlerContext ctx = channelContext();
+        ctx.write(format == WireFormat.JSON
+                ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
+                : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+        if (flushNow) {
+            flushPending = false;
+            ctx.flush();
+        } else if (!flushPending) {
+            flushPending = true;
+            flusher.add(this);
         }
     }
 
-    private void write(String text, Buffer binary) {
-        lastWriteAt = server.clock().millis();
-        if (text != null) socket.writeFinalTextFrame(text);
-        else socket.writeFinalBinaryFrame(binary);
+    /** Flushes frames written by a batch. */
+    void flushPending() {
+        if (!flushPending) return;
+        flushPending = false;
+        if (!closed) channelContext().flush();
     }
+
+    private ChannelHandlerContext channelContext() { return ((WebSocketInternal) socket).channelHandlerContext(); }
 
     /** Ends this transport; a resumable end keeps the connection's identity (and presence, for a grace period). */
     private void closeTransport(boolean resumable) {

@@ -29,10 +29,12 @@ public final class ConnectionAcceptor {
     private final ServerContext server;
     private final Context context;
     private final Set<ClientConnection> local = ConcurrentHashMap.newKeySet();
+    private final FlushBatcher flusher;
 
     public ConnectionAcceptor(ServerContext server, Context context, Vertx vertx) {
         this.server = server;
         this.context = context;
+        this.flusher = new FlushBatcher(context);
         long idle = server.config().maxIdleIntervalMs();
         // Heartbeat well inside the client's idle allowance (maxIdleInterval plus its own grace).
         long heartbeatAfter = Math.max(500, idle * 2 / 3);
@@ -69,7 +71,7 @@ public final class ConnectionAcceptor {
             }
             ClientConnection[] holder = new ClientConnection[1];
             holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, resumed, resumeError,
-                    () -> local.remove(holder[0]));
+                    flusher, () -> local.remove(holder[0]));
             local.add(holder[0]);
             holder[0].start();
         } catch (SwitchboardException e) {

@@ -37,6 +37,8 @@ public final class HistoryApi {
 
     public void mount(Router router) {
         router.get("/channels/:channel/messages").handler(ctx -> history(ctx, "messages", false));
+        // ably-java 1.5.0's realtime channel.history() asks for /channels/{id}/history (realtime/ChannelBase.java:1423).
+        router.get("/channels/:channel/history").handler(ctx -> history(ctx, "history", false));
         router.get("/channels/:channel/presence/history").handler(ctx -> history(ctx, "history", true));
         router.get("/channels/:channel/presence").handler(this::members);
     }

@@ -41,6 +41,10 @@ public final class HttpVerticle extends VerticleBase {
                 .setMaxWebSocketFrameSize(server.config().maxFrameSize())
                 .setMaxWebSocketMessageSize(server.config().maxFrameSize())
                 .setCompressionSupported(true)
+                // A compressed WebSocket would deflate every fan-out frame once per subscriber and hold a zlib
+                // context per connection; frames are encoded once and shared instead.
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
                 .setTcpNoDelay(true)
                 .setIdleTimeout(0);
         http = vertx.createHttpServer(options).webSocketHandler(acceptor::accept).requestHandler(router);

@@ -34,9 +34,7 @@ public record Message(String id, String name, String clientId, String connection
         if (clientId != null) m.put("clientId", clientId);
         if (connectionId != null) m.put("connectionId", connectionId);
         if (timestamp != null) m.put("timestamp", timestamp);
-        if (payload.data() != null) m.put("data", payload.wireData(format));
-        String enc = payload.wireEncoding(format);
-        if (enc != null) m.put("encoding", enc);
+        payload.writeTo(m, format);
         if (extras != null) m.put("extras", extras);
         if (serial != null) m.put("serial", serial);
         return m;

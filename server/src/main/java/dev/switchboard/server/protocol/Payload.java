@@ -50,6 +50,13 @@ public record Payload(Object data, String encoding) {
         return encoding;
     }
 
+    /** Puts {@code data} and {@code encoding}, as the format carries them, into a wire tree. */
+    public void writeTo(java.util.Map<String, Object> tree, WireFormat format) {
+        if (data != null) tree.put("data", wireData(format));
+        String enc = wireEncoding(format);
+        if (enc != null) tree.put("encoding", enc);
+    }
+
     /** Size counted towards the message size limit. */
     public int size() {
         if (data instanceof byte[] b) return b.length;

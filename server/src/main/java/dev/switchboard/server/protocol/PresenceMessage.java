@@ -34,9 +34,7 @@ public record PresenceMessage(String id, int action, String clientId, String con
         if (clientId != null) m.put("clientId", clientId);
         if (connectionId != null) m.put("connectionId", connectionId);
         if (timestamp != null) m.put("timestamp", timestamp);
-        if (payload.data() != null) m.put("data", payload.wireData(format));
-        String enc = payload.wireEncoding(format);
-        if (enc != null) m.put("encoding", enc);
+        payload.writeTo(m, format);
         if (extras != null) m.put("extras", extras);
         return m;
     }

@@ -43,7 +43,7 @@ public enum WireFormat {
         public Object readTree(byte[] bytes) {
             try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(bytes)) {
                 if (!unpacker.hasNext()) throw ErrorCode.BAD_REQUEST.exception("Empty MessagePack frame");
-                return unpack(unpacker);
+                return unpack(unpacker, bytes.length);
             } catch (IOException | RuntimeException e) {
                 if (e instanceof SwitchboardException se) throw se;
                 throw ErrorCode.BAD_REQUEST.exception("Malformed MessagePack: " + firstLine(e.getMessage()));
@@ -99,7 +99,11 @@ public enum WireFormat {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private static Object unpack(MessageUnpacker u) throws IOException {
+    /**
+     * Reads one value. Length headers are checked against the bytes left in the frame before anything is
+     * allocated for them: a 5-byte frame claiming 2^31 elements is malformed, not an allocation.
+     */
+    private static Object unpack(MessageUnpacker u, int frameLength) throws IOException {
         ValueType type = u.getNextFormat().getValueType();
         switch (type) {
             case NIL: u.unpackNil(); return null;
@@ -110,29 +114,36 @@ public enum WireFormat {
             }
             case FLOAT: return u.unpackDouble();
             case STRING: return u.unpackString();
-            case BINARY: return u.readPayload(u.unpackBinaryHeader());
+            case BINARY: return u.readPayload(checkedLength(u, u.unpackBinaryHeader(), 1, frameLength));
             case ARRAY: {
-                int n = u.unpackArrayHeader();
+                int n = checkedLength(u, u.unpackArrayHeader(), 1, frameLength);
                 List<Object> list = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) list.add(unpack(u));
+                for (int i = 0; i < n; i++) list.add(unpack(u, frameLength));
                 return list;
             }
             case MAP: {
-                int n = u.unpackMapHeader();
+                int n = checkedLength(u, u.unpackMapHeader(), 2, frameLength);
                 Map<String, Object> map = new LinkedHashMap<>(Math.max(4, n * 2));
                 for (int i = 0; i < n; i++) {
-                    Object key = unpack(u);
-                    map.put(String.valueOf(key), unpack(u));
+                    Object key = unpack(u, frameLength);
+                    map.put(String.valueOf(key), unpack(u, frameLength));
                 }
                 return map;
             }
             case EXTENSION: {
                 var ext = u.unpackExtensionTypeHeader();
-                u.readPayload(ext.getLength());
+                u.readPayload(checkedLength(u, ext.getLength(), 1, frameLength));
                 return null;
             }
             default: throw new IOException("Unsupported MessagePack type " + type);
         }
+    }
+
+    /** {@code n} when {@code n} items of at least {@code minBytes} each fit in what is left of the frame. */
+    private static int checkedLength(MessageUnpacker u, int n, int minBytes, int frameLength) throws IOException {
+        long left = frameLength - u.getTotalReadBytes();
+        if (n < 0 || (long) n * minBytes > left) throw new IOException("length " + n + " exceeds the " + left + " bytes left in the frame");
+        return n;
     }
 
     @SuppressWarnings("unchecked")
@@ -143,7 +154,10 @@ public enum WireFormat {
         else if (v instanceof Long l) p.packLong(l);
         else if (v instanceof Double d) p.packDouble(d);
         else if (v instanceof Float f) p.packFloat(f);
-        else if (v instanceof BigInteger b) p.packBigInteger(b);
+        else if (v instanceof BigInteger b) {
+            // MessagePack integers span -2^63..2^64-1; beyond that, a double, as a JavaScript reader would see it.
+            if (b.bitLength() <= 63 || (b.signum() > 0 && b.bitLength() == 64)) p.packBigInteger(b); else p.packDouble(b.doubleValue());
+        }
         else if (v instanceof Number n) p.packDouble(n.doubleValue());
         else if (v instanceof Boolean b) p.packBoolean(b);
         else if (v instanceof byte[] bytes) { p.packBinaryHeader(bytes.length); p.writePayload(bytes); }

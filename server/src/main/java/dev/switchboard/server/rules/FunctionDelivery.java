@@ -9,8 +9,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Calls a {@link RuleFunction} on the worker pool. An attempt fails when the function throws, completes its stage
- * exceptionally or does not complete within the timeout (a timed-out call is not interrupted; its late outcome is
- * ignored). A function returning null counts as done.
+ * exceptionally or does not complete within the timeout, counted from submission to the worker pool (a timed-out
+ * call is not interrupted and its late outcome is ignored; a call still waiting for a worker is skipped). A function
+ * returning null counts as done.
  */
 final class FunctionDelivery implements RulesEngine.Delivery {
     private final Vertx vertx;
@@ -32,6 +33,8 @@ final class FunctionDelivery implements RulesEngine.Delivery {
                 new TimeoutException("rule function did not complete within " + timeoutMs + " ms")));
         result.whenComplete((v, e) -> vertx.cancelTimer(timer));
         workers.<Void>executeBlocking(() -> {
+            // Timed out while waiting for a free worker: the retry owns the event now, so do not run it twice.
+            if (result.isDone()) return null;
             CompletionStage<Void> stage = function.handle(pending.envelope());
             if (stage == null) {
                 result.complete(null);

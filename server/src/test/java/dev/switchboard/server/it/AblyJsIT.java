@@ -34,6 +34,13 @@ class AblyJsIT {
     @RegisterExtension
     static final SwitchboardExtension server = new SwitchboardExtension();
 
+    static final long SHORT_TTL_MS = 3_000;
+    static final long SHORT_GRACE_MS = 2_500;
+    /** For gaps past the connection state TTL, presence grace periods and sandbox apps. */
+    @RegisterExtension
+    static final SwitchboardExtension shortServer = new SwitchboardExtension()
+            .withConnectionStateTtlMs(SHORT_TTL_MS).withPresenceGraceMs(SHORT_GRACE_MS).withSandbox();
+
     private static Path jsDir() {
         Path base = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
         Path dir = base.resolve("src/test/js");
@@ -50,13 +57,16 @@ class AblyJsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"realtime.test.mjs", "malformed.test.mjs"})
+    @ValueSource(strings = {"realtime.test.mjs", "malformed.test.mjs", "history.test.mjs", "resume.test.mjs", "presence.test.mjs"})
     void ablyJsUnderNode(String file) throws Exception {
         Map<String, String> env = Map.of(
                 "SWITCHBOARD_TEST_PORT", String.valueOf(server.port()),
                 "SWITCHBOARD_TEST_ROOT_KEY", SwitchboardExtension.ROOT_KEY,
                 "SWITCHBOARD_TEST_RESTRICTED_KEY", SwitchboardExtension.RESTRICTED_KEY,
-                "SWITCHBOARD_TEST_SUBSCRIBE_ONLY_KEY", SwitchboardExtension.SUBSCRIBE_ONLY_KEY);
+                "SWITCHBOARD_TEST_SUBSCRIBE_ONLY_KEY", SwitchboardExtension.SUBSCRIBE_ONLY_KEY,
+                "SWITCHBOARD_TEST_SHORT_PORT", String.valueOf(shortServer.port()),
+                "SWITCHBOARD_TEST_SHORT_TTL_MS", String.valueOf(SHORT_TTL_MS),
+                "SWITCHBOARD_TEST_SHORT_GRACE_MS", String.valueOf(SHORT_GRACE_MS));
 
         Result node = run(List.of("node", "--test", "--test-reporter=spec", file), jsDir(), env, NODE_TIMEOUT);
 

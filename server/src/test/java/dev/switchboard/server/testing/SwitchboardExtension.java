@@ -38,6 +38,9 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
     public static final String SUBSCRIBE_ONLY_CAPABILITY = "{\"*\":[\"subscribe\"]}";
 
     private Integer maxInboundRate;
+    private Long connectionStateTtlMs;
+    private Long presenceGraceMs;
+    private boolean sandbox;
     private SwitchboardServer server;
     private Path dataDir;
     private final Deque<AutoCloseable> perTest = new ArrayDeque<>();
@@ -48,6 +51,24 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
         return this;
     }
 
+    /** A server whose dropped connections can be resumed for {@code ms} only (sent to clients as connectionStateTtl). */
+    public SwitchboardExtension withConnectionStateTtlMs(long ms) {
+        this.connectionStateTtlMs = ms;
+        return this;
+    }
+
+    /** A server that keeps a dropped connection's presence members for {@code ms} before they leave. */
+    public SwitchboardExtension withPresenceGraceMs(long ms) {
+        this.presenceGraceMs = ms;
+        return this;
+    }
+
+    /** A server with sandbox provisioning ({@code POST /apps}, {@code DELETE /apps/{id}}) enabled. */
+    public SwitchboardExtension withSandbox() {
+        this.sandbox = true;
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         dataDir = Files.createTempDirectory("switchboard-it-");
@@ -55,6 +76,9 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
                 ApiKey.parse(RESTRICTED_KEY, Capability.parse(RESTRICTED_CAPABILITY)),
                 ApiKey.parse(SUBSCRIBE_ONLY_KEY, Capability.parse(SUBSCRIBE_ONLY_CAPABILITY))));
         if (maxInboundRate != null) config = config.withMaxInboundRate(maxInboundRate);
+        if (connectionStateTtlMs != null) config = config.withConnectionStateTtlMs(connectionStateTtlMs);
+        if (presenceGraceMs != null) config = config.withPresenceGraceMs(presenceGraceMs);
+        if (sandbox) config = config.withSandbox(true);
         server = SwitchboardServer.start(config, Clock.systemUTC(), List.of());
     }
 

@@ -1,0 +1,257 @@
+package dev.switchboard.app;
+
+import com.google.gson.JsonObject;
+import dev.switchboard.chat.ChatChannels;
+import dev.switchboard.chat.ClientIdCookie;
+import io.ably.lib.realtime.AblyRealtime;
+import io.ably.lib.types.Message;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The chat as two people use it, in two headless Chromium instances (separate profiles, so separate cookies and
+ * clientIds) against the whole app in-process. Screenshots of every step, both views side by side, go to
+ * {@code target/screenshots/}.
+ */
+class ChatBrowserIT {
+    private static final Path SHOTS = Path.of("target", "screenshots");
+    private static final long PRESENCE_GRACE_MS = 5_000;
+    private static final String XSS = "<img src=x onerror=alert(1)>";
+
+    private static RunningApp running;
+    private static Browser alice;
+    private static Browser bob;
+
+    @BeforeAll
+    static void start() throws java.io.IOException {
+        // Only this run's pictures, so a failure.png is never left over from an earlier run.
+        if (java.nio.file.Files.isDirectory(SHOTS)) {
+            try (var files = java.nio.file.Files.list(SHOTS)) {
+                for (Path f : files.toList()) java.nio.file.Files.delete(f);
+            }
+        }
+        // The app module's tests take the chat module from the local repository when run with -pl app alone; a jar
+        // built with -Dskip.web=true (e.g. installed from another checkout) would serve no page at all.
+        assertThat(ChatBrowserIT.class.getClassLoader().getResource("web/index.html"))
+                .as("web/index.html on the test classpath: build the chat module with its web app (mvn install without "
+                        + "-Dskip.web, or run with -am)").isNotNull();
+        running = RunningApp.start("chat-browser", c -> c.withPresenceGraceMs(PRESENCE_GRACE_MS));
+        alice = new Browser("alice", 900, 720);
+        bob = new Browser("bob", 900, 720);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (alice != null) alice.close();
+        if (bob != null) bob.close();
+        if (running != null) running.close();
+    }
+
+    private static void shot(String file) {
+        Browser.saveSideBySide(SHOTS, file, alice, bob.driver.getWindowHandles().isEmpty() ? null : bob);
+    }
+
+    private static void join(Browser b, String nickname) {
+        b.driver.get(running.baseUrl() + "/");
+        b.until("connected", d -> "connected".equals(b.textOf("connection-state")));
+        WebElement input = b.until("nickname input", d -> b.byTestId("nickname-input"));
+        input.clear();
+        input.sendKeys(nickname);
+        b.byTestId("nickname-submit").click();
+        b.until("message input after joining", d -> b.allByTestId("message-input").isEmpty() ? null : true);
+    }
+
+    private static void awaitOnline(Browser b, int n) {
+        awaitOnline(b, n, Browser.WAIT);
+    }
+
+    private static void awaitOnline(Browser b, int n, Duration within) {
+        String expected = "Online now (" + n + ")";
+        new WebDriverWait(b.driver, within).withMessage(b.name + ": " + expected + " within " + within)
+                .until(d -> expected.equals(b.textOf("online-count")));
+    }
+
+    /** Sends from the composer and returns the new message's msg_id once it came back from the database. */
+    private static String send(Browser b, String text) {
+        List<String> before = b.allByTestId("message").stream().map(e -> e.getAttribute("data-msg-id")).toList();
+        WebElement input = b.byTestId("message-input");
+        input.sendKeys(text);
+        input.sendKeys(Keys.ENTER);
+        WebElement mine = b.until("own message '" + text + "' confirmed", d -> b.allByTestId("message").stream()
+                .filter(e -> !before.contains(e.getAttribute("data-msg-id")))
+                .filter(e -> "true".equals(e.getAttribute("data-own")) && "false".equals(e.getAttribute("data-pending")))
+                .findFirst().orElse(null));
+        assertThat(b.byTestId("message-input").getAttribute("value")).as("composer cleared").isEmpty();
+        return mine.getAttribute("data-msg-id");
+    }
+
+    /** Waits until the message shows {@code text}, no longer saving, with or without the edited marker. */
+    private static WebElement awaitMessage(Browser b, String msgId, String text, boolean edited) {
+        return b.until("message " + msgId + " shows '" + text + "'" + (edited ? " (edited)" : ""), d -> {
+            WebElement m = b.message(msgId);
+            if (m == null || !"false".equals(m.getAttribute("data-pending")) || !"false".equals(m.getAttribute("aria-busy"))) return null;
+            return Browser.text(m).equals(text) && Browser.has(m, "edited-marker") == edited ? m : null;
+        });
+    }
+
+    private static void edit(Browser b, String msgId, String newText) {
+        WebElement m = b.message(msgId);
+        m.findElement(By.cssSelector("[data-testid='edit-button']")).click();
+        WebElement input = b.until("edit input", d -> b.message(msgId).findElements(By.cssSelector("[data-testid='edit-input']"))
+                .stream().findFirst().orElse(null));
+        input.sendKeys(Keys.chord(Keys.CONTROL, "a"));
+        input.sendKeys(newText);
+        input.sendKeys(Keys.ENTER);
+    }
+
+    private static String[] row(String msgId) throws Exception {
+        try (Connection c = running.jdbc();
+             PreparedStatement s = c.prepareStatement("SELECT msg_data, client_id, is_edited FROM chat_data WHERE msg_id = ?")) {
+            s.setString(1, msgId);
+            try (ResultSet rs = s.executeQuery()) {
+                assertThat(rs.next()).as("row %s exists", msgId).isTrue();
+                return new String[] {rs.getString(1), rs.getString(2), String.valueOf(rs.getBoolean(3))};
+            }
+        }
+    }
+
+    @Test
+    void twoPeopleChatEditAndLeave() throws Exception {
+        try {
+            scenario();
+        } catch (Throwable t) {
+            try {
+                shot("failure.png");
+            } catch (RuntimeException ignored) {
+                // the browsers may be gone
+            }
+            throw t;
+        }
+    }
+
+    private void scenario() throws Exception {
+        // 1. Both enter nicknames and see each other online.
+        join(alice, "Alice");
+        join(bob, "Bob");
+        awaitOnline(alice, 2);
+        awaitOnline(bob, 2);
+        assertThat(alice.allByTestId("online-member")).extracting(WebElement::getText).containsExactlyInAnyOrder("Alice", "Bob");
+        shot("01-both-online.png");
+
+        // 2. Alice sends; both see it once it went through the database. Bob answers.
+        String hello = send(alice, "Hello Bob! Is the database-driven chat working?");
+        WebElement atBob = awaitMessage(bob, hello, "Hello Bob! Is the database-driven chat working?", false);
+        assertThat(atBob.getAttribute("data-own")).isEqualTo("false");
+        assertThat(atBob.findElement(By.cssSelector("[data-testid='message-meta']")).getText()).startsWith("by Alice at ");
+        String reply = send(bob, "Hi Alice, every message comes back from Postgres.");
+        awaitMessage(alice, reply, "Hi Alice, every message comes back from Postgres.", false);
+        shot("02-alice-sent-bob-replied.png");
+
+        // 3. Alice edits; both see the new text and the edited marker.
+        String edited = "Hello Bob! The database-driven chat works.";
+        edit(alice, hello, edited);
+        awaitMessage(alice, hello, edited, true);
+        awaitMessage(bob, hello, edited, true);
+        assertThat(row(hello)).containsExactly(edited, alice.driver.manage().getCookieNamed(ClientIdCookie.NAME).getValue()
+                .replaceFirst("\\.[^.]*$", ""), "true");
+        shot("03-alice-edited.png");
+
+        // 4. Bob has no edit control on Alice's message (but has one on his own).
+        assertThat(Browser.has(bob.message(hello), "edit-button")).isFalse();
+        assertThat(Browser.has(bob.message(reply), "edit-button")).isTrue();
+        assertThat(Browser.has(alice.message(reply), "edit-button")).isFalse();
+
+        // 5. A forged edit with Bob's own token (his browser's cookie → /auth/token) changes nothing.
+        Cookie bobCookie = bob.driver.manage().getCookieNamed(ClientIdCookie.NAME);
+        assertThat(bobCookie).as("Bob's clientId cookie").isNotNull();
+        assertThat(bobCookie.isHttpOnly()).isTrue();
+        AblyRealtime forger = running.chatUser(bobCookie.getName() + "=" + bobCookie.getValue()).connect();
+        String bobClientId = alice.allByTestId("online-member").stream().filter(e -> e.getText().equals("Bob"))
+                .map(e -> e.getAttribute("data-client-id")).findFirst().orElseThrow();
+        assertThat(forger.auth.clientId).as("the forger is Bob").isEqualTo(bobClientId);
+        long refused = running.app().chat().refusedEdits();
+        JsonObject forged = new JsonObject();
+        forged.addProperty("username", "Alice");
+        forged.addProperty("content", "forged by Bob");
+        forged.addProperty("msgIdToEdit", hello);
+        assertThat(RunningApp.publish(forger.channels.get(ChatChannels.OUTGOING), new Message("editedMsg", forged))).isNull();
+        await().atMost(RunningApp.TIMEOUT).until(() -> running.app().chat().refusedEdits() == refused + 1);
+        assertThat(row(hello)[0]).isEqualTo(edited);
+        assertThat(Browser.text(alice.message(hello))).isEqualTo(edited);
+        forger.close();
+        shot("04-forged-edit-refused.png");
+
+        // 6. Alice reloads: history is there, the message is still hers and she can still edit it.
+        alice.driver.navigate().refresh();
+        alice.until("connected after reload", d -> "connected".equals(alice.textOf("connection-state")));
+        WebElement mine = awaitMessage(alice, hello, edited, true);
+        awaitMessage(alice, reply, "Hi Alice, every message comes back from Postgres.", false);
+        assertThat(mine.getAttribute("data-own")).isEqualTo("true");
+        assertThat(Browser.has(mine, "edit-button")).isTrue();
+        assertThat(alice.byTestId("nickname-input").getAttribute("value")).as("nickname prefilled").isEqualTo("Alice");
+        alice.byTestId("nickname-submit").click();
+        awaitOnline(alice, 2);
+        awaitOnline(bob, 2);
+        String again = "Hello Bob! Edited again after a reload.";
+        edit(alice, hello, again);
+        awaitMessage(alice, hello, again, true);
+        awaitMessage(bob, hello, again, true);
+        shot("05-alice-reloaded-and-edited.png");
+
+        // 7. Markup is text: no element, no script.
+        String xss = send(alice, XSS);
+        awaitMessage(bob, xss, XSS, false);
+        for (Browser b : List.of(alice, bob)) {
+            assertThat(Browser.text(b.message(xss))).isEqualTo(XSS);
+            assertThat(b.message(xss).findElements(By.tagName("img"))).isEmpty();
+            assertThat(b.driver.findElements(By.cssSelector("[data-testid='message'] img"))).isEmpty();
+            assertThat(ExpectedConditions.alertIsPresent().apply(b.driver)).as("alert in %s's page", b.name).isNull();
+        }
+        shot("06-markup-shown-as-text.png");
+
+        // 8. Bob leaves the page: ably-js closes the connection on unload (CLOSE), so he leaves at once, well
+        //    inside the grace period.
+        long leftAt = System.nanoTime();
+        bob.driver.get("about:blank");
+        awaitOnline(alice, 1, Duration.ofMillis(PRESENCE_GRACE_MS - 1_500));
+        System.out.printf("Alice saw Bob leave %d ms after he left the page (CLOSE; grace %d ms)%n",
+                (System.nanoTime() - leftAt) / 1_000_000, PRESENCE_GRACE_MS);
+        assertThat(alice.allByTestId("online-member")).extracting(WebElement::getText).containsExactly("Alice");
+        shot("07-bob-left-the-page.png");
+
+        // 9. Bob comes back, then closes his tab (another tab keeps his browser open). WebDriver closes a tab
+        //    without running beforeunload, so no CLOSE is sent: the server ends his presence after the grace period.
+        join(bob, "Bob");
+        awaitOnline(alice, 2);
+        awaitOnline(bob, 2);
+        String chatTab = bob.driver.getWindowHandle();
+        bob.driver.switchTo().newWindow(WindowType.TAB);
+        String blankTab = bob.driver.getWindowHandle();
+        bob.driver.switchTo().window(chatTab).close();
+        bob.driver.switchTo().window(blankTab);
+        long closedAt = System.nanoTime();
+        awaitOnline(alice, 1, Duration.ofMillis(PRESENCE_GRACE_MS).plus(Browser.WAIT));
+        System.out.printf("Alice saw Bob leave %d ms after he closed his tab (grace %d ms)%n",
+                (System.nanoTime() - closedAt) / 1_000_000, PRESENCE_GRACE_MS);
+        assertThat(alice.allByTestId("online-member")).extracting(WebElement::getText).containsExactly("Alice");
+        Browser.saveSideBySide(SHOTS, "08-bob-closed-his-tab.png", alice, null);
+    }
+}

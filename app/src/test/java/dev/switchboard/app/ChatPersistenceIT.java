@@ -1,0 +1,300 @@
+package dev.switchboard.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.gson.JsonObject;
+import dev.switchboard.chat.ChatChannels;
+import dev.switchboard.server.rules.RuleEnvelope;
+import io.ably.lib.realtime.AblyRealtime;
+import io.ably.lib.realtime.Channel;
+import io.ably.lib.types.ErrorInfo;
+import io.ably.lib.types.Message;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static dev.switchboard.app.RunningApp.TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The chat's data path through the whole app with ably-java as the browser: publish on outgoing-chat →
+ * integration rule → persistence function → chat_data → change connector → incoming-chat. Also the token
+ * endpoint's identity and capability, and the history endpoint's paging.
+ */
+class ChatPersistenceIT {
+    private static RunningApp running;
+    /** Everything published on incoming-chat since the class started, seen by a root-key subscriber. */
+    private static List<Message> incoming;
+
+    @BeforeAll
+    static void start() throws Exception {
+        running = RunningApp.start("chat-persistence");
+        incoming = RunningApp.subscribe(running.rootClient().channels.get(ChatChannels.INCOMING));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (running != null) running.close();
+    }
+
+    private static JsonObject chatData(String username, String content) {
+        JsonObject o = new JsonObject();
+        o.addProperty("username", username);
+        o.addProperty("content", content);
+        return o;
+    }
+
+    private static JsonObject editData(String username, String content, String msgIdToEdit) {
+        JsonObject o = chatData(username, content);
+        o.addProperty("msgIdToEdit", msgIdToEdit);
+        return o;
+    }
+
+    private static Message chatMsg(String id, String username, String content) {
+        Message m = new Message("chatMsg", chatData(username, content));
+        m.id = id;
+        return m;
+    }
+
+    private static String newId() { return UUID.randomUUID().toString(); }
+
+    /** The connector's events on incoming-chat for one message id, in arrival order. */
+    private static List<JsonNode> eventsFor(String msgId) {
+        List<JsonNode> events = new ArrayList<>();
+        for (Message m : incoming) {
+            JsonNode change = RunningApp.change(m);
+            if (msgId.equals(change.path("row").path("msg_id").asText())) events.add(change);
+        }
+        return events;
+    }
+
+    private static JsonNode awaitEvent(String msgId, String type) {
+        return await().atMost(TIMEOUT).until(
+                () -> eventsFor(msgId).stream().filter(e -> type.equals(e.path("type").asText())).findFirst().orElse(null),
+                java.util.Objects::nonNull);
+    }
+
+    /** Sends a message through the whole path and waits for its INSERT event: everything published before it on
+     * outgoing-chat has been handled by then (the rule delivers in publish order per channel). */
+    private static void barrier(Channel outgoing) throws Exception {
+        String id = newId();
+        assertThat(RunningApp.publish(outgoing, chatMsg(id, "barrier", "barrier"))).isNull();
+        awaitEvent(id, "INSERT");
+    }
+
+    private static String[] row(String msgId) throws Exception {
+        try (Connection c = running.jdbc();
+             PreparedStatement s = c.prepareStatement("SELECT username, msg_data, client_id, is_edited FROM chat_data WHERE msg_id = ?")) {
+            s.setString(1, msgId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) return null;
+                return new String[] {rs.getString(1), rs.getString(2), rs.getString(3), String.valueOf(rs.getBoolean(4))};
+            }
+        }
+    }
+
+    private static long rows(String msgId) throws Exception {
+        try (Connection c = running.jdbc(); PreparedStatement s = c.prepareStatement("SELECT count(*) FROM chat_data WHERE msg_id = ?")) {
+            s.setString(1, msgId);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Test
+    void chatMsgInsertsARowAndIncomingChatGetsItsInsertEvent() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        String id = newId();
+        long before = System.currentTimeMillis();
+
+        assertThat(RunningApp.publish(outgoing, chatMsg(id, "  Alice  ", "hello from alice"))).isNull();
+
+        JsonNode event = awaitEvent(id, "INSERT");
+        assertThat(event.path("table").asText()).isEqualTo("chat_data");
+        JsonNode row = event.path("row");
+        assertThat(row.path("username").asText()).as("nickname trimmed").isEqualTo("Alice");
+        assertThat(row.path("msg_data").asText()).isEqualTo("hello from alice");
+        assertThat(row.path("client_id").asText()).isEqualTo(alice.auth.clientId).startsWith("u-");
+        assertThat(row.path("is_edited").isBoolean()).isTrue();
+        assertThat(row.path("is_edited").asBoolean()).isFalse();
+        assertThat(row.path("incremental_record_id").isIntegralNumber()).isTrue();
+        assertThat(row.path("created_at_timestamp").isIntegralNumber()).isTrue();
+        assertThat(row.path("created_at_timestamp").asLong()).isBetween(before - 5_000, System.currentTimeMillis() + 5_000);
+        assertThat(row(id)).containsExactly("Alice", "hello from alice", alice.auth.clientId, "false");
+        Message raw = incoming.stream().filter(m -> RunningApp.change(m).path("row").path("msg_id").asText().equals(id)).findFirst().orElseThrow();
+        assertThat(raw.data).as("data is a JSON string, like the original connector's").isInstanceOf(String.class);
+    }
+
+    @Test
+    void aRedeliveredChatMsgLeavesOneRowAndOneInsertEvent() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        String id = newId();
+        assertThat(RunningApp.publish(outgoing, chatMsg(id, "Alice", "once"))).isNull();
+        awaitEvent(id, "INSERT");
+
+        // The same message again: through the channel (the page's retry), and straight into the function as the
+        // rules engine's at-least-once redelivery would hand it over.
+        assertThat(RunningApp.publish(outgoing, chatMsg(id, "Alice", "once"))).isNull();
+        RuleEnvelope.MessageItem item = new RuleEnvelope.MessageItem(id, alice.auth.clientId, alice.connection.id,
+                System.currentTimeMillis(), "chatMsg", "{\"username\":\"Alice\",\"content\":\"once\"}", "json", null);
+        RuleEnvelope envelope = new RuleEnvelope("channel.message", "e2eapp", ChatChannels.OUTGOING, "chat-persistence",
+                List.of(item, item), List.of());
+        running.app().chat().handle(envelope).toCompletableFuture().get();
+        barrier(outgoing);
+
+        assertThat(rows(id)).isEqualTo(1);
+        assertThat(eventsFor(id)).hasSize(1);
+    }
+
+    @Test
+    void theAuthorsEditUpdatesTheRowAndIncomingChatGetsAnUpdateEvent() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        String id = newId();
+        assertThat(RunningApp.publish(outgoing, chatMsg(id, "Alice", "first draft"))).isNull();
+        awaitEvent(id, "INSERT");
+        long edited = running.app().chat().edited();
+
+        assertThat(RunningApp.publish(outgoing, new Message("editedMsg", editData("Alice", "final text", id)))).isNull();
+
+        JsonNode update = awaitEvent(id, "UPDATE");
+        assertThat(update.path("table").asText()).isEqualTo("chat_data");
+        assertThat(update.path("row").path("msg_data").asText()).isEqualTo("final text");
+        assertThat(update.path("row").path("is_edited").asBoolean()).isTrue();
+        assertThat(update.path("row").path("client_id").asText()).isEqualTo(alice.auth.clientId);
+        assertThat(row(id)).containsExactly("Alice", "final text", alice.auth.clientId, "true");
+        assertThat(running.app().chat().edited()).isEqualTo(edited + 1);
+    }
+
+    @Test
+    void aForgedEditChangesNothingAndIsCounted() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        AblyRealtime mallory = running.chatUser().connect();
+        assertThat(mallory.auth.clientId).isNotEqualTo(alice.auth.clientId);
+        Channel aliceOut = alice.channels.get(ChatChannels.OUTGOING);
+        String id = newId();
+        assertThat(RunningApp.publish(aliceOut, chatMsg(id, "Alice", "mine"))).isNull();
+        awaitEvent(id, "INSERT");
+        long refused = running.app().chat().refusedEdits();
+
+        // Mallory even uses Alice's nickname: the author is the clientId, not the name.
+        Channel malloryOut = mallory.channels.get(ChatChannels.OUTGOING);
+        assertThat(RunningApp.publish(malloryOut, new Message("editedMsg", editData("Alice", "forged", id)))).isNull();
+
+        await().atMost(TIMEOUT).until(() -> running.app().chat().refusedEdits() == refused + 1);
+        barrier(malloryOut);
+        assertThat(row(id)).containsExactly("Alice", "mine", alice.auth.clientId, "false");
+        assertThat(eventsFor(id)).extracting(e -> e.path("type").asText()).containsExactly("INSERT");
+    }
+
+    @Test
+    void emptyContentAndTooLongNicknamesAreRejected() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        long rejected = running.app().chat().rejected();
+        String empty = newId();
+        String blank = newId();
+        String longName = newId();
+        String blankName = newId();
+        String fortyChars = newId();
+
+        assertThat(RunningApp.publish(outgoing, chatMsg(empty, "Alice", ""))).isNull();
+        assertThat(RunningApp.publish(outgoing, chatMsg(blank, "Alice", "  \n\t "))).isNull();
+        assertThat(RunningApp.publish(outgoing, chatMsg(longName, "a".repeat(41), "hi"))).isNull();
+        assertThat(RunningApp.publish(outgoing, chatMsg(blankName, "   ", "hi"))).isNull();
+        assertThat(RunningApp.publish(outgoing, chatMsg(fortyChars, "b".repeat(40), "hi"))).isNull();
+
+        awaitEvent(fortyChars, "INSERT");
+        assertThat(running.app().chat().rejected()).isEqualTo(rejected + 4);
+        for (String id : List.of(empty, blank, longName, blankName)) {
+            assertThat(rows(id)).as("rows for %s", id).isZero();
+            assertThat(eventsFor(id)).isEmpty();
+        }
+        assertThat(rows(fortyChars)).isEqualTo(1);
+    }
+
+    @Test
+    void aChatTokenCannotPublishOnIncomingChat() throws Exception {
+        RunningApp.ChatUser user = running.chatUser();
+        JsonNode tokenRequest = RunningApp.JSON.readTree(user.tokenRequestJson());
+        JsonNode capability = RunningApp.JSON.readTree(tokenRequest.path("capability").asText());
+        assertThat(capability.path(ChatChannels.INCOMING).toString()).isEqualTo("[\"history\",\"subscribe\"]");
+        assertThat(RunningApp.JSON.readTree(user.tokenRequestJson()).path("clientId").asText())
+                .as("same cookie → same clientId").isEqualTo(tokenRequest.path("clientId").asText());
+
+        AblyRealtime client = user.connect();
+        Channel channel = client.channels.get(ChatChannels.INCOMING);
+        RunningApp.subscribe(channel);
+        String id = newId();
+        JsonObject fake = new JsonObject();
+        fake.addProperty("table", "chat_data");
+        fake.addProperty("type", "INSERT");
+        JsonObject row = new JsonObject();
+        row.addProperty("msg_id", id);
+        row.addProperty("msg_data", "fake row");
+        fake.add("row", row);
+
+        ErrorInfo error = RunningApp.publish(channel, new Message("fake", fake.toString()));
+
+        assertThat(error).isNotNull();
+        assertThat(error.code).isEqualTo(40160);
+        barrier(client.channels.get(ChatChannels.OUTGOING));
+        assertThat(eventsFor(id)).isEmpty();
+    }
+
+    @Test
+    void historyPagesBackwardsWithBeforeAndHasMore() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        String last = null;
+        for (int i = 0; i < 7; i++) {
+            last = newId();
+            assertThat(RunningApp.publish(outgoing, chatMsg(last, "Alice", "history " + i))).isNull();
+        }
+        awaitEvent(last, "INSERT");
+
+        List<Long> table = new ArrayList<>();
+        try (Connection c = running.jdbc(); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT incremental_record_id FROM chat_data ORDER BY incremental_record_id")) {
+            while (rs.next()) table.add(rs.getLong(1));
+        }
+        assertThat(table.size()).isGreaterThan(7);
+
+        JsonNode latest = running.getJson("/chat/messages?limit=3");
+        assertThat(latest.path("hasMore").asBoolean()).isTrue();
+        assertThat(latest.path("messages")).hasSize(3);
+        assertThat(latest.path("messages").get(2).path("msg_id").asText()).isEqualTo(last);
+        assertThat(latest.path("messages").get(2).path("msg_data").asText()).isEqualTo("history 6");
+
+        // Walk back to the start: pages are ascending, contiguous, and the last one says hasMore=false.
+        List<Long> seen = new ArrayList<>();
+        JsonNode page = latest;
+        int pages = 0;
+        while (true) {
+            List<Long> ids = new ArrayList<>();
+            page.path("messages").forEach(m -> ids.add(m.path("incremental_record_id").asLong()));
+            assertThat(ids).isSorted();
+            seen.addAll(0, ids);
+            pages++;
+            if (!page.path("hasMore").asBoolean()) break;
+            assertThat(pages).as("pages").isLessThan(100);
+            page = running.getJson("/chat/messages?limit=3&before=" + ids.get(0));
+        }
+        assertThat(seen).isEqualTo(table);
+        assertThat(running.getJson("/chat/messages?before=" + table.get(0)).path("messages")).isEmpty();
+        assertThat(running.getJson("/chat/messages?before=" + table.get(0)).path("hasMore").asBoolean()).isFalse();
+        assertThat(running.get("/chat/messages?limit=0").statusCode()).isEqualTo(400);
+        assertThat(running.get("/chat/messages?before=abc").statusCode()).isEqualTo(400);
+    }
+}

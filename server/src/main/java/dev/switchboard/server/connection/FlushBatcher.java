@@ -1,0 +1,34 @@
+package dev.switchboard.server.connection;
+
+import io.vertx.core.Context;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Coalesces socket flushes on one event loop: fan-out frames are written without flushing, and one task,
+ * queued behind the deliveries already waiting on the loop, flushes every connection written to since.
+ * One flush (one syscall) per connection per batch instead of one per frame. Event loop thread only.
+ */
+final class FlushBatcher {
+    private final Context context;
+    private final List<ClientConnection> dirty = new ArrayList<>();
+    private boolean scheduled;
+
+    FlushBatcher(Context context) { this.context = context; }
+
+    /** Notes that a connection has unflushed frames; the caller marks it so it is added once per batch. */
+    void add(ClientConnection connection) {
+        dirty.add(connection);
+        if (!scheduled) {
+            scheduled = true;
+            context.runOnContext(v -> flushAll());
+        }
+    }
+
+    private void flushAll() {
+        scheduled = false;
+        for (int i = 0; i < dirty.size(); i++) dirty.get(i).flushPending();
+        dirty.clear();
+    }
+}

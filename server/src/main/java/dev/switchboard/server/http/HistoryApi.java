@@ -9,8 +9,6 @@ import dev.switchboard.server.channel.ChannelName;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.PresenceMessage;
 import dev.switchboard.server.protocol.WireFormat;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -60,9 +58,8 @@ public final class HistoryApi {
                 Responder.ok(ctx, 200, List.of());
                 return;
             }
-            Context requestContext = Vertx.currentContext();
             long now = server.clock().millis();
-            server.channels().inspect(channel, c -> {
+            Responder.whenDone(ctx, server.channels().inspect(channel, c -> {
                 long untilSeq = q.fromSerial == null ? Long.MAX_VALUE : c.seqOf(q.fromSerial);
                 List<Item> items = new ArrayList<>();
                 for (ChannelEvent e : c.retainedEvents(now)) {
@@ -79,10 +76,7 @@ public final class HistoryApi {
                     }
                 }
                 return page(items, q, untilSeq < 0 ? Long.MAX_VALUE : untilSeq, format, linkPath);
-            }).whenComplete((page, error) -> requestContext.runOnContext(v -> {
-                if (error != null) Responder.error(ctx, error);
-                else Responder.ok(ctx, 200, page.body(), page.link());
-            }));
+            }), page -> Responder.ok(ctx, 200, page.body(), page.link()));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
@@ -128,12 +122,7 @@ public final class HistoryApi {
                 Responder.ok(ctx, 200, List.of());
                 return;
             }
-            Context requestContext = Vertx.currentContext();
-            server.channels().inspect(channel, Channel::presenceMembers).whenComplete((all, error) -> requestContext.runOnContext(v -> {
-                if (error != null) {
-                    Responder.error(ctx, error);
-                    return;
-                }
+            Responder.whenDone(ctx, server.channels().inspect(channel, Channel::presenceMembers), all -> {
                 List<PresenceMessage> matching = new ArrayList<>();
                 for (PresenceMessage m : all) {
                     if (clientId != null && !clientId.equals(m.clientId())) continue;
@@ -146,7 +135,7 @@ public final class HistoryApi {
                 for (PresenceMessage m : matching.subList(from, to)) body.add(m.toTree(format));
                 String link = to < matching.size() ? "<./presence?" + q.withCursor(to) + extra(clientId, connectionId) + ">; rel=\"next\"" : null;
                 Responder.ok(ctx, 200, body, link);
-            }));
+            });
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }

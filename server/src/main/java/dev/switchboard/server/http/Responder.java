@@ -4,6 +4,8 @@ import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.ErrorInfo;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -12,6 +14,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * Writes REST answers the way the SDKs read them: the format the client accepts, exact content types,
@@ -45,6 +50,18 @@ public final class Responder {
         }
         if (link != null) res.putHeader("Link", link);
         write(res, status, responseFormat(ctx), body);
+    }
+
+    /**
+     * Answers on the request's own event loop once {@code result} completes: the failure as an error body,
+     * or whatever {@code answer} writes for the value. Call it on the request's context.
+     */
+    public static <T> void whenDone(RoutingContext ctx, CompletionStage<T> result, Consumer<T> answer) {
+        Context requestContext = Vertx.currentContext();
+        result.whenComplete((value, failure) -> requestContext.runOnContext(v -> {
+            if (failure == null) answer.accept(value);
+            else error(ctx, failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+        }));
     }
 
     public static void error(RoutingContext ctx, Throwable failure) {

@@ -13,8 +13,6 @@ import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.Trees;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.util.Ids;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -118,12 +116,8 @@ public final class RestApi {
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
             List<Message> messages = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.headerClientId(ctx));
-            Context requestContext = Vertx.currentContext();
-            server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12)).whenComplete((outcome, error) ->
-                    requestContext.runOnContext(v -> {
-                        if (error != null) Responder.error(ctx, error);
-                        else Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials()));
-                    }));
+            Responder.whenDone(ctx, server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12)),
+                    outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
@@ -176,17 +170,11 @@ public final class RestApi {
                     return summary;
                 }));
             }
-            Context requestContext = Vertx.currentContext();
-            CompletableFuture.allOf(specResults.toArray(new CompletableFuture[0])).whenComplete((v, error) ->
-                    requestContext.runOnContext(x -> {
-                        if (error != null) {
-                            Responder.error(ctx, error.getCause() != null ? error.getCause() : error);
-                            return;
-                        }
-                        List<Object> out = new ArrayList<>();
-                        for (CompletableFuture<Map<String, Object>> f : specResults) out.add(f.join());
-                        Responder.ok(ctx, 201, single ? out.get(0) : out);
-                    }));
+            Responder.whenDone(ctx, CompletableFuture.allOf(specResults.toArray(new CompletableFuture[0])), x -> {
+                List<Object> out = new ArrayList<>();
+                for (CompletableFuture<Map<String, Object>> f : specResults) out.add(f.join());
+                Responder.ok(ctx, 201, single ? out.get(0) : out);
+            });
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
@@ -247,11 +235,8 @@ public final class RestApi {
                 Responder.ok(ctx, 200, details(name.name(), 0, 0));
                 return;
             }
-            Context requestContext = Vertx.currentContext();
-            server.channels().inspect(channel, c -> details(c.name(), c.attachmentCount(), c.subscriberCount()))
-                    .whenComplete((body, error) -> requestContext.runOnContext(v -> {
-                        if (error != null) Responder.error(ctx, error); else Responder.ok(ctx, 200, body);
-                    }));
+            Responder.whenDone(ctx, server.channels().inspect(channel, c -> details(c.name(), c.attachmentCount(), c.subscriberCount())),
+                    body -> Responder.ok(ctx, 200, body));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }

@@ -183,6 +183,12 @@ public final class SwitchboardApp implements AutoCloseable {
             s.lastError().ifPresent(e -> cdc.put("lastError", e));
             body.put("connector", cdc);
         }
+        if (server != null) {
+            Map<String, Object> rules = new LinkedHashMap<>();
+            server.rules().snapshot().rules().forEach((id, s) -> rules.put(id, Map.of("delivered", s.delivered(),
+                    "retried", s.retried(), "failed", s.failed(), "overflowed", s.overflowed(), "queued", s.queued())));
+            body.put("rules", rules);
+        }
         if (chat != null) {
             body.put("chat", Map.of("inserted", chat.inserted(), "edited", chat.edited(), "rejected", chat.rejected(),
                     "refusedEdits", chat.refusedEdits()));

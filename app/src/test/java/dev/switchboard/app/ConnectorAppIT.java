@@ -171,6 +171,7 @@ class ConnectorAppIT {
         assertThat(status.path("connector").path("state").asText()).isEqualTo("STREAMING");
         assertThat(status.path("connector").path("changesPublished").asLong()).isGreaterThanOrEqualTo(500);
         assertThat(status.path("connector").path("slot").asText()).isNotBlank();
+        assertThat(status.path("rules").path("chat-persistence").has("failed")).as("per-rule counters").isTrue();
         assertThat(status.path("connector").path("lagBytes").asLong()).isGreaterThanOrEqualTo(0);
     }
 

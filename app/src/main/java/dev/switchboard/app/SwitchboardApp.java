@@ -12,6 +12,7 @@ import dev.switchboard.chat.ChatStore;
 import dev.switchboard.chat.ClientIdCookie;
 import dev.switchboard.server.SwitchboardServer;
 import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Hmac;
 import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.cdc.ChangeConnector;
 import dev.switchboard.server.cdc.ConnectorStatus;
@@ -30,9 +31,6 @@ import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -93,7 +91,7 @@ public final class SwitchboardApp implements AutoCloseable {
             ChatStore store = new ChatStore(pool);
             chat = new ChatPersistence(store);
             functions.register(ChatPersistence.NAME, chat);
-            routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(derive(rootKey.secret(), "chat-client-id-cookie")), clock));
+            routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock));
             if (!file.has("rules")) file = withChatRule(file);
         }
         server = SwitchboardServer.start(config.withFile(file), clock, routes, functions);
@@ -194,16 +192,6 @@ public final class SwitchboardApp implements AutoCloseable {
                     "refusedEdits", chat.refusedEdits()));
         }
         return body;
-    }
-
-    private static byte[] derive(String secret, String purpose) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     public SwitchboardServer server() { return server; }

@@ -3,10 +3,7 @@ package dev.switchboard.server.auth;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.Trees;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -44,7 +41,7 @@ public record TokenRequest(String keyName, Long ttl, String capability, String c
 
     public boolean macMatches(String secret) {
         if (mac == null) return false;
-        byte[] expected = hmac(secret, signedText());
+        byte[] expected = Hmac.sha256(secret, signedText());
         byte[] given;
         try {
             given = Base64.getDecoder().decode(mac);
@@ -57,7 +54,7 @@ public record TokenRequest(String keyName, Long ttl, String capability, String c
     /** A signed request, as a token endpoint issues it on behalf of a key. */
     public static TokenRequest sign(ApiKey key, Long ttl, String capability, String clientId, long timestamp, String nonce) {
         TokenRequest unsigned = new TokenRequest(key.keyName(), ttl, capability, clientId, timestamp, nonce, null);
-        String mac = Base64.getEncoder().encodeToString(hmac(key.secret(), unsigned.signedText()));
+        String mac = Base64.getEncoder().encodeToString(Hmac.sha256(key.secret(), unsigned.signedText()));
         return new TokenRequest(key.keyName(), ttl, capability, clientId, timestamp, nonce, mac);
     }
 
@@ -73,13 +70,4 @@ public record TokenRequest(String keyName, Long ttl, String capability, String c
         return m;
     }
 
-    static byte[] hmac(String secret, String text) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
-    }
 }

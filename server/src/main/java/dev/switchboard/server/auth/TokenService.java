@@ -67,7 +67,7 @@ public final class TokenService {
         claims.put("k", key.keyName()).put("i", issued).put("x", expires).put("c", granted.json());
         if (clientId != null) claims.put("ci", clientId);
         String body = PREFIX + b64(claims.toString().getBytes(StandardCharsets.UTF_8));
-        String token = body + "." + b64(TokenRequest.hmac(key.secret(), body));
+        String token = body + "." + b64(Hmac.sha256(key.secret(), body));
         return new TokenDetails(token, key.keyName(), issued, expires, granted.json(), clientId);
     }
 
@@ -91,7 +91,7 @@ public final class TokenService {
         } catch (IllegalArgumentException e) {
             throw ErrorCode.TOKEN_UNRECOGNISED.exception("Token signature unreadable");
         }
-        if (!MessageDigest.isEqual(given, TokenRequest.hmac(key.secret(), body))) {
+        if (!MessageDigest.isEqual(given, Hmac.sha256(key.secret(), body))) {
             throw ErrorCode.TOKEN_UNRECOGNISED.exception("Token signature invalid");
         }
         long expires = claims.path("x").asLong();

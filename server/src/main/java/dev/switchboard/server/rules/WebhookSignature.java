@@ -1,9 +1,8 @@
 package dev.switchboard.server.rules;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import dev.switchboard.server.auth.Hmac;
+
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 
@@ -22,14 +21,8 @@ public final class WebhookSignature {
     private WebhookSignature() {}
 
     public static String sign(String signingKey, long timestampMs, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(signingKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            mac.update((timestampMs + ".").getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(mac.doFinal(body));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
+        return Base64.getEncoder().encodeToString(Hmac.sha256(signingKey.getBytes(StandardCharsets.UTF_8),
+                (timestampMs + ".").getBytes(StandardCharsets.US_ASCII), body));
     }
 
     /** True when {@code signature} is the signature of {@code body} at {@code timestampMs} (constant-time comparison). */

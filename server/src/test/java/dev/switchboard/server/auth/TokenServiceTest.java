@@ -112,7 +112,7 @@ class TokenServiceTest {
         int dot = token.lastIndexOf('.');
         String claims = new String(Base64.getUrlDecoder().decode(token.substring(4, dot)), StandardCharsets.UTF_8).replace("app.other", "app.key");
         String body = "sb1." + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(StandardCharsets.UTF_8));
-        String forged = body + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(TokenRequest.hmac("othersecret", body));
+        String forged = body + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(Hmac.sha256("othersecret", body));
         assertTokenError(() -> tokens.verifyToken(forged));
     }
 

@@ -2,6 +2,7 @@ package dev.switchboard.chat;
 
 import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.TokenRequest;
+import dev.switchboard.server.http.QueryParams;
 import dev.switchboard.server.http.Responder;
 import dev.switchboard.server.protocol.ErrorCode;
 import io.vertx.core.http.Cookie;
@@ -74,8 +75,8 @@ public final class ChatRoutes implements Consumer<Router> {
         Long before;
         int limit;
         try {
-            before = optionalLong(ctx.request().getParam("before"), "before");
-            Long l = optionalLong(ctx.request().getParam("limit"), "limit");
+            before = QueryParams.optionalLong(ctx, "before");
+            Long l = QueryParams.optionalLong(ctx, "limit");
             limit = l == null ? DEFAULT_PAGE : l.intValue();
             if (limit < 1 || limit > MAX_PAGE) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_PAGE);
         } catch (RuntimeException e) {
@@ -95,14 +96,5 @@ public final class ChatRoutes implements Consumer<Router> {
             body.put("hasMore", ar.result().hasMore());
             Responder.ok(ctx, 200, body);
         });
-    }
-
-    private static Long optionalLong(String s, String name) {
-        if (s == null || s.isEmpty()) return null;
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw ErrorCode.INVALID_PARAMETER_VALUE.exception(name + " must be a whole number");
-        }
     }
 }

@@ -159,12 +159,12 @@ public final class HistoryApi {
             if (direction != null && !direction.equals("forwards") && !direction.equals("backwards")) {
                 throw ErrorCode.INVALID_PARAMETER_VALUE.exception("direction must be forwards or backwards");
             }
-            Long start = optionalNumber(ctx, "start");
-            Long end = optionalNumber(ctx, "end");
+            Long start = QueryParams.optionalLong(ctx, "start");
+            Long end = QueryParams.optionalLong(ctx, "end");
             if (start != null && end != null && start > end) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("start must not be after end");
             String fromSerial = ctx.request().getParam("from_serial");
             if (fromSerial == null) fromSerial = ctx.request().getParam("fromSerial");
-            return new Query(limit, !"forwards".equals(direction), start, end, fromSerial, optionalNumber(ctx, "cursor"));
+            return new Query(limit, !"forwards".equals(direction), start, end, fromSerial, QueryParams.optionalLong(ctx, "cursor"));
         }
 
         String withCursor(long cursor) {
@@ -181,18 +181,8 @@ public final class HistoryApi {
         }
 
         private static long number(RoutingContext ctx, String name, long fallback) {
-            Long v = optionalNumber(ctx, name);
+            Long v = QueryParams.optionalLong(ctx, name);
             return v == null ? fallback : v;
-        }
-
-        private static Long optionalNumber(RoutingContext ctx, String name) {
-            String s = ctx.request().getParam(name);
-            if (s == null || s.isEmpty()) return null;
-            try {
-                return Long.parseLong(s);
-            } catch (NumberFormatException e) {
-                throw ErrorCode.INVALID_PARAMETER_VALUE.exception(name + " must be a whole number");
-            }
         }
     }
 }

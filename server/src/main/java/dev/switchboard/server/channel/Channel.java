@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * every subscriber sees.
  */
 public final class Channel {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Channel.class);
     static final int SYNC_PAGE_SIZE = 100;
 
     private final String appId;
@@ -339,7 +340,13 @@ public final class Channel {
                     Subscriber[] subscribers = group.getValue();
                     group.getKey().runOnContext(v -> {
                         for (Subscriber s : subscribers) {
-                            if (skipConnectionId == null || s.echo() || !s.connectionId().equals(skipConnectionId)) s.deliver(named);
+                            if (skipConnectionId != null && !s.echo() && s.connectionId().equals(skipConnectionId)) continue;
+                            // One subscriber's failure must not cost the others on this loop their frame.
+                            try {
+                                s.deliver(named);
+                            } catch (RuntimeException e) {
+                                log.warn("Delivery to connection {} failed: {}", s.connectionId(), e.toString());
+                            }
                         }
                     });
                 }

@@ -399,7 +399,11 @@ public final class ClientConnection implements Subscriber {
         if (closed) return;
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
-        if (socket.writeQueueFull()) {
+        // The fan-out path writes straight to the Netty channel, so its writability (the 1 MiB water mark set
+        // at start) is the bound; a channel already gone is left to its close handler, which suspends us.
+        io.netty.channel.Channel channel = channelContext().channel();
+        if (!channel.isActive()) return;
+        if (!channel.isWritable()) {
             // A subscriber that cannot keep up is cut off rather than buffered without bound; it resumes from history.
             log.warn("Connection {} cannot keep up with its channels; closing its transport", connectionId);
             closeTransport(true);

@@ -110,6 +110,22 @@ class ChannelTest {
     }
 
     @Test
+    void aSubscriberThatThrowsDoesNotCostTheOthersOnItsLoopTheFrame() throws Exception {
+        Channel ch = channel();
+        Recorder broken = new Recorder(contexts.get(1), "broken", WireFormat.JSON, true) {
+            @Override public void deliver(EncodedFrame frame) { throw new IllegalStateException("WebSocket is closed"); }
+        };
+        Recorder sub = new Recorder(contexts.get(1), "sub", WireFormat.JSON, true);
+        ch.attach(broken, "ch", ALL_MODES, null, null, T0);
+        ch.attach(sub, "ch", ALL_MODES, null, null, T0);
+
+        ch.publish(List.of(msg(null, "a")), "pubconn", "pubconn:0", T0 + 1);
+        ch.publish(List.of(msg(null, "b")), "pubconn", "pubconn:1", T0 + 2);
+
+        assertThat(sub.await(2)).extracting(f -> f.message().messages.get(0).payload().data()).containsExactly("a", "b");
+    }
+
+    @Test
     void republishedIdsGetTheOriginalSerialsAndAreNotFannedOutAgain() throws Exception {
         List<Message> heard = new CopyOnWriteArrayList<>();
         Channel ch = channel(RetentionPolicy.defaults(), new ChannelListener() {
@@ -515,7 +531,7 @@ class ChannelTest {
     }
 
     /** A subscriber that records what reaches it, on its own context. */
-    static final class Recorder implements Subscriber {
+    static class Recorder implements Subscriber {
         final Context context;
         final String connectionId;
         final WireFormat format;

@@ -192,8 +192,7 @@ final class Cdc implements Scenario {
             int thread = th;
             Thread w = new Thread(() -> {
                 Properties p = new Properties();
-                p.setProperty("user", "postgres");
-                p.setProperty("password", "");
+                p.setProperty("user", "postgres"); // the URL's own user and password win over these
                 p.setProperty("reWriteBatchedInserts", "true");
                 try (Connection c = DriverManager.getConnection(t.jdbcUrl(), p);
                      PreparedStatement s = c.prepareStatement("INSERT INTO chat_data (msg_id, username, msg_data, client_id, created_at_timestamp) "

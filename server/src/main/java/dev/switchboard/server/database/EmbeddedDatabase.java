@@ -23,20 +23,27 @@ import org.slf4j.LoggerFactory;
  * binaries through {@code setpriv} as the real {@code nobody} user and hands the data directory to
  * that user. As a normal user nothing special happens.
  *
- * <p>Connect as superuser {@code postgres} (trust authentication, localhost only) to database
- * {@code postgres}: see {@link #endpoint()}.
+ * <p>A real database, not a test fixture: fsync, full-page writes and synchronous commit on; the superuser
+ * {@code postgres} logs in with a password generated once and kept beside the cluster directory
+ * ({@code <dataDirectory>.password}, owner-only), see {@link #endpoint()}; no JVM shutdown hook of its own, so
+ * the owner stops it last, after everything that writes to it. A postmaster left running on the same data
+ * directory by a killed process is stopped before the start, so a restart after SIGKILL serves at once.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 
+    private static final Duration ORPHAN_STOP_WAIT = Duration.ofSeconds(20);
+
     private final EmbeddedPostgres postgres;
     private final EmbeddedDatabaseSettings settings;
+    private final String password;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, EmbeddedDatabaseSettings settings) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, EmbeddedDatabaseSettings settings, String password) {
         this.postgres = postgres;
         this.settings = settings;
+        this.password = password;
     }
 
     /** Initialises the cluster if the data directory is new, then starts the server and waits for it. */
@@ -49,7 +56,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setOverrideWorkingDirectory(workDir.toFile())
                 .setPGStartupWait(STARTUP_WAIT)
+                .setRegisterShutdownHook(false)
                 .setPort(settings.port());
+        String password = DatabasePassword.loadOrCreate(passwordFile(dataDir));
+        // zonky checks readiness over JDBC: with password authentication in place it needs the password too.
+        builder.setConnectConfig("password", password);
         settings.serverSettings().forEach(builder::setServerConfig);
         PgBinaryResolver resolver = UnprivilegedBinaryResolver.isRoot() && !LinuxUtils.isUnshareAvailable()
                 ? UnprivilegedBinaryResolver.forWorkDirectory(workDir)
@@ -60,10 +71,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } else {
             Files.createDirectories(dataDir);
         }
+        OrphanPostmaster.stopIfRunning(dataDir, ORPHAN_STOP_WAIT);
         LOG.info("starting embedded PostgreSQL, data in {}", dataDir);
         EmbeddedPostgres postgres = builder.start();
+        EmbeddedDatabase db = new EmbeddedDatabase(postgres, settings, password);
+        try {
+            DatabasePassword.requirePasswords(dataDir, db.endpoint());
+        } catch (IOException | java.sql.SQLException | RuntimeException e) {
+            db.close();
+            throw new IOException("could not turn on password authentication of the embedded PostgreSQL: " + e.getMessage(), e);
+        }
         LOG.info("embedded PostgreSQL listening on localhost:{}", postgres.getPort());
-        return new EmbeddedDatabase(postgres, settings);
+        return db;
+    }
+
+    /** Where the superuser's generated password is kept: beside the cluster directory, which initdb wants empty. */
+    public static Path passwordFile(Path dataDirectory) {
+        return dataDirectory.resolveSibling(dataDirectory.getFileName() + ".password");
     }
 
     private static void prepareDataDirectoryForUnprivilegedUser(Path dataDir) throws IOException {
@@ -80,6 +104,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    /** The operating system process of the postmaster, for supervision and fault tests; empty if it is not running. */
+    public java.util.Optional<ProcessHandle> postmaster() {
+        return OrphanPostmaster.pidOf(settings.dataDirectory()).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+    }
+
     /** Superuser login to the {@code postgres} database. */
     public DatabaseEndpoint endpoint() {
         return endpoint("postgres");
@@ -87,7 +116,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** Superuser login to the given database (which must exist). */
     public DatabaseEndpoint endpoint(String database) {
-        return new DatabaseEndpoint("jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database, "postgres", "");
+        return new DatabaseEndpoint("jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database, "postgres", password);
     }
 
     public int port() {

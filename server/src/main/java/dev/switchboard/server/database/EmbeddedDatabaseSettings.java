@@ -21,11 +21,14 @@ public record EmbeddedDatabaseSettings(Path dataDirectory, int port, Map<String,
         serverSettings = Map.copyOf(serverSettings);
     }
 
-    /** Logical decoding on, durable commits, room for a few slots and senders. */
+    /** Logical decoding on, durable commits (fsync, full-page writes, synchronous commit), room for a few slots and senders. */
     public static EmbeddedDatabaseSettings defaults(Path dataDirectory) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("wal_level", "logical");
+        settings.put("fsync", "on");
+        settings.put("full_page_writes", "on");
         settings.put("synchronous_commit", "on");
+        settings.put("password_encryption", "scram-sha-256");
         settings.put("max_replication_slots", "32");
         settings.put("max_wal_senders", "32");
         settings.put("max_connections", "200");

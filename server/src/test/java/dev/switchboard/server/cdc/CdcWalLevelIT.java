@@ -32,10 +32,10 @@ class CdcWalLevelIT {
     void roleWithoutReplicationIsReportedWithTheFix() {
         try (CdcTestDatabase db = CdcTestDatabase.start("cdc-no-replication")) {
             db.execute("CREATE TABLE chat_data (msg_id text PRIMARY KEY)",
-                    "CREATE ROLE app LOGIN", "ALTER TABLE chat_data OWNER TO app");
+                    "CREATE ROLE app LOGIN PASSWORD 'app-secret'", "ALTER TABLE chat_data OWNER TO app");
             ConnectorConfig config = ConnectorConfigLoader.fromJson(
                     "{\"connector\": [{\"tablename\": \"chat_data\", \"ablychannelname\": \"c\", \"operation\": \"INSERT\"}]}");
-            var appRole = new dev.switchboard.server.database.DatabaseEndpoint(db.endpoint().jdbcUrl(), "app", "");
+            var appRole = new dev.switchboard.server.database.DatabaseEndpoint(db.endpoint().jdbcUrl(), "app", "app-secret");
             try (ChangeConnector connector = new ChangeConnector(config, appRole, new RecordingSink(),
                     ConnectorOptions.defaults().fast())) {
                 connector.start();

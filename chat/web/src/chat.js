@@ -11,7 +11,7 @@ import { dedupeMembers } from './lib/presence.js';
 import { validateNickname, normalizeContent } from './lib/nickname.js';
 import { newMessageId } from './lib/ids.js';
 import {
-  createMessageStore, applyRow, applyHistoryPage, addPending, setPendingFailed, setPendingEdit,
+  createMessageStore, applyRow, applyHistoryPage, addPending, setPendingFailed, setPendingEdit, refusalReason,
   failPendingEdit, sortedMessages, parseChangeEvent, earlierCursor, historyRequestStamp,
 } from './lib/messages.js';
 
@@ -264,8 +264,8 @@ export function createChat() {
       .then(() => startTimer(`send:${msgId}`, () => {
         if (setPendingFailed(store, msgId, true)) render();
       }))
-      .catch(() => {
-        if (setPendingFailed(store, msgId, true)) render();
+      .catch((err) => {
+        if (setPendingFailed(store, msgId, true, refusalReason(err))) render();
       });
   }
 
@@ -292,12 +292,12 @@ export function createChat() {
     setPendingEdit(store, msgId, content);
     render();
     const username = state.nickname || entry.username;
-    const fail = () => {
-      if (failPendingEdit(store, msgId, content)) render();
+    const fail = (err) => {
+      if (failPendingEdit(store, msgId, content, refusalReason(err))) render();
     };
     outgoing
       .publish({ name: 'editedMsg', data: { username, content, msgIdToEdit: msgId } })
-      .then(() => startTimer(`edit:${msgId}`, fail))
+      .then(() => startTimer(`edit:${msgId}`, () => fail(null)))
       .catch(fail);
     return true;
   }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, sortedMessages, parseChangeEvent,
-  normalizeRow, earlierCursor, historyRequestStamp, setPendingEdit, failPendingEdit, setPendingFailed,
+  normalizeRow, earlierCursor, historyRequestStamp, setPendingEdit, failPendingEdit, setPendingFailed, refusalReason,
 } from '../src/lib/messages.js';
 
 const row = (id, rec, text = `text ${id}`, extra = {}) => ({
@@ -134,6 +134,16 @@ describe('pending messages', () => {
     expect(sortedMessages(s)[0].failed).toBe(true);
     setPendingFailed(s, 'p', false);
     expect(sortedMessages(s)[0].failed).toBe(false);
+  });
+  it('keeps the server\'s reason for a refused message until the retry', () => {
+    const s = createMessageStore();
+    addPending(s, { msgId: 'p', username: 'me', text: 'hi' });
+    setPendingFailed(s, 'p', true, refusalReason({ code: 40003, message: 'content is longer than 4000 characters' }));
+    expect(sortedMessages(s)[0]).toMatchObject({ failed: true, failReason: 'content is longer than 4000 characters' });
+    setPendingFailed(s, 'p', false);
+    expect(sortedMessages(s)[0]).toMatchObject({ failed: false, failReason: null });
+    expect(refusalReason({ code: 50003, message: 'database unavailable' })).toBe('database unavailable (try again)');
+    expect(refusalReason(undefined)).toBeNull();
   });
   it('tracks a pending edit until the UPDATE arrives, or fails it', () => {
     const s = createMessageStore();

@@ -230,10 +230,11 @@ export function addPending(store, { msgId, username, text, clientId, now = Date.
   return true;
 }
 
-export function setPendingFailed(store, msgId, failed) {
+/** Marks a pending message failed (with the server's reason when it refused it) or clears that for a retry. */
+export function setPendingFailed(store, msgId, failed, reason = null) {
   const e = store.byId.get(msgId);
   if (!e || !e.pending) return false;
-  store.byId.set(msgId, { ...e, failed });
+  store.byId.set(msgId, { ...e, failed, failReason: failed ? reason : null });
   return true;
 }
 
@@ -245,11 +246,18 @@ export function setPendingEdit(store, msgId, text) {
 }
 
 /** Give up waiting for an edit (the server refused it or it was lost). */
-export function failPendingEdit(store, msgId, text) {
+export function failPendingEdit(store, msgId, text, reason = null) {
   const e = store.byId.get(msgId);
   if (!e || e.pendingEdit === null || (text !== undefined && e.pendingEdit !== text)) return false;
-  store.byId.set(msgId, { ...e, pendingEdit: null, editFailed: true });
+  store.byId.set(msgId, { ...e, pendingEdit: null, editFailed: true, editFailReason: reason });
   return true;
+}
+
+/** What to show for a publish the server answered with an error (a NACK carries its reason). */
+export function refusalReason(err) {
+  if (!err || typeof err.message !== 'string' || !err.message) return null;
+  // 5xx: the server could not save it now (e.g. its database is down); sending again can work.
+  return err.code >= 50000 ? `${err.message} (try again)` : err.message;
 }
 
 /** Entries in display order. */

@@ -53,6 +53,10 @@ public final class SwitchboardApp implements AutoCloseable {
             + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"INSERT\"},"
             + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"UPDATE\"}]}";
 
+    /** A chat publisher waits at most this long for its row; the pool's connection wait is shorter, so a dead database NACKs first. */
+    static final long CHAT_RULE_TIMEOUT_MS = 2_000;
+    private static final long DATABASE_CONNECT_TIMEOUT_MS = 1_000;
+
     private final List<AutoCloseable> started = new ArrayList<>();
     private SwitchboardServer server;
     private volatile ChangeConnector connector;
@@ -142,6 +146,11 @@ public final class SwitchboardApp implements AutoCloseable {
         hc.setPassword(endpoint.password());
         hc.setMaximumPoolSize(8);
         hc.setPoolName("switchboard-chat");
+        // A database that is down must fail a publish within about a second, not hang it for Hikari's default 30 s.
+        hc.setConnectionTimeout(DATABASE_CONNECT_TIMEOUT_MS);
+        hc.setInitializationFailTimeout(10_000);
+        hc.addDataSourceProperty("connectTimeout", "1");
+        hc.addDataSourceProperty("socketTimeout", "5");
         return new HikariDataSource(hc);
     }
 
@@ -152,7 +161,10 @@ public final class SwitchboardApp implements AutoCloseable {
         return settings.chat() ? ConnectorConfigLoader.fromJson(DEFAULT_CONNECTOR) : null;
     }
 
-    /** The config file with the rule that sends the chat's outgoing messages to its persistence function. */
+    /**
+     * The config file with the rule that sends the chat's outgoing messages to its persistence function before they
+     * are accepted: a chat message is ACKed only once its row is committed.
+     */
     private static JsonNode withChatRule(JsonNode file) {
         ObjectNode copy = file.isObject() ? ((ObjectNode) file).deepCopy() : WireFormat.jsonMapper().createObjectNode();
         ArrayNode rules = copy.putArray("rules");
@@ -160,9 +172,9 @@ public final class SwitchboardApp implements AutoCloseable {
         rule.put("id", "chat-persistence");
         rule.put("channelFilter", "^" + ChatChannels.OUTGOING + "$");
         rule.put("source", "channel.message");
+        rule.put("invocation", "beforePublish");
         rule.put("enveloped", true);
-        rule.putObject("target").put("type", "function").put("name", ChatPersistence.NAME);
-        rule.putObject("retry").put("maxAttempts", 10).put("initialBackoffMs", 100).put("maxBackoffMs", 10_000);
+        rule.putObject("target").put("type", "function").put("name", ChatPersistence.NAME).put("timeoutMs", CHAT_RULE_TIMEOUT_MS);
         return copy;
     }
 
@@ -184,7 +196,7 @@ public final class SwitchboardApp implements AutoCloseable {
         if (server != null) {
             Map<String, Object> rules = new LinkedHashMap<>();
             server.rules().snapshot().rules().forEach((id, s) -> rules.put(id, Map.of("delivered", s.delivered(),
-                    "retried", s.retried(), "failed", s.failed(), "overflowed", s.overflowed(), "queued", s.queued())));
+                    "retried", s.retried(), "failed", s.failed(), "refused", s.refused(), "overflowed", s.overflowed(), "queued", s.queued())));
             body.put("rules", rules);
         }
         if (chat != null) {

@@ -1,5 +1,7 @@
 package dev.switchboard.app;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.gson.JsonObject;
 import dev.switchboard.chat.ChatChannels;
@@ -178,7 +180,87 @@ class ChatPersistenceIT {
     }
 
     @Test
-    void aForgedEditChangesNothingAndIsCounted() throws Exception {
+    void aChatMessageIsAckedOnlyOnceItsRowIsCommitted() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        for (int i = 0; i < 20; i++) {
+            String id = newId();
+            assertThat(RunningApp.publish(outgoing, chatMsg(id, "Alice", "committed " + i))).isNull();
+            // No waiting: the ACK itself says the row is there.
+            assertThat(rows(id)).as("row of ACKed message %s", id).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anEditOfAMessageThatDoesNotExistIsRefused() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        ErrorInfo error = RunningApp.publish(alice.channels.get(ChatChannels.OUTGOING), new Message("editedMsg", editData("Alice", "x", newId())));
+        assertThat(error).isNotNull();
+        assertThat(error.code).isEqualTo(40400);
+        assertThat(error.message).contains("there is no message");
+    }
+
+    @Test
+    void badMessagesAreNackedWithTheirReasonWhileOtherUsersAreNotDelayed() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        AblyRealtime bob = running.chatUser().connect();
+        Channel aliceOut = alice.channels.get(ChatChannels.OUTGOING);
+        Channel bobOut = bob.channels.get(ChatChannels.OUTGOING);
+        barrier(aliceOut);
+        barrier(bobOut);
+        String nul = newId();
+        String longId = "x".repeat(10_000);
+        String tooLong = newId();
+
+        // Bob keeps publishing while Alice's bad messages are refused; each of his ACKs is timed.
+        List<CompletableFuture<Long>> bobLatencies = new ArrayList<>();
+        List<String> bobIds = new ArrayList<>();
+        List<CompletableFuture<ErrorInfo>> bad = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            if (i == 5) bad.add(publishAsync(aliceOut, chatMsg(nul, "Alice", "before\u0000after")));
+            if (i == 10) bad.add(publishAsync(aliceOut, chatMsg(longId, "Alice", "long id")));
+            if (i == 15) bad.add(publishAsync(aliceOut, chatMsg(tooLong, "Alice", "y".repeat(4001))));
+            String id = newId();
+            bobIds.add(id);
+            long sent = System.nanoTime();
+            bobLatencies.add(publishAsync(bobOut, chatMsg(id, "Bob", "still flowing " + i)).thenApply(error -> {
+                assertThat(error).as("Bob's message %s", id).isNull();
+                return (System.nanoTime() - sent) / 1_000_000;
+            }));
+            Thread.sleep(5);
+        }
+
+        ErrorInfo nulError = bad.get(0).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        ErrorInfo idError = bad.get(1).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        ErrorInfo lengthError = bad.get(2).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(nulError).isNotNull();
+        assertThat(nulError.code).isEqualTo(40003);
+        assertThat(nulError.message).contains("NUL character");
+        assertThat(idError).isNotNull();
+        assertThat(idError.code).isEqualTo(40003);
+        assertThat(idError.message).contains("message id is longer than 200 characters");
+        assertThat(lengthError).isNotNull();
+        assertThat(lengthError.code).isEqualTo(40003);
+        assertThat(lengthError.message).contains("content is longer than 4000 characters");
+        for (CompletableFuture<Long> latency : bobLatencies) {
+            assertThat(latency.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("Bob's ACK latency in ms").isLessThanOrEqualTo(100L);
+        }
+        for (String id : bobIds) assertThat(rows(id)).isEqualTo(1);
+        for (String id : List.of(nul, longId, tooLong)) assertThat(rows(id)).isZero();
+    }
+
+    private static CompletableFuture<ErrorInfo> publishAsync(Channel channel, Message message) throws Exception {
+        CompletableFuture<ErrorInfo> done = new CompletableFuture<>();
+        channel.publish(message, new io.ably.lib.realtime.CompletionListener() {
+            @Override public void onSuccess() { done.complete(null); }
+
+            @Override public void onError(ErrorInfo reason) { done.complete(reason); }
+        });
+        return done;
+    }
+
+    @Test
+    void aForgedEditIsNackedChangesNothingAndIsCounted() throws Exception {
         AblyRealtime alice = running.chatUser().connect();
         AblyRealtime mallory = running.chatUser().connect();
         assertThat(mallory.auth.clientId).isNotEqualTo(alice.auth.clientId);
@@ -190,16 +272,19 @@ class ChatPersistenceIT {
 
         // Mallory even uses Alice's nickname: the author is the clientId, not the name.
         Channel malloryOut = mallory.channels.get(ChatChannels.OUTGOING);
-        assertThat(RunningApp.publish(malloryOut, new Message("editedMsg", editData("Alice", "forged", id)))).isNull();
+        ErrorInfo error = RunningApp.publish(malloryOut, new Message("editedMsg", editData("Alice", "forged", id)));
 
-        await().atMost(TIMEOUT).until(() -> running.app().chat().refusedEdits() == refused + 1);
+        assertThat(error).isNotNull();
+        assertThat(error.code).isEqualTo(40160);
+        assertThat(error.message).contains("is not the author of message " + id);
+        assertThat(running.app().chat().refusedEdits()).isEqualTo(refused + 1);
         barrier(malloryOut);
         assertThat(row(id)).containsExactly("Alice", "mine", alice.auth.clientId, "false");
         assertThat(eventsFor(id)).extracting(e -> e.path("type").asText()).containsExactly("INSERT");
     }
 
     @Test
-    void emptyContentAndTooLongNicknamesAreRejected() throws Exception {
+    void emptyContentAndTooLongNicknamesAreNackedWithTheReason() throws Exception {
         AblyRealtime alice = running.chatUser().connect();
         Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
         long rejected = running.app().chat().rejected();
@@ -209,10 +294,10 @@ class ChatPersistenceIT {
         String blankName = newId();
         String fortyChars = newId();
 
-        assertThat(RunningApp.publish(outgoing, chatMsg(empty, "Alice", ""))).isNull();
-        assertThat(RunningApp.publish(outgoing, chatMsg(blank, "Alice", "  \n\t "))).isNull();
-        assertThat(RunningApp.publish(outgoing, chatMsg(longName, "a".repeat(41), "hi"))).isNull();
-        assertThat(RunningApp.publish(outgoing, chatMsg(blankName, "   ", "hi"))).isNull();
+        assertRefused(RunningApp.publish(outgoing, chatMsg(empty, "Alice", "")), "content is empty");
+        assertRefused(RunningApp.publish(outgoing, chatMsg(blank, "Alice", "  \n\t ")), "content is empty");
+        assertRefused(RunningApp.publish(outgoing, chatMsg(longName, "a".repeat(41), "hi")), "username must have 1 to 40 characters");
+        assertRefused(RunningApp.publish(outgoing, chatMsg(blankName, "   ", "hi")), "username must have 1 to 40 characters");
         assertThat(RunningApp.publish(outgoing, chatMsg(fortyChars, "b".repeat(40), "hi"))).isNull();
 
         awaitEvent(fortyChars, "INSERT");
@@ -222,6 +307,13 @@ class ChatPersistenceIT {
             assertThat(eventsFor(id)).isEmpty();
         }
         assertThat(rows(fortyChars)).isEqualTo(1);
+    }
+
+    private static void assertRefused(ErrorInfo error, String reason) {
+        assertThat(error).isNotNull();
+        assertThat(error.code).isEqualTo(40003);
+        assertThat(error.statusCode).isEqualTo(400);
+        assertThat(error.message).contains(reason);
     }
 
     @Test

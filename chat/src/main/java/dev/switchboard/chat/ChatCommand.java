@@ -10,12 +10,14 @@ import dev.switchboard.server.protocol.WireFormat;
 public sealed interface ChatCommand {
     int MAX_USERNAME = 40;
     int MAX_TEXT = 4000;
+    /** Longer than any id an SDK makes (ably-js: 12 base64 characters + ":index"); keeps the table's key small. */
+    int MAX_ID = 200;
 
     record Send(String msgId, String username, String text, String clientId, long timestamp) implements ChatCommand {}
 
     record Edit(String msgIdToEdit, String username, String text, String clientId) implements ChatCommand {}
 
-    /** Input the function refuses: logged, not retried. */
+    /** Input the function refuses: the publisher is NACKed with the reason, never retried. */
     final class Rejected extends Exception {
         public Rejected(String reason) { super(reason); }
     }
@@ -27,6 +29,8 @@ public sealed interface ChatCommand {
      */
     static ChatCommand parse(String name, String id, String clientId, Long timestamp, String data) throws Rejected {
         if (!"chatMsg".equals(name) && !"editedMsg".equals(name)) return null;
+        if (id != null && id.length() > MAX_ID) throw new Rejected("message id is longer than " + MAX_ID + " characters");
+        if (id != null && hasNul(id)) throw new Rejected("message id contains a NUL character");
         if (clientId == null || clientId.isBlank()) throw new Rejected("message " + id + " has no clientId");
         JsonNode json;
         try {
@@ -42,6 +46,8 @@ public sealed interface ChatCommand {
         String content = text(json, "content");
         if (content.isBlank()) throw new Rejected("message " + id + " content is empty");
         if (content.length() > MAX_TEXT) throw new Rejected("message " + id + " content is longer than " + MAX_TEXT + " characters");
+        // PostgreSQL text cannot hold NUL: refuse it here with a reason instead of failing the INSERT.
+        if (hasNul(content) || hasNul(username)) throw new Rejected("message " + id + " contains a NUL character");
         if ("chatMsg".equals(name)) {
             if (id == null) throw new Rejected("chatMsg without a message id");
             if (timestamp == null) throw new Rejected("chatMsg " + id + " has no timestamp");
@@ -49,8 +55,11 @@ public sealed interface ChatCommand {
         }
         String target = text(json, "msgIdToEdit");
         if (target.isEmpty()) throw new Rejected("editedMsg " + id + " has no msgIdToEdit");
+        if (target.length() > MAX_ID || hasNul(target)) throw new Rejected("editedMsg " + id + " msgIdToEdit is not a message id");
         return new Edit(target, username, content, clientId);
     }
+
+    private static boolean hasNul(String s) { return s.indexOf('\u0000') >= 0; }
 
     private static String text(JsonNode json, String field) {
         JsonNode v = json.get(field);

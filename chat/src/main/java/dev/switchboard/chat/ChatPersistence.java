@@ -1,19 +1,24 @@
 package dev.switchboard.chat;
 
+import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.rules.RuleEnvelope;
 import dev.switchboard.server.rules.RuleFunction;
+import dev.switchboard.server.rules.RuleRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The function behind the chat's integration rule: {@code chatMsg} inserts a row, {@code editedMsg}
- * changes the text of a row the sender wrote. Safe to run again on redelivery. Invalid input and forged
- * edits are logged and counted, never retried; database failures are thrown so the rules engine retries.
+ * The function behind the chat's before-publish rule: {@code chatMsg} inserts a row, {@code editedMsg} changes the
+ * text of a row the sender wrote. The publisher is ACKed only once the row is committed. Invalid input is refused
+ * with 40003 and the reason, an edit of someone else's message with 40160, an edit of an unknown message with 40400;
+ * a database that cannot be reached gives a retriable 50003. Safe to run again for the same message id.
  */
 public final class ChatPersistence implements RuleFunction {
     public static final String NAME = "chat-persistence";
@@ -28,29 +33,54 @@ public final class ChatPersistence implements RuleFunction {
     public ChatPersistence(ChatStore store) { this.store = store; }
 
     @Override
-    public CompletionStage<Void> handle(RuleEnvelope envelope) throws SQLException {
+    public CompletionStage<Void> handle(RuleEnvelope envelope) throws RuleRefusal {
         for (RuleEnvelope.MessageItem item : envelope.messages()) {
             ChatCommand command;
             try {
                 command = ChatCommand.parse(item.name(), item.id(), item.clientId(), item.timestamp(), item.data());
             } catch (ChatCommand.Rejected e) {
                 rejected.incrementAndGet();
-                log.warn("Chat message refused: {}", e.getMessage());
-                continue;
+                throw RuleRefusal.permanent(ErrorCode.INVALID_PARAMETER_VALUE, "Chat message refused: " + e.getMessage());
             }
-            if (command instanceof ChatCommand.Send send) {
-                if (store.insert(send.msgId(), send.username(), send.text(), send.clientId(), send.timestamp())) inserted.incrementAndGet();
-            } else if (command instanceof ChatCommand.Edit edit) {
-                if (store.edit(edit.msgIdToEdit(), edit.text(), edit.clientId())) {
-                    edited.incrementAndGet();
-                } else {
-                    refusedEdits.incrementAndGet();
-                    log.warn("Edit of message {} by client {} changed nothing: no such message, or not its author",
-                            edit.msgIdToEdit(), edit.clientId());
-                }
+            try {
+                apply(command);
+            } catch (SQLException e) {
+                throw refusalFor(e);
             }
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    private void apply(ChatCommand command) throws SQLException, RuleRefusal {
+        if (command instanceof ChatCommand.Send send) {
+            if (store.insert(send.msgId(), send.username(), send.text(), send.clientId(), send.timestamp())) inserted.incrementAndGet();
+        } else if (command instanceof ChatCommand.Edit edit) {
+            switch (store.edit(edit.msgIdToEdit(), edit.text(), edit.clientId())) {
+                case EDITED -> edited.incrementAndGet();
+                case NOT_AUTHOR -> {
+                    refusedEdits.incrementAndGet();
+                    throw RuleRefusal.permanent(ErrorCode.OPERATION_NOT_PERMITTED,
+                            "Edit refused: client " + edit.clientId() + " is not the author of message " + edit.msgIdToEdit());
+                }
+                case NO_SUCH_MESSAGE -> {
+                    refusedEdits.incrementAndGet();
+                    throw RuleRefusal.permanent(ErrorCode.NOT_FOUND, "Edit refused: there is no message " + edit.msgIdToEdit());
+                }
+            }
+        }
+    }
+
+    /**
+     * Data errors (SQLSTATE classes 22 and 23) are about this message: refused for good. Anything else (connection
+     * lost, server shutting down, pool timeout) may pass later: retriable.
+     */
+    static RuleRefusal refusalFor(SQLException e) {
+        String state = e.getSQLState();
+        boolean aboutTheMessage = !(e instanceof SQLTransientException) && !(e instanceof SQLRecoverableException)
+                && state != null && (state.startsWith("22") || state.startsWith("23"));
+        if (aboutTheMessage) return RuleRefusal.permanent(ErrorCode.INVALID_PARAMETER_VALUE, "Chat message refused by the database: " + e.getMessage());
+        log.warn("Chat database unavailable: {} (SQLState {})", e.getMessage(), state);
+        return RuleRefusal.unavailable("The chat's database is unavailable; send again", e);
     }
 
     public long inserted() { return inserted.get(); }

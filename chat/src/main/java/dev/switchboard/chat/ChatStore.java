@@ -33,15 +33,25 @@ public final class ChatStore {
         }
     }
 
-    /** Changes a message's text if, and only if, {@code editorClientId} wrote it. Returns whether a row changed. */
-    public boolean edit(String msgId, String text, String editorClientId) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement(
-                     "UPDATE chat_data SET msg_data = ?, is_edited = TRUE WHERE msg_id = ? AND client_id = ?")) {
-            s.setString(1, text);
-            s.setString(2, msgId);
-            s.setString(3, editorClientId);
-            return s.executeUpdate() == 1;
+    /** What an edit did. */
+    public enum EditResult { EDITED, NOT_AUTHOR, NO_SUCH_MESSAGE }
+
+    /** Changes a message's text if, and only if, {@code editorClientId} wrote it. */
+    public EditResult edit(String msgId, String text, String editorClientId) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE chat_data SET msg_data = ?, is_edited = TRUE WHERE msg_id = ? AND client_id = ?")) {
+                s.setString(1, text);
+                s.setString(2, msgId);
+                s.setString(3, editorClientId);
+                if (s.executeUpdate() == 1) return EditResult.EDITED;
+            }
+            try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM chat_data WHERE msg_id = ?")) {
+                s.setString(1, msgId);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? EditResult.NOT_AUTHOR : EditResult.NO_SUCH_MESSAGE;
+                }
+            }
         }
     }
 

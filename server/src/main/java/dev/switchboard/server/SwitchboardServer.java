@@ -73,6 +73,7 @@ public final class SwitchboardServer implements AutoCloseable {
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
             RulesEngine rules = RulesEngine.fromConfig(vertx, bound.file(), functions, clock);
             channels.setListener(rules);
+            channels.setGate(rules);
             // Idle long enough that no client can still resume from the channel's serials.
             channels.startSweeper(vertx, 30_000, Math.max(bound.connectionStateTtlMs(), bound.history().maxAgeMs()) + 60_000);
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());

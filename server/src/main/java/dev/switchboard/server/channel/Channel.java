@@ -147,16 +147,15 @@ public final class Channel {
         List<String> serials = new ArrayList<>(messages.size());
         List<Message> accepted = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
-            Message m = messages.get(i);
-            String id = m.id() != null ? m.id() : idBase + ":" + i;
-            String existing = serialById.get(id);
+            Message m = identified(messages.get(i), i, connectionId, idBase, now);
+            String existing = serialById.get(m.id());
             if (existing != null) {
                 serials.add(existing);
                 continue;
             }
             String serial = new ChannelSerial(epoch, ++seq).format();
-            Message stamped = m.accepted(id, m.clientId(), connectionId, m.timestamp() != null ? m.timestamp() : now, serial);
-            serialById.put(id, serial);
+            Message stamped = m.accepted(m.id(), m.clientId(), connectionId, m.timestamp(), serial);
+            serialById.put(m.id(), serial);
             accepted.add(stamped);
             serials.add(serial);
         }
@@ -171,6 +170,17 @@ public final class Channel {
             listener.onMessages(this, accepted);
         }
         return new PublishOutcome(serials);
+    }
+
+    /**
+     * The {@code index}-th message of a publish with what the channel would give it: the id {@code <idBase>:<index>}
+     * unless the publisher chose one, the publisher's connection, and the time of arrival unless it has a timestamp.
+     * Applied before a {@link PublishGate} sees the messages, so the gate and the channel agree on them.
+     */
+    static Message identified(Message m, int index, String connectionId, String idBase, long now) {
+        if (m.id() != null && m.timestamp() != null && java.util.Objects.equals(m.connectionId(), connectionId)) return m;
+        return m.accepted(m.id() != null ? m.id() : idBase + ":" + index, m.clientId(), connectionId,
+                m.timestamp() != null ? m.timestamp() : now, m.serial());
     }
 
     /**

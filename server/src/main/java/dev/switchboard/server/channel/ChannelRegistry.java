@@ -24,6 +24,7 @@ public final class ChannelRegistry {
     private final RetentionPolicy retention;
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private volatile ChannelListener listener = ChannelListener.NONE;
+    private volatile PublishGate gate = PublishGate.OPEN;
     /** Channels hold this and reach whatever listener is set now. */
     private final ChannelListener delegate = new ChannelListener() {
         @Override
@@ -63,9 +64,42 @@ public final class ChannelRegistry {
         channel.owner().runOnContext(v -> live(channel).detach(subscriber, wireName, clock.millis()));
     }
 
+    /**
+     * Publishes on the channel's owner. When the {@link PublishGate} guards the channel, the messages first get their
+     * ids and timestamps and pass the gate; a refusal reaches {@code onOwner} as the failure, and the channel never
+     * sees the messages.
+     */
     public void publish(Channel channel, List<Message> messages, String connectionId, String idBase,
                         BiConsumer<PublishOutcome, Throwable> onOwner) {
-        onOwner(channel, c -> c.publish(messages, connectionId, idBase, clock.millis()), onOwner);
+        PublishGate g = gate;
+        if (!g.guards(channel.name())) {
+            onOwner(channel, c -> c.publish(messages, connectionId, idBase, clock.millis()), onOwner);
+            return;
+        }
+        long now = clock.millis();
+        List<Message> identified = new java.util.ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) identified.add(Channel.identified(messages.get(i), i, connectionId, idBase, now));
+        CompletableFuture<Void> admitted;
+        try {
+            admitted = g.admit(channel.appId(), channel.name(), identified);
+        } catch (RuntimeException e) {
+            admitted = CompletableFuture.failedFuture(e);
+        }
+        admitted.whenComplete((ok, refusal) -> {
+            if (refusal == null) onOwner(channel, c -> c.publish(identified, connectionId, idBase, clock.millis()), onOwner);
+            else channel.owner().runOnContext(v -> onOwner.accept(null, unwrap(refusal)));
+        });
+    }
+
+    /** True when publishes on this channel pass a {@link PublishGate} before the channel accepts them. */
+    public boolean gated(Channel channel) { return gate.guards(channel.name()); }
+
+    /** Sets what publishes must pass before channels accept them (before-publish rules). */
+    public void setGate(PublishGate gate) { this.gate = gate; }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
+        return t;
     }
 
     public void presence(Channel channel, List<PresenceMessage> actions, String connectionId, String idBase,

@@ -36,6 +36,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 
 /**
@@ -56,6 +57,8 @@ public final class ClientConnection implements Subscriber {
     private final String connectionId;
     private final String connectionKey;
     private final AckQueue acks;
+    /** Completes when this connection's latest gated publish has been answered (see onPublish). */
+    private CompletableFuture<Void> gatedTail = CompletableFuture.completedFuture(null);
     private final RateLimiter inboundRate;
     /** Client channels by the name the client uses (possibly qualified). */
     private final Map<String, ChannelAttachment> channels = new HashMap<>();
@@ -257,8 +260,22 @@ public final class ClientConnection implements Subscriber {
             return;
         }
         Channel channel = server.channels().channel(principal.appId(), name.name());
-        server.channels().publish(channel, messages, connectionId, connectionId + ":" + msgSerial,
-                answer(pending, PublishOutcome::serials));
+        String idBase = connectionId + ":" + msgSerial;
+        java.util.function.BiConsumer<PublishOutcome, Throwable> reply = answer(pending, PublishOutcome::serials);
+        if (!server.channels().gated(channel)) {
+            server.channels().publish(channel, messages, connectionId, idBase, reply);
+            return;
+        }
+        // Gated publishes of one connection pass the gate one after the other, so they reach the channel (and the
+        // rule's target, e.g. the chat's table) in the order the client sent them.
+        List<Message> checked = messages;
+        CompletableFuture<Void> previous = gatedTail;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        gatedTail = done;
+        previous.whenComplete((v, e) -> server.channels().publish(channel, checked, connectionId, idBase, (outcome, error) -> {
+            done.complete(null);
+            reply.accept(outcome, error);
+        }));
     }
 
     private void takeInboundRate(int items) {

@@ -67,6 +67,12 @@ public enum ErrorCode {
 
     public String message() { return message; }
 
+    /**
+     * True when the same request may succeed later unchanged (server-side trouble, rate limits); false when the
+     * request itself must change (bad input, missing rights).
+     */
+    public boolean retriable() { return ErrorInfo.retriableStatus(httpStatus); }
+
     /** This code's error with its catalogue message. */
     public ErrorInfo info() { return new ErrorInfo(code, httpStatus, message); }
 

@@ -10,6 +10,11 @@ public record ErrorInfo(int code, int statusCode, String message) {
 
     public String href() { return HELP + code; }
 
+    /** True when the same request may succeed later unchanged: server-side trouble (5xx) or a rate limit (429). */
+    public boolean retriable() { return retriableStatus(statusCode); }
+
+    static boolean retriableStatus(int httpStatus) { return httpStatus >= 500 || httpStatus == 429; }
+
     public Map<String, Object> toTree() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("message", message);

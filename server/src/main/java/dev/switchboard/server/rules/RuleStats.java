@@ -1,8 +1,9 @@
 package dev.switchboard.server.rules;
 
 /**
- * Counters of one rule since start. {@code delivered}, {@code failed} and {@code overflowed} count events (one
- * publish on one channel); {@code retried} counts retry attempts; {@code queued} is the number of events waiting
- * or in flight now.
+ * Counters of one rule since start. {@code delivered}, {@code failed}, {@code refused} and {@code overflowed} count
+ * events (one publish on one channel); {@code refused} are events the target refused for good (a before-publish
+ * rule's NACKs with a permanent code, an after-publish rule's permanent refusals); {@code retried} counts retry
+ * attempts; {@code queued} is the number of events waiting or in flight now.
  */
-public record RuleStats(String ruleId, long delivered, long retried, long failed, long overflowed, long queued) {}
+public record RuleStats(String ruleId, long delivered, long retried, long failed, long refused, long overflowed, long queued) {}

@@ -25,9 +25,12 @@ import java.util.regex.PatternSyntaxException;
  *   "id": "chat-persist",                 required, unique
  *   "channelFilter": "^outgoing-chat$",   required, Java regex, find() on the channel name without qualifier
  *   "source": "channel.message",          or "channel.presence"; default channel.message
+ *   "invocation": "afterPublish",         or "beforePublish": the publisher is ACKed only after the target took the
+ *                                         message (channel.message only; no retry or queueLimit; one attempt)
  *   "enveloped": true,                    default true
- *   "target": {"type": "function", "name": "chat-persistence", "timeoutMs": 30000}
- *          or {"type": "webhook", "url": "https://...", "signingKey": "...", "timeoutMs": 5000, "headers": {"X-A": "v"}},
+ *   "target": {"type": "function", "name": "chat-persistence", "timeoutMs": 30000 (2000 before publish)}
+ *          or {"type": "webhook", "url": "https://...", "signingKey": "...", "timeoutMs": 5000 (2000 before publish),
+ *              "headers": {"X-A": "v"}},
  *   "retry": {"maxAttempts": 5, "initialBackoffMs": 200, "maxBackoffMs": 30000, "jitter": 0.2},
  *   "queueLimit": 10000                   events waiting per channel before overflow
  * }]
@@ -36,6 +39,8 @@ import java.util.regex.PatternSyntaxException;
 public final class RulesConfig {
     static final long DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
     static final long DEFAULT_FUNCTION_TIMEOUT_MS = 30_000;
+    /** A publisher waits for a before-publish rule: its target must answer quickly or the publish is NACKed. */
+    static final long DEFAULT_BEFORE_PUBLISH_TIMEOUT_MS = 2_000;
     static final int DEFAULT_QUEUE_LIMIT = 10_000;
     private static final long MAX_TIMEOUT_MS = 600_000;
     private static final long MAX_BACKOFF_MS = 3_600_000;
@@ -63,7 +68,7 @@ public final class RulesConfig {
     }
 
     private static Rule parseRule(JsonNode node, String key, RuleFunctions functions) {
-        requireObject(node, key, "id", "channelFilter", "source", "enveloped", "target", "retry", "queueLimit");
+        requireObject(node, key, "id", "channelFilter", "source", "invocation", "enveloped", "target", "retry", "queueLimit");
         String id = requiredText(node, key, "id");
         String filterText = requiredText(node, key, "channelFilter");
         Pattern filter;
@@ -75,14 +80,24 @@ public final class RulesConfig {
         String sourceText = optionalText(node, key, "source", RuleSource.CHANNEL_MESSAGE.wireName());
         RuleSource source = RuleSource.of(sourceText);
         if (source == null) throw error(key + ".source", "unknown source '" + sourceText + "' (expected channel.message or channel.presence)");
+        String invocationText = optionalText(node, key, "invocation", Invocation.AFTER_PUBLISH.wireName());
+        Invocation invocation = Invocation.of(invocationText);
+        if (invocation == null) throw error(key + ".invocation", "unknown invocation '" + invocationText + "' (expected beforePublish or afterPublish)");
+        if (invocation == Invocation.BEFORE_PUBLISH) {
+            if (source != RuleSource.CHANNEL_MESSAGE) throw error(key + ".source", "a beforePublish rule takes channel.message only");
+            for (String afterOnly : List.of("retry", "queueLimit")) {
+                if (node.has(afterOnly)) throw error(key + "." + afterOnly, "applies to afterPublish rules only (a beforePublish rule makes one attempt and answers the publisher)");
+            }
+        }
         boolean enveloped = optionalBoolean(node, key, "enveloped", true);
-        RuleTarget target = parseTarget(node.path("target"), key + ".target", functions);
+        RuleTarget target = parseTarget(node.path("target"), key + ".target", functions, invocation);
         RetryPolicy retry = parseRetry(node.path("retry"), key + ".retry");
         int queueLimit = (int) optionalLong(node, key, "queueLimit", DEFAULT_QUEUE_LIMIT, 1, 10_000_000);
-        return new Rule(id, filter, source, enveloped, target, retry, queueLimit);
+        return new Rule(id, filter, source, enveloped, target, retry, queueLimit, invocation);
     }
 
-    private static RuleTarget parseTarget(JsonNode node, String key, RuleFunctions functions) {
+    private static RuleTarget parseTarget(JsonNode node, String key, RuleFunctions functions, Invocation invocation) {
+        boolean before = invocation == Invocation.BEFORE_PUBLISH;
         if (node.isMissingNode()) throw error(key, "is required");
         if (!node.isObject()) throw error(key, "must be an object");
         JsonNode typeNode = node.path("type");
@@ -95,7 +110,7 @@ public final class RulesConfig {
                 if (functions != null && functions.find(name) == null) {
                     throw error(key + ".name", "no rule function named '" + name + "' is registered (known: " + functions.names() + ")");
                 }
-                long timeout = optionalLong(node, key, "timeoutMs", DEFAULT_FUNCTION_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+                long timeout = optionalLong(node, key, "timeoutMs", before ? DEFAULT_BEFORE_PUBLISH_TIMEOUT_MS : DEFAULT_FUNCTION_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
                 return new RuleTarget.Function(name, timeout);
             }
             case "webhook" -> {
@@ -113,7 +128,7 @@ public final class RulesConfig {
                 }
                 String signingKey = optionalText(node, key, "signingKey", null);
                 if (signingKey != null && signingKey.isEmpty()) throw error(key + ".signingKey", "must not be empty (leave it out to send unsigned)");
-                long timeout = optionalLong(node, key, "timeoutMs", DEFAULT_WEBHOOK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+                long timeout = optionalLong(node, key, "timeoutMs", before ? DEFAULT_BEFORE_PUBLISH_TIMEOUT_MS : DEFAULT_WEBHOOK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
                 Map<String, String> headers = new LinkedHashMap<>();
                 JsonNode h = node.path("headers");
                 if (!h.isMissingNode() && !h.isNull()) {

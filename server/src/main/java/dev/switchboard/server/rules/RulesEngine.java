@@ -3,6 +3,9 @@ package dev.switchboard.server.rules;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.server.channel.Channel;
 import dev.switchboard.server.channel.ChannelListener;
+import dev.switchboard.server.channel.PublishGate;
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.PresenceMessage;
 import io.vertx.core.Context;
@@ -26,9 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 
 /**
- * Runs integration rules: observes what channels accept and delivers each matching event to the rule's target.
+ * Runs integration rules. Before-publish rules are the channels' {@link PublishGate}: one attempt per publish, whose
+ * success lets the channel accept the message and whose failure NACKs the publisher (a {@link RuleRefusal}'s error,
+ * 50003 for a timeout or an unavailable target); publishes are independent, so one slow or refused message delays
+ * no other. After-publish rules observe what channels accepted and deliver each matching event to the target.
  *
- * <p>Guarantees: at-least-once delivery with exponential backoff up to the rule's {@code maxAttempts}; strictly in
+ * <p>After-publish guarantees: at-least-once delivery with exponential backoff up to the rule's {@code maxAttempts}; strictly in
  * publish order per (rule, channel) — the next event waits until the previous one is delivered or has finally
  * failed; asynchronous to the publisher's ACK. The listener callbacks only enqueue (bounded per rule and channel;
  * past the bound the event is counted as overflowed and logged). Events live in memory: a crash or a stop past
@@ -37,7 +43,7 @@ import java.util.function.DoubleSupplier;
  * <p>Threads: the callbacks run on channel owners and never block; attempts start on the engine's own event-loop
  * context; functions run on a worker pool; backoff waits are Vert.x timers.
  */
-public final class RulesEngine implements ChannelListener, AutoCloseable {
+public final class RulesEngine implements ChannelListener, PublishGate, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RulesEngine.class);
     static final int FUNCTION_WORKERS = 8;
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(2);
@@ -49,6 +55,9 @@ public final class RulesEngine implements ChannelListener, AutoCloseable {
     private final WorkerExecutor workers;
     private final WebhookDelivery webhooks;
     private final List<RuleRuntime> runtimes;
+    /** Subsets of {@link #runtimes}: rules that gate publishes and rules that observe accepted events. */
+    private final List<RuleRuntime> beforePublish;
+    private final List<RuleRuntime> afterPublish;
     private final Map<LaneKey, Lane> lanes = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean accepting = true;
@@ -86,9 +95,12 @@ public final class RulesEngine implements ChannelListener, AutoCloseable {
                 delivery = (pending, attempt) -> webhooks.post(w, rule, pending, attempt);
             }
             list.add(new RuleRuntime(rule, delivery));
-            log.info("Rule '{}': {} on channels matching /{}/ -> {}", rule.id(), rule.source().wireName(), rule.channelFilter(), rule.target());
+            log.info("Rule '{}': {} {} on channels matching /{}/ -> {}", rule.id(), rule.invocation().wireName(), rule.source().wireName(),
+                    rule.channelFilter(), rule.target());
         }
         this.runtimes = List.copyOf(list);
+        this.beforePublish = runtimes.stream().filter(r -> r.rule.invocation() == Invocation.BEFORE_PUBLISH).toList();
+        this.afterPublish = runtimes.stream().filter(r -> r.rule.invocation() == Invocation.AFTER_PUBLISH).toList();
     }
 
     /** The rules in config order. */
@@ -100,16 +112,74 @@ public final class RulesEngine implements ChannelListener, AutoCloseable {
     public RulesStatus snapshot() {
         Map<String, RuleStats> map = new LinkedHashMap<>();
         for (RuleRuntime r : runtimes) {
-            map.put(r.rule.id(), new RuleStats(r.rule.id(), r.delivered.get(), r.retried.get(), r.failed.get(), r.overflowed.get(), r.queued.get()));
+            map.put(r.rule.id(), new RuleStats(r.rule.id(), r.delivered.get(), r.retried.get(), r.failed.get(), r.refused.get(),
+                    r.overflowed.get(), r.queued.get()));
         }
         return new RulesStatus(map);
     }
 
     @Override
+    public boolean guards(String channelName) {
+        for (RuleRuntime rt : beforePublish) if (rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channelName)) return true;
+        return false;
+    }
+
+    /** Runs the matching before-publish rules one after the other; the first failure refuses the publish. */
+    @Override
+    public CompletableFuture<Void> admit(String appId, String channelName, List<Message> messages) {
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        List<Message> copy = List.copyOf(messages);
+        for (RuleRuntime rt : beforePublish) {
+            if (!rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channelName)) continue;
+            Pending pending = new Pending(appId, channelName, rt.rule.id(), copy, null);
+            chain = chain.thenCompose(v -> gateAttempt(rt, pending));
+        }
+        return chain;
+    }
+
+    private CompletableFuture<Void> gateAttempt(RuleRuntime rt, Pending pending) {
+        if (closed) return CompletableFuture.failedFuture(ErrorCode.TIMEOUT.exception("The server is stopping; publish again"));
+        CompletableFuture<Void> attempt;
+        try {
+            attempt = rt.delivery.attempt(pending, 1);
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        return attempt.handle((ok, error) -> {
+            if (error == null) {
+                rt.delivered.incrementAndGet();
+                return null;
+            }
+            SwitchboardException answer = gateAnswer(rt.rule, unwrap(error));
+            if (answer.error().retriable()) {
+                rt.failed.incrementAndGet();
+                log.warn("Rule '{}' could not take message(s) {} on channel '{}': {}", rt.rule.id(), pending.ids(), pending.channel, answer.error().message());
+            } else {
+                rt.refused.incrementAndGet();
+                log.info("Rule '{}' refused message(s) {} on channel '{}': {}", rt.rule.id(), pending.ids(), pending.channel, answer.error().message());
+            }
+            throw answer;
+        });
+    }
+
+    /** What the publisher is answered when a before-publish rule's target did not take the message. */
+    static SwitchboardException gateAnswer(Rule rule, Throwable cause) {
+        if (cause instanceof RuleRefusal r) return new SwitchboardException(r.error());
+        if (cause instanceof SwitchboardException se) return se;
+        if (cause instanceof WebhookDelivery.WebhookStatusException w && w.status >= 400 && w.status < 500 && w.status != 429) {
+            return ErrorCode.INVALID_PARAMETER_VALUE.exception("Refused by rule '" + rule.id() + "': " + w.getMessage());
+        }
+        if (cause instanceof TimeoutException) {
+            return ErrorCode.TIMEOUT.exception("Rule '" + rule.id() + "' did not answer in time (" + cause.getMessage() + "); publish again");
+        }
+        return ErrorCode.TIMEOUT.exception("Rule '" + rule.id() + "' could not take the message now (" + describe(cause) + "); publish again");
+    }
+
+    @Override
     public void onMessages(Channel channel, List<Message> messages) {
-        if (runtimes.isEmpty() || messages.isEmpty()) return;
+        if (afterPublish.isEmpty() || messages.isEmpty()) return;
         List<Message> copy = null;
-        for (RuleRuntime rt : runtimes) {
+        for (RuleRuntime rt : afterPublish) {
             if (!rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channel.name())) continue;
             if (copy == null) copy = List.copyOf(messages);
             enqueue(rt, channel, new Pending(channel.appId(), channel.name(), rt.rule.id(), copy, null));
@@ -118,9 +188,9 @@ public final class RulesEngine implements ChannelListener, AutoCloseable {
 
     @Override
     public void onPresence(Channel channel, List<PresenceMessage> events) {
-        if (runtimes.isEmpty() || events.isEmpty()) return;
+        if (afterPublish.isEmpty() || events.isEmpty()) return;
         List<PresenceMessage> copy = null;
-        for (RuleRuntime rt : runtimes) {
+        for (RuleRuntime rt : afterPublish) {
             if (!rt.rule.matches(RuleSource.CHANNEL_PRESENCE, channel.name())) continue;
             if (copy == null) copy = List.copyOf(events);
             enqueue(rt, channel, new Pending(channel.appId(), channel.name(), rt.rule.id(), null, copy));
@@ -178,6 +248,13 @@ public final class RulesEngine implements ChannelListener, AutoCloseable {
                 return;
             }
             Throwable cause = unwrap(error);
+            if (cause instanceof RuleRefusal refusal && !refusal.retriable()) {
+                rt.refused.incrementAndGet();
+                log.warn("Rule '{}' refused an event on channel '{}' (app {}); message ids {}: {}", rt.rule.id(), pending.channel,
+                        pending.appId, pending.ids(), refusal.error().message());
+                next(lane);
+                return;
+            }
             RetryPolicy retry = rt.rule.retry();
             if (retry.retriesAfter(attempt)) {
                 long delay = retry.backoffMs(attempt, random.getAsDouble());
@@ -268,6 +345,7 @@ public final class RulesEngine implements ChannelListener, AutoCloseable {
         final AtomicLong delivered = new AtomicLong();
         final AtomicLong retried = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
         final AtomicLong overflowed = new AtomicLong();
         final AtomicLong queued = new AtomicLong();
         final AtomicLong lastOverflowLog = new AtomicLong(Long.MIN_VALUE / 2);

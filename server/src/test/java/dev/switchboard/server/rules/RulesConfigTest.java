@@ -72,6 +72,28 @@ class RulesConfigTest {
     }
 
     @Test
+    void beforePublishRulesDefaultToAShortTimeoutAndAfterPublishStaysTheDefault() {
+        List<Rule> rules = RulesConfig.parse(json("{'rules':[{'id':'gate','channelFilter':'^chat$','invocation':'beforePublish',"
+                + "'target':{'type':'function','name':'chat-persistence'}},{'id':'later','channelFilter':'x','target':{'type':'function','name':'chat-persistence'}}]}"), FUNCTIONS);
+        assertThat(rules.get(0).invocation()).isEqualTo(Invocation.BEFORE_PUBLISH);
+        assertThat(((RuleTarget.Function) rules.get(0).target()).timeoutMs()).isEqualTo(2_000);
+        assertThat(rules.get(1).invocation()).isEqualTo(Invocation.AFTER_PUBLISH);
+        assertThat(((RuleTarget.Function) rules.get(1).target()).timeoutMs()).isEqualTo(30_000);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            unknown invocation   | 'invocation':'sometimes'                                 | rules[0].invocation': unknown invocation 'sometimes' (expected beforePublish or afterPublish)
+            presence before      | 'invocation':'beforePublish','source':'channel.presence' | rules[0].source': a beforePublish rule takes channel.message only
+            retry before         | 'invocation':'beforePublish','retry':{'maxAttempts':2}   | rules[0].retry': applies to afterPublish rules only
+            queueLimit before    | 'invocation':'beforePublish','queueLimit':3              | rules[0].queueLimit': applies to afterPublish rules only
+            """)
+    void invalidInvocationsNameTheKey(String name, String extra, String message) {
+        assertThatThrownBy(() -> RulesConfig.parse(json("{'rules':[{'id':'a','channelFilter':'x','target':{'type':'function','name':'chat-persistence'},"
+                + extra + "}]}"), FUNCTIONS)).isInstanceOf(SettingsException.class).hasMessageContaining(message);
+    }
+
+    @Test
     void noRulesKeyMeansNoRules() {
         assertThat(RulesConfig.parse(MissingNode.getInstance(), FUNCTIONS)).isEmpty();
         assertThat(RulesConfig.parse(json("{'port': 1}"), FUNCTIONS)).isEmpty();

@@ -20,6 +20,7 @@ import dev.switchboard.server.cdc.config.ConnectorConfig;
 import dev.switchboard.server.cdc.config.ConnectorConfigLoader;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.database.DatabaseEndpoint;
+import dev.switchboard.server.database.DatabaseProbe;
 import dev.switchboard.server.database.DatabaseUrl;
 import dev.switchboard.server.database.EmbeddedDatabase;
 import dev.switchboard.server.database.EmbeddedDatabaseSettings;
@@ -62,6 +63,7 @@ public final class SwitchboardApp implements AutoCloseable {
     private volatile ChangeConnector connector;
     private ChatPersistence chat;
     private DatabaseEndpoint database;
+    private EmbeddedDatabase embedded;
     private ConnectorConfig connectorConfig;
     private ChannelChangeSink changeSink;
     private final AtomicReference<ChangeConnector> connectorRef = new AtomicReference<>();
@@ -83,6 +85,8 @@ public final class SwitchboardApp implements AutoCloseable {
         ServerConfig config = SwitchboardServer.withRootKey(serverConfig);
         ApiKey rootKey = ApiKey.parse(config.rootKey(), Capability.ALL);
         database = settings.databaseUrl().isEmpty() ? startEmbedded(config.dataDir(), settings.embeddedDatabasePort()) : DatabaseUrl.parse(settings.databaseUrl());
+        DatabaseProbe probe = new DatabaseProbe(database);
+        started.add(probe);
 
         List<Consumer<Router>> routes = new ArrayList<>();
         RuleFunctions functions = RuleFunctions.discovered();
@@ -100,11 +104,14 @@ public final class SwitchboardApp implements AutoCloseable {
         }
         server = SwitchboardServer.start(config.withFile(file), clock, routes, functions);
         started.add(server);
+        EmbeddedDatabase supervised = embedded;
+        server.health().register("database", () -> supervised != null && supervised.problem().isPresent() ? supervised.problem() : probe.problem());
 
         connectorConfig = connectorConfig(settings, env);
         if (connectorConfig != null) {
             changeSink = new ChannelChangeSink(server.context().channels(), rootKey.appId());
             startConnector();
+            server.health().register("connector", this::connectorProblem);
         }
     }
 
@@ -127,10 +134,22 @@ public final class SwitchboardApp implements AutoCloseable {
         return connector;
     }
 
+    /** Streaming, or waiting for another node that holds the connector's lock, is healthy; anything else is named. */
+    private java.util.Optional<String> connectorProblem() {
+        ChangeConnector c = connectorRef.get();
+        if (c == null) return java.util.Optional.empty();
+        ConnectorStatus s = c.status();
+        return switch (s.state()) {
+            case STREAMING, STANDBY -> java.util.Optional.empty();
+            default -> java.util.Optional.of("change connector " + s.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + s.lastError().map(e -> ": " + e).orElse(""));
+        };
+    }
+
     private DatabaseEndpoint startEmbedded(Path dataDir, int port) {
         try {
             EmbeddedDatabaseSettings s = EmbeddedDatabaseSettings.defaults(dataDir.resolve("postgres"));
-            EmbeddedDatabase embedded = EmbeddedDatabase.start(port == 0 ? s : s.withPort(port));
+            embedded = EmbeddedDatabase.start(port == 0 ? s : s.withPort(port));
             started.add(embedded);
             log.info("Embedded PostgreSQL running with data in {}", dataDir.resolve("postgres"));
             return embedded.endpoint();
@@ -213,6 +232,9 @@ public final class SwitchboardApp implements AutoCloseable {
     public ChatPersistence chat() { return chat; }
 
     public DatabaseEndpoint database() { return database; }
+
+    /** The embedded database, or null when an external one is configured. */
+    public EmbeddedDatabase embeddedDatabase() { return embedded; }
 
     @Override
     public void close() {

@@ -1,5 +1,6 @@
 package dev.switchboard.server;
 
+import dev.switchboard.server.health.Health;
 import dev.switchboard.server.apps.AppRegistry;
 import dev.switchboard.server.auth.TokenService;
 import dev.switchboard.server.channel.ChannelRegistry;
@@ -11,4 +12,4 @@ import java.time.Clock;
 
 /** The shared services every edge handler (WebSocket, REST) works with. All are thread-safe. */
 public record ServerContext(Vertx vertx, ServerConfig config, Clock clock, String serverId, AppRegistry apps,
-                            TokenService tokens, ChannelRegistry channels, ConnectionRegistry connections) {}
+                            TokenService tokens, ChannelRegistry channels, ConnectionRegistry connections, Health health) {}

@@ -78,7 +78,7 @@ public final class SwitchboardServer implements AutoCloseable {
             channels.startSweeper(vertx, 30_000, Math.max(bound.connectionStateTtlMs(), bound.history().maxAgeMs()) + 60_000);
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
-                    new ConnectionRegistry(vertx, channels));
+                    new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health());
             await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
             return new SwitchboardServer(vertx, context, rootKey, port, rules);
@@ -104,6 +104,9 @@ public final class SwitchboardServer implements AutoCloseable {
     public ServerContext context() { return context; }
 
     public Vertx vertx() { return vertx; }
+
+    /** Components register here what {@code GET /health} reports. */
+    public dev.switchboard.server.health.Health health() { return context.health(); }
 
     /** The integration rules engine (counters via {@code rules().snapshot()}). */
     public RulesEngine rules() { return rules; }

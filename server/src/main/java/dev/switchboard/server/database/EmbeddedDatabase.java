@@ -35,19 +35,53 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 
     private static final Duration ORPHAN_STOP_WAIT = Duration.ofSeconds(20);
+    /** How often the supervisor looks at the postmaster: a dead database is noticed within this. */
+    private static final long SUPERVISE_EVERY_MS = 250;
 
-    private final EmbeddedPostgres postgres;
     private final EmbeddedDatabaseSettings settings;
     private final String password;
+    private final java.util.concurrent.ScheduledExecutorService supervisor;
+    private volatile EmbeddedPostgres postgres;
+    private volatile ProcessHandle postmaster;
+    private volatile String problem;
+    private volatile boolean closed;
+    private long restartAttempts;
 
     private EmbeddedDatabase(EmbeddedPostgres postgres, EmbeddedDatabaseSettings settings, String password) {
         this.postgres = postgres;
-        this.settings = settings;
+        // Restarts reuse the port, so every URL handed out stays valid.
+        this.settings = settings.withPort(postgres.getPort());
         this.password = password;
+        this.postmaster = currentPostmaster(settings.dataDirectory());
+        this.supervisor = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "embedded-postgres-supervisor");
+            t.setDaemon(true);
+            return t;
+        });
+        supervisor.scheduleWithFixedDelay(this::supervise, SUPERVISE_EVERY_MS, SUPERVISE_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    /** Initialises the cluster if the data directory is new, then starts the server and waits for it. */
+    /**
+     * Initialises the cluster if the data directory is new, then starts the server and waits for it. From then on the
+     * server is supervised: if the postmaster dies, {@link #problem()} says so within a quarter of a second and the
+     * server is started again on the same port (with backoff) until it runs or {@link #close()} is called.
+     */
     public static EmbeddedDatabase start(EmbeddedDatabaseSettings settings) throws IOException {
+        Path dataDir = settings.dataDirectory();
+        String password = DatabasePassword.loadOrCreate(passwordFile(dataDir));
+        EmbeddedPostgres postgres = startPostgres(settings, password);
+        EmbeddedDatabase db = new EmbeddedDatabase(postgres, settings, password);
+        try {
+            DatabasePassword.requirePasswords(dataDir, db.endpoint());
+        } catch (IOException | java.sql.SQLException | RuntimeException e) {
+            db.close();
+            throw new IOException("could not turn on password authentication of the embedded PostgreSQL: " + e.getMessage(), e);
+        }
+        LOG.info("embedded PostgreSQL listening on localhost:{}", postgres.getPort());
+        return db;
+    }
+
+    private static EmbeddedPostgres startPostgres(EmbeddedDatabaseSettings settings, String password) throws IOException {
         Path dataDir = settings.dataDirectory();
         Path workDir = Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg");
         Files.createDirectories(workDir);
@@ -58,7 +92,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setPGStartupWait(STARTUP_WAIT)
                 .setRegisterShutdownHook(false)
                 .setPort(settings.port());
-        String password = DatabasePassword.loadOrCreate(passwordFile(dataDir));
         // zonky checks readiness over JDBC: with password authentication in place it needs the password too.
         builder.setConnectConfig("password", password);
         settings.serverSettings().forEach(builder::setServerConfig);
@@ -73,17 +106,45 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         OrphanPostmaster.stopIfRunning(dataDir, ORPHAN_STOP_WAIT);
         LOG.info("starting embedded PostgreSQL, data in {}", dataDir);
-        EmbeddedPostgres postgres = builder.start();
-        EmbeddedDatabase db = new EmbeddedDatabase(postgres, settings, password);
-        try {
-            DatabasePassword.requirePasswords(dataDir, db.endpoint());
-        } catch (IOException | java.sql.SQLException | RuntimeException e) {
-            db.close();
-            throw new IOException("could not turn on password authentication of the embedded PostgreSQL: " + e.getMessage(), e);
-        }
-        LOG.info("embedded PostgreSQL listening on localhost:{}", postgres.getPort());
-        return db;
+        return builder.start();
     }
+
+    private static ProcessHandle currentPostmaster(Path dataDir) {
+        return OrphanPostmaster.pidOf(dataDir).flatMap(ProcessHandle::of).orElse(null);
+    }
+
+    /** Runs on the supervisor thread: notices a dead postmaster and starts the server again. */
+    private void supervise() {
+        if (closed) return;
+        ProcessHandle pm = postmaster;
+        if (pm != null && pm.isAlive()) return;
+        if (problem == null) {
+            problem = "the embedded PostgreSQL is not running (postmaster " + (pm == null ? "unknown" : "pid " + pm.pid() + " exited") + "); restarting it";
+            LOG.error("Embedded PostgreSQL on {} died; restarting it", settings.dataDirectory());
+        }
+        // Backoff: every attempt at first, then every 4th (about once a second).
+        if (restartAttempts++ > 3 && restartAttempts % 4 != 0) return;
+        try {
+            try {
+                postgres.close(); // releases zonky's lock on the directory; the server is gone already
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("closing the dead embedded PostgreSQL: {}", e.toString());
+            }
+            if (closed) return;
+            EmbeddedPostgres restarted = startPostgres(settings, password);
+            postgres = restarted;
+            postmaster = currentPostmaster(settings.dataDirectory());
+            problem = null;
+            restartAttempts = 0;
+            LOG.warn("Embedded PostgreSQL restarted on localhost:{} (pid {})", restarted.getPort(), postmaster == null ? "?" : postmaster.pid());
+        } catch (IOException | RuntimeException e) {
+            problem = "the embedded PostgreSQL is not running and could not be restarted yet: " + e.getMessage();
+            LOG.warn("Embedded PostgreSQL restart failed (will retry): {}", e.getMessage());
+        }
+    }
+
+    /** Empty while the database runs; otherwise what is wrong (for health checks). */
+    public java.util.Optional<String> problem() { return java.util.Optional.ofNullable(problem); }
 
     /** Where the superuser's generated password is kept: beside the cluster directory, which initdb wants empty. */
     public static Path passwordFile(Path dataDirectory) {
@@ -104,9 +165,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
-    /** The operating system process of the postmaster, for supervision and fault tests; empty if it is not running. */
+    /** The operating system process of the postmaster, for fault tests; empty if it is not running. */
     public java.util.Optional<ProcessHandle> postmaster() {
-        return OrphanPostmaster.pidOf(settings.dataDirectory()).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+        return java.util.Optional.ofNullable(postmaster).filter(ProcessHandle::isAlive);
     }
 
     /** Superuser login to the {@code postgres} database. */
@@ -130,6 +191,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** Fast shutdown (clients disconnected, committed data kept); the data directory stays. */
     @Override
     public void close() {
+        closed = true;
+        supervisor.shutdownNow();
+        try {
+            supervisor.awaitTermination(70, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             postgres.close();
         } catch (IOException e) {

@@ -31,10 +31,17 @@ public final class RestApi {
 
     public RestApi(ServerContext server) { this.server = server; }
 
+    /** 200 when every dependency works; 503 naming the ones that do not (e.g. the database). */
+    private void health(io.vertx.ext.web.RoutingContext ctx) {
+        Map<String, String> problems = server.health().problems();
+        if (problems.isEmpty()) Responder.ok(ctx, 200, Map.of("status", "ok"));
+        else Responder.ok(ctx, 503, Map.of("status", "unavailable", "problems", problems));
+    }
+
     public void mount(Router router) {
         router.route().handler(this::cors);
         router.route().handler(BodyHandler.create().setBodyLimit(server.config().maxFrameSize()).setHandleFileUploads(false));
-        router.get("/health").handler(ctx -> Responder.ok(ctx, 200, Map.of("status", "ok")));
+        router.get("/health").handler(this::health);
         router.get("/time").handler(ctx -> Responder.ok(ctx, 200, List.of(server.clock().millis())));
         router.post("/keys/:keyName/requestToken").handler(this::requestToken);
         router.post("/channels/:channel/messages").handler(this::publish);

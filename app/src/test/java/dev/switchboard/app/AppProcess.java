@@ -1,0 +1,126 @@
+package dev.switchboard.app;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Switchboard as users run it: {@code dev.switchboard.app.Main} in its own JVM, with the chat on the embedded
+ * PostgreSQL, on a fixed port and data directory so that it can be killed (SIGKILL, SIGTERM) and started again
+ * where clients reconnect. Its output goes to {@code target/it-logs/<name>-<n>.log}.
+ */
+final class AppProcess implements AutoCloseable {
+    static final String ROOT_KEY = "faultapp.root:fault-root-secret-0123456789";
+
+    private final String name;
+    private final Path dataDir;
+    private final int port;
+    private final int databasePort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private Process process;
+    private int starts;
+
+    AppProcess(String name) {
+        this.name = name;
+        this.port = freePort();
+        this.databasePort = freePort();
+        try {
+            Path base = Path.of("target", "it-data").toAbsolutePath();
+            Files.createDirectories(base);
+            dataDir = Files.createTempDirectory(base, name + "-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    int port() { return port; }
+
+    /** Starts the process and returns how long it took until {@code /health} answered 200. */
+    Duration start() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        Map<String, String> env = pb.environment();
+        env.put("SWITCHBOARD_PORT", Integer.toString(port));
+        env.put("SWITCHBOARD_HOST", "127.0.0.1");
+        env.put("SWITCHBOARD_DATA_DIR", dataDir.toString());
+        env.put("SWITCHBOARD_ROOT_KEY", ROOT_KEY);
+        env.put("SWITCHBOARD_EMBEDDED_DB_PORT", Integer.toString(databasePort));
+        env.put("SWITCHBOARD_MAX_INBOUND_RATE", "100000");
+        Path logs = Path.of("target", "it-logs").toAbsolutePath();
+        Files.createDirectories(logs);
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + "-" + (++starts) + ".log").toFile()));
+        long started = System.nanoTime();
+        process = pb.start();
+        long deadline = started + TimeUnit.SECONDS.toNanos(120);
+        while (healthStatus() != 200) {
+            if (!process.isAlive()) throw new IllegalStateException("Switchboard exited with " + process.exitValue() + " (see target/it-logs)");
+            if (System.nanoTime() > deadline) throw new IllegalStateException("Switchboard did not become healthy within 120 s");
+            Thread.sleep(50);
+        }
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** SIGKILL: nothing of ours runs any more; the embedded PostgreSQL is left running, orphaned. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: the graceful stop. Returns the exit code. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("Switchboard did not stop within 60 s of SIGTERM");
+        return process.exitValue();
+    }
+
+    /** The embedded PostgreSQL's postmaster, from its pid file. */
+    ProcessHandle postmaster() throws IOException {
+        String pid = Files.readAllLines(dataDir.resolve("postgres").resolve("postmaster.pid")).get(0).strip();
+        return ProcessHandle.of(Long.parseLong(pid)).orElseThrow();
+    }
+
+    /** The status of {@code GET /health}, or -1 when nothing answers. */
+    int healthStatus() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    Connection jdbc() throws SQLException, IOException {
+        String password = Files.readString(dataDir.resolve("postgres.password")).strip();
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + databasePort + "/postgres", "postgres", password);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null && process.isAlive()) terminate();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -29,6 +29,10 @@ public final class AblyConn {
     private volatile boolean controlPhase = true;
     private volatile boolean closed;
     private long msgSerial;
+    /** Send times of publishes still waiting for their ACK or NACK, by msgSerial (only when ACKs are timed). */
+    private final java.util.Map<Long, Long> sentAt = new java.util.HashMap<>();
+    private Histogram ackLatency;
+    private final java.util.concurrent.atomic.AtomicLong nacks = new java.util.concurrent.atomic.AtomicLong();
 
     private AblyConn(WebSocket ws, boolean msgpack, Consumer<Buffer> onData, Context context) {
         this.ws = ws;
@@ -69,9 +73,21 @@ public final class AblyConn {
         return p.future();
     }
 
+    /**
+     * From now on, records publish → ACK time of every publish in {@code latency} (µs) and counts NACKs; call on this
+     * connection's context before publishing.
+     */
+    public void timeAcks(Histogram latency) {
+        this.ackLatency = latency;
+    }
+
+    /** NACKs received while ACKs were timed. */
+    public long nacks() { return nacks.get(); }
+
     /** Publishes one message; the ACK is not awaited (call on this connection's context). */
     public void publish(String channel, String name, String data) {
         long serial = msgSerial++;
+        if (ackLatency != null) sentAt.put(serial, System.nanoTime());
         if (msgpack) {
             ws.writeFinalBinaryFrame(packMessage(channel, serial, name, data));
         } else {
@@ -101,8 +117,47 @@ public final class AblyConn {
                 Promise<Void> p = attached;
                 if (p != null) p.tryFail(text);
             }
+            case 1, 2 -> {
+                if (ackLatency != null) answered(b, action == 2);
+                else if (onData != null) onData.accept(b);
+            }
             default -> { if (onData != null) onData.accept(b); }
         }
+    }
+
+    /** An ACK or NACK for msgSerial .. msgSerial+count-1: records the time since each was sent. */
+    private void answered(Buffer b, boolean nack) {
+        long[] serialAndCount = msgpack ? msgpackSerialAndCount(b) : new long[] {jsonLong(b, "\"msgSerial\":"), jsonLong(b, "\"count\":")};
+        long now = System.nanoTime();
+        for (long k = 0; k < Math.max(1, serialAndCount[1]); k++) {
+            Long sent = sentAt.remove(serialAndCount[0] + k);
+            if (sent == null) continue;
+            if (nack) nacks.incrementAndGet(); else ackLatency.record((now - sent) / 1000);
+        }
+    }
+
+    private static long jsonLong(Buffer b, String key) {
+        int i = Marker.indexOf(b, key, 0);
+        if (i < 0) return -1;
+        long x = 0;
+        for (int j = i + key.length(); j < b.length() && b.getByte(j) >= '0' && b.getByte(j) <= '9'; j++) x = x * 10 + b.getByte(j) - '0';
+        return x;
+    }
+
+    private static long[] msgpackSerialAndCount(Buffer b) {
+        long serial = -1, count = 1;
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(b.getBytes())) {
+            int n = u.unpackMapHeader();
+            for (int i = 0; i < n; i++) {
+                String key = u.unpackString();
+                if ("msgSerial".equals(key)) serial = u.unpackLong();
+                else if ("count".equals(key)) count = u.unpackLong();
+                else u.skipValue();
+            }
+        } catch (java.io.IOException e) {
+            return new long[] {-1, 0};
+        }
+        return new long[] {serial, count};
     }
 
     static int jsonAction(Buffer b) {

@@ -42,7 +42,7 @@ final class ChannelChangeSink implements ChangeSink {
         byChannel.forEach((channel, messages) -> {
             for (int from = 0; from < messages.size(); from += CHUNK) {
                 List<Message> chunk = messages.subList(from, Math.min(messages.size(), from + CHUNK));
-                accepted.add(channels.publish(appId, channel, List.copyOf(chunk), chunk.get(0).id()));
+                accepted.add(channels.publishReplayable(appId, channel, List.copyOf(chunk), chunk.get(0).id()));
             }
         });
         return CompletableFuture.allOf(accepted.toArray(new CompletableFuture[0]));

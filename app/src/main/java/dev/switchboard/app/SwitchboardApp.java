@@ -15,6 +15,13 @@ import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.Hmac;
 import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.cdc.ChangeConnector;
+import dev.switchboard.server.channel.ChannelRules;
+import dev.switchboard.server.persistence.PgMessageStore;
+import dev.switchboard.server.Storage;
+import dev.switchboard.server.rules.Invocation;
+import dev.switchboard.server.rules.PgRuleOutbox;
+import dev.switchboard.server.rules.RuleSource;
+import dev.switchboard.server.rules.RulesConfig;
 import dev.switchboard.server.cdc.ConnectorStatus;
 import dev.switchboard.server.cdc.config.ConnectorConfig;
 import dev.switchboard.server.cdc.config.ConnectorConfigLoader;
@@ -56,6 +63,8 @@ public final class SwitchboardApp implements AutoCloseable {
 
     /** A chat publisher waits at most this long for its row; the pool's connection wait is shorter, so a dead database NACKs first. */
     static final long CHAT_RULE_TIMEOUT_MS = 2_000;
+    /** How long incoming-chat's row events are kept by default (the rows themselves stay in chat_data). */
+    static final String INCOMING_CHAT_RETENTION = "1d";
     private static final long DATABASE_CONNECT_TIMEOUT_MS = 1_000;
 
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -64,6 +73,7 @@ public final class SwitchboardApp implements AutoCloseable {
     private ChatPersistence chat;
     private DatabaseEndpoint database;
     private EmbeddedDatabase embedded;
+    private PgRuleOutbox ruleOutbox;
     private ConnectorConfig connectorConfig;
     private ChannelChangeSink changeSink;
     private final AtomicReference<ChangeConnector> connectorRef = new AtomicReference<>();
@@ -91,7 +101,9 @@ public final class SwitchboardApp implements AutoCloseable {
         List<Consumer<Router>> routes = new ArrayList<>();
         RuleFunctions functions = RuleFunctions.discovered();
         JsonNode file = config.file();
-        routes.add(router -> router.get("/status").handler(ctx -> Responder.ok(ctx, 200, status(connectorRef.get()))));
+        // On a worker: the dead-letter counts are a database query.
+        routes.add(router -> router.get("/status").handler(ctx -> Responder.whenDone(ctx,
+                ctx.vertx().executeBlocking(() -> status(connectorRef.get()), false).toCompletionStage(), body -> Responder.ok(ctx, 200, body))));
         if (settings.chat()) {
             HikariDataSource pool = pool(database);
             started.add(pool);
@@ -101,8 +113,26 @@ public final class SwitchboardApp implements AutoCloseable {
             functions.register(ChatPersistence.NAME, chat);
             routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock));
             if (!file.has("rules")) file = withChatRule(file);
+            file = withPersistedIncomingChat(file);
         }
-        server = SwitchboardServer.start(config.withFile(file), clock, routes, functions);
+        ChannelRules channelRules = ChannelRules.parse(file);
+        PgMessageStore store = null;
+        if (channelRules.anyPersisted()) {
+            store = new PgMessageStore(database, clock);
+            started.add(store);
+            store.expireEvery(java.time.Duration.ofHours(1), channelRules.maxRetentionMs());
+        }
+        PgRuleOutbox outbox = null;
+        if (RulesConfig.parse(file, null).stream().anyMatch(r -> r.invocation() == Invocation.AFTER_PUBLISH && r.source() == RuleSource.CHANNEL_MESSAGE)) {
+            try {
+                outbox = new PgRuleOutbox(database, clock);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("The rules' outbox could not be opened: " + e.getMessage(), e);
+            }
+            started.add(outbox);
+            ruleOutbox = outbox;
+        }
+        server = SwitchboardServer.start(config.withFile(file), clock, routes, functions, new Storage(store, outbox));
         started.add(server);
         EmbeddedDatabase supervised = embedded;
         server.health().register("database", () -> supervised != null && supervised.problem().isPresent() ? supervised.problem() : probe.problem());
@@ -181,6 +211,20 @@ public final class SwitchboardApp implements AutoCloseable {
     }
 
     /**
+     * The config file with {@code incoming-chat} persisted (unless its own channelRules say otherwise): the connector's
+     * ids are then remembered across restarts, so a replay after a crash is dropped as a repeat, and the chat's row
+     * events can be read back from history.
+     */
+    private static JsonNode withPersistedIncomingChat(JsonNode file) {
+        ChannelRules configured = ChannelRules.parse(file);
+        if (configured.rules().stream().anyMatch(r -> r.namespace().equals(ChatChannels.INCOMING))) return file;
+        ObjectNode copy = file.isObject() ? ((ObjectNode) file).deepCopy() : WireFormat.jsonMapper().createObjectNode();
+        ArrayNode rules = copy.has("channelRules") ? (ArrayNode) copy.get("channelRules") : copy.putArray("channelRules");
+        rules.addObject().put("namespace", ChatChannels.INCOMING).put("persisted", true).put("retention", INCOMING_CHAT_RETENTION);
+        return copy;
+    }
+
+    /**
      * The config file with the rule that sends the chat's outgoing messages to its persistence function before they
      * are accepted: a chat message is ACKed only once its row is committed.
      */
@@ -214,8 +258,18 @@ public final class SwitchboardApp implements AutoCloseable {
         }
         if (server != null) {
             Map<String, Object> rules = new LinkedHashMap<>();
-            server.rules().snapshot().rules().forEach((id, s) -> rules.put(id, Map.of("delivered", s.delivered(),
-                    "retried", s.retried(), "failed", s.failed(), "refused", s.refused(), "overflowed", s.overflowed(), "queued", s.queued())));
+            Map<String, Long> deadLetters = deadLetterCounts();
+            server.rules().snapshot().rules().forEach((id, s) -> {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("delivered", s.delivered());
+                r.put("retried", s.retried());
+                r.put("failed", s.failed());
+                r.put("refused", s.refused());
+                r.put("overflowed", s.overflowed());
+                r.put("queued", s.queued());
+                if (deadLetters != null) r.put("deadLetters", deadLetters.getOrDefault(id, 0L));
+                rules.put(id, r);
+            });
             body.put("rules", rules);
         }
         if (chat != null) {
@@ -223,6 +277,16 @@ public final class SwitchboardApp implements AutoCloseable {
                     "refusedEdits", chat.refusedEdits()));
         }
         return body;
+    }
+
+    /** Dead letters per rule (null without an outbox or when the database does not answer). Blocking: /status runs on a worker. */
+    private Map<String, Long> deadLetterCounts() {
+        if (ruleOutbox == null) return null;
+        try {
+            return ruleOutbox.deadLetterCounts();
+        } catch (java.sql.SQLException e) {
+            return null;
+        }
     }
 
     public SwitchboardServer server() { return server; }

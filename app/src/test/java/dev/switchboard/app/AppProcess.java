@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +34,14 @@ final class AppProcess implements AutoCloseable {
     private Process process;
     private int starts;
 
+    private String configFile;
+
     AppProcess(String name) {
+        this(name, null);
+    }
+
+    /** {@code configJson}: the contents of the config file ({@code SWITCHBOARD_CONFIG}), or null for none. */
+    AppProcess(String name, String configJson) {
         this.name = name;
         this.port = freePort();
         this.databasePort = freePort();
@@ -42,6 +50,11 @@ final class AppProcess implements AutoCloseable {
             Files.createDirectories(base);
             dataDir = Files.createTempDirectory(base, name + "-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (configJson != null) {
+                Path file = dataDir.resolve("config.json");
+                Files.writeString(file, configJson);
+                configFile = file.toString();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -60,6 +73,7 @@ final class AppProcess implements AutoCloseable {
         env.put("SWITCHBOARD_ROOT_KEY", ROOT_KEY);
         env.put("SWITCHBOARD_EMBEDDED_DB_PORT", Integer.toString(databasePort));
         env.put("SWITCHBOARD_MAX_INBOUND_RATE", "100000");
+        if (configFile != null) env.put("SWITCHBOARD_CONFIG", configFile);
         Path logs = Path.of("target", "it-logs").toAbsolutePath();
         Files.createDirectories(logs);
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + "-" + (++starts) + ".log").toFile()));
@@ -104,6 +118,30 @@ final class AppProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /** Every message of a channel through REST history (root key), oldest first, following the Link headers. */
+    List<com.fasterxml.jackson.databind.JsonNode> restHistory(String channel) throws IOException, InterruptedException {
+        List<com.fasterxml.jackson.databind.JsonNode> newestFirst = new java.util.ArrayList<>();
+        String base = "/channels/" + java.net.URLEncoder.encode(channel, java.nio.charset.StandardCharsets.UTF_8) + "/";
+        String next = base + "messages?limit=1000";
+        while (next != null) {
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + next))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(ROOT_KEY.getBytes()))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() != 200) throw new IOException("history of " + channel + " answered " + res.statusCode() + ": " + res.body());
+            RunningApp.JSON.readTree(res.body()).forEach(newestFirst::add);
+            next = res.headers().firstValue("Link").map(l -> base + l.substring(l.indexOf("./") + 2, l.indexOf('>'))).orElse(null);
+        }
+        java.util.Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
+    /** A request with the root key, body and status as they come. */
+    HttpResponse<String> request(String method, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(ROOT_KEY.getBytes()))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     Connection jdbc() throws SQLException, IOException {

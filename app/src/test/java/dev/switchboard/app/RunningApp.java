@@ -244,6 +244,11 @@ final class RunningApp implements AutoCloseable {
     /** The JSON object inside a connector message ({@code data} is a JSON string, as the original sent it). */
     static JsonNode change(Message m) {
         if (!(m.data instanceof String text)) throw new AssertionError("connector data is not a string: " + m.data);
+        return change(text);
+    }
+
+    /** A connector message's data: the JSON text of the change. */
+    static JsonNode change(String text) {
         try {
             return JSON.readTree(text);
         } catch (IOException e) {

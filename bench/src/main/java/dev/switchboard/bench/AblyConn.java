@@ -32,6 +32,7 @@ public final class AblyConn {
     /** Send times of publishes still waiting for their ACK or NACK, by msgSerial (only when ACKs are timed). */
     private final java.util.Map<Long, Long> sentAt = new java.util.HashMap<>();
     private Histogram ackLatency;
+    private Runnable onAnswered;
     private final java.util.concurrent.atomic.AtomicLong nacks = new java.util.concurrent.atomic.AtomicLong();
 
     private AblyConn(WebSocket ws, boolean msgpack, Consumer<Buffer> onData, Context context) {
@@ -84,6 +85,12 @@ public final class AblyConn {
     /** NACKs received while ACKs were timed. */
     public long nacks() { return nacks.get(); }
 
+    /** Publishes still waiting for their ACK or NACK (while ACKs are timed). */
+    public int inFlight() { return sentAt.size(); }
+
+    /** Runs on this connection's context after every ACK or NACK (while ACKs are timed): for closed-loop publishing. */
+    public void onAnswered(Runnable action) { this.onAnswered = action; }
+
     /** Publishes one message; the ACK is not awaited (call on this connection's context). */
     public void publish(String channel, String name, String data) {
         long serial = msgSerial++;
@@ -134,6 +141,7 @@ public final class AblyConn {
             if (sent == null) continue;
             if (nack) nacks.incrementAndGet(); else ackLatency.record((now - sent) / 1000);
         }
+        if (onAnswered != null) onAnswered.run();
     }
 
     private static long jsonLong(Buffer b, String key) {

@@ -42,12 +42,17 @@ public final class Bench implements AutoCloseable {
 
     /** The Switchboard under test: the given URL, or a fresh server process for this scenario. */
     public Target switchboard(String label, boolean chat) {
+        return switchboard(label, chat, null);
+    }
+
+    /** As {@link #switchboard(String, boolean)}, a started server reading {@code configJson} as its config file. */
+    public Target switchboard(String label, boolean chat, String configJson) {
         if (options.url() != null) {
             java.net.URI u = java.net.URI.create(options.url());
             return new Target.External("switchboard", u.getHost(), u.getPort() < 0 ? 80 : u.getPort(), options.key(), options.serverPid(),
                     options.jdbcUrl());
         }
-        return ServerProcess.switchboard(out(), label, options.serverJvmArgs(), chat);
+        return ServerProcess.switchboard(out(), label, options.serverJvmArgs(), chat, configJson);
     }
 
     public synchronized void add(String scenario, String caseName, String metric, double value, String unit, String target, Boolean ok) {

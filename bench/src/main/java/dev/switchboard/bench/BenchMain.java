@@ -31,6 +31,7 @@ public final class BenchMain {
         SCENARIOS.put("db-roundtrip", new DbRoundtrip());
         SCENARIOS.put("fanout", new Fanout(false));
         SCENARIOS.put("cdc", new Cdc());
+        SCENARIOS.put("persisted", new Persisted());
         SCENARIOS.put("connections", new Connections());
         SCENARIOS.put("peer", new Fanout(true));
     }

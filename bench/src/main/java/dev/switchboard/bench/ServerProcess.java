@@ -37,7 +37,7 @@ public final class ServerProcess implements Target {
     }
 
     /** Starts Switchboard (app main) and waits until it accepts connections. */
-    public static ServerProcess switchboard(Path logDir, String label, List<String> jvmArgs, boolean chat) {
+    public static ServerProcess switchboard(Path logDir, String label, List<String> jvmArgs, boolean chat, String configJson) {
         try {
             Path temp = Files.createTempDirectory("switchboard-bench-");
             // The embedded PostgreSQL may run as another user (when this is root): its parents must be searchable.
@@ -59,6 +59,11 @@ public final class ServerProcess implements Target {
             env.put("SWITCHBOARD_MAX_INBOUND_RATE", "100000");
             env.put("SWITCHBOARD_CHAT", Boolean.toString(chat));
             env.put("SWITCHBOARD_LOG_LEVEL", "WARN");
+            if (configJson != null) {
+                Path config = temp.resolve("config.json");
+                Files.writeString(config, configJson);
+                env.put("SWITCHBOARD_CONFIG", config.toString());
+            }
             Files.createDirectories(logDir);
             Path log = logDir.resolve("server-" + label + ".log");
             pb.redirectErrorStream(true).redirectOutput(log.toFile());

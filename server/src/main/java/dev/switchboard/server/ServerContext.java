@@ -1,6 +1,7 @@
 package dev.switchboard.server;
 
 import dev.switchboard.server.health.Health;
+import dev.switchboard.server.rules.RulesEngine;
 import dev.switchboard.server.apps.AppRegistry;
 import dev.switchboard.server.auth.TokenService;
 import dev.switchboard.server.channel.ChannelRegistry;
@@ -12,4 +13,4 @@ import java.time.Clock;
 
 /** The shared services every edge handler (WebSocket, REST) works with. All are thread-safe. */
 public record ServerContext(Vertx vertx, ServerConfig config, Clock clock, String serverId, AppRegistry apps,
-                            TokenService tokens, ChannelRegistry channels, ConnectionRegistry connections, Health health) {}
+                            TokenService tokens, ChannelRegistry channels, ConnectionRegistry connections, Health health, RulesEngine rules) {}

@@ -5,6 +5,9 @@ import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.auth.TokenService;
 import dev.switchboard.server.channel.ChannelOwnerVerticle;
+import dev.switchboard.server.channel.ChannelRules;
+import dev.switchboard.server.config.SettingsException;
+import dev.switchboard.server.persistence.MessageStore;
 import dev.switchboard.server.channel.ChannelRegistry;
 import dev.switchboard.server.config.RootKeyStore;
 import dev.switchboard.server.config.ServerConfig;
@@ -57,6 +60,16 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /** Starts a server whose integration rules (config file key {@code rules}) can target the given functions. */
     public static SwitchboardServer start(ServerConfig config, Clock clock, List<Consumer<Router>> extraRoutes, RuleFunctions functions) {
+        return start(config, clock, extraRoutes, functions, Storage.NONE);
+    }
+
+    /**
+     * Starts a server whose persisted namespaces (config file key {@code channelRules}) keep their messages in the
+     * storage's message store and whose after-publish rules keep their events in its outbox (resuming what it holds).
+     */
+    public static SwitchboardServer start(ServerConfig config, Clock clock, List<Consumer<Router>> extraRoutes, RuleFunctions functions,
+                                          Storage storage) {
+        MessageStore store = storage.messages();
         config = withRootKey(config);
         ApiKey rootKey = ApiKey.parse(config.rootKey(), Capability.ALL);
         AppRegistry apps = new AppRegistry();
@@ -71,14 +84,32 @@ public final class SwitchboardServer implements AutoCloseable {
             int port = config.port() == 0 ? freePort() : config.port();
             ServerConfig bound = config.withPort(port);
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
+            ChannelRules channelRules = ChannelRules.parse(bound.file());
+            if (channelRules.anyPersisted()) {
+                if (store == null) {
+                    throw new SettingsException("config key 'channelRules': persisted namespaces need a database to keep their messages in");
+                }
+                try {
+                    channels.enablePersistence(channelRules, store);
+                } catch (Exception e) {
+                    throw new IllegalStateException("Persisted channels could not be read back from the message store: " + e.getMessage(), e);
+                }
+            }
             RulesEngine rules = RulesEngine.fromConfig(vertx, bound.file(), functions, clock);
+            if (storage.ruleOutbox() != null) {
+                try {
+                    rules.useOutbox(storage.ruleOutbox());
+                } catch (Exception e) {
+                    throw new IllegalStateException("The rules' outbox could not be read: " + e.getMessage(), e);
+                }
+            }
             channels.setListener(rules);
             channels.setGate(rules);
             // Idle long enough that no client can still resume from the channel's serials.
             channels.startSweeper(vertx, 30_000, Math.max(bound.connectionStateTtlMs(), bound.history().maxAgeMs()) + 60_000);
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
-                    new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health());
+                    new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
             await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
             return new SwitchboardServer(vertx, context, rootKey, port, rules);

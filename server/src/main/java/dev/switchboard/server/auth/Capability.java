@@ -85,6 +85,12 @@ public final class Capability {
         return false;
     }
 
+    /** True for the capability of a root key: every operation on every channel (what administrative APIs require). */
+    public boolean isUnrestricted() {
+        Set<String> ops = grants.get("*");
+        return ops != null && ops.contains(ALL_OPS);
+    }
+
     /** Whether any operation at all is allowed on {@code channel}. */
     public boolean allowsAny(String channel) {
         for (String pattern : grants.keySet()) if (matches(pattern, channel)) return true;

@@ -258,11 +258,14 @@ public final class ChangeConnector implements AutoCloseable {
         }
     }
 
-    private void applyProgress(OrderedPublisher publisher, ReplicationStream stream, TransactionAssembler assembler) {
+    private void applyProgress(OrderedPublisher publisher, ReplicationStream stream, TransactionAssembler assembler) throws SQLException {
         OrderedPublisher.Progress progress = publisher.pump();
         changesPublished.addAndGet(progress.confirmedMessages());
-        if (progress.flushTo() != null) {
+        if (progress.flushTo() != null && progress.flushTo().isAfter(confirmedLsn)) {
             confirm(stream, progress.flushTo());
+            // Reported at once, not at the next status interval: after a crash of this process the slot replays at most
+            // the batch that was in flight. (Idle advances below wait for the interval: nothing would be replayed.)
+            stream.sendStatus();
         }
         Lsn received = stream.lastReceivedLsn();
         if (publisher.isIdle() && !assembler.inTransaction() && received.isAfter(confirmedLsn)) {

@@ -1,6 +1,7 @@
 package dev.switchboard.server.channel;
 
 import dev.switchboard.server.history.HistoryStore;
+import dev.switchboard.server.persistence.MessageStore;
 import dev.switchboard.server.presence.MemoryPresenceStore;
 import dev.switchboard.server.presence.PresenceStore;
 import dev.switchboard.server.protocol.Action;
@@ -10,16 +11,19 @@ import dev.switchboard.server.protocol.Flags;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.PresenceMessage;
 import dev.switchboard.server.protocol.ProtocolMessage;
+import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 
 /**
  * One channel's state: attachments, retained events, presence members. Every method runs on the channel's
@@ -29,6 +33,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Channel {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Channel.class);
     static final int SYNC_PAGE_SIZE = 100;
+    /** Messages of one persisted channel per commit: bounds the memory and the transaction of one batch. */
+    static final int MAX_COMMIT_MESSAGES = 1_000;
 
     private final String appId;
     private final String name;
@@ -51,15 +57,41 @@ public final class Channel {
     /** Message id → serial, for idempotent publishing within the retention window. */
     private final Map<String, String> serialById = new HashMap<>();
 
+    /** Set for channels of a persisted namespace; null for ephemeral ones. */
+    private final Persistence persistence;
+    /** Persisted channels: operations waiting for the commit in flight (publishes, and presence changes behind them). */
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private boolean committing;
+
     Channel(String appId, String name, Context owner, HistoryStore history, ChannelListener listener, long now) {
+        this(appId, name, owner, history, listener, now, null);
+    }
+
+    /** A channel; with {@code persistence} its epoch and serials continue from the persisted position. */
+    Channel(String appId, String name, Context owner, HistoryStore history, ChannelListener listener, long now, Persistence persistence) {
         this.appId = appId;
         this.name = name;
         this.owner = owner;
         this.history = history;
         this.listener = listener;
         this.lastActivity = now;
-        this.epoch = Long.toString(now, 36) + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
+        this.persistence = persistence;
+        this.epoch = persistence != null ? persistence.position().epoch : newEpoch(now);
+        this.seq = persistence != null ? persistence.position().seq : 0;
     }
+
+    static String newEpoch(long now) {
+        return Long.toString(now, 36) + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36), 36);
+    }
+
+    /** True for channels of a persisted namespace: messages are committed to the store before they are accepted. */
+    public boolean persisted() { return persistence != null; }
+
+    /** The channel's epoch: the first part of its serials. */
+    public String epoch() { return epoch; }
+
+    /** The last serial number given out (messages and presence changes). */
+    public long seq() { return seq; }
 
     public String appId() { return appId; }
 
@@ -75,7 +107,8 @@ public final class Channel {
     boolean retireIfIdle(long now, long idleMs) {
         prune(now);
         if (retired) return true;
-        if (!modesByAttachment.isEmpty() || !presence.isEmpty() || history.oldest() != null || now - lastActivity < idleMs) return false;
+        if (!modesByAttachment.isEmpty() || !presence.isEmpty() || history.oldest() != null || now - lastActivity < idleMs
+                || committing || !waiting.isEmpty()) return false;
         retired = true;
         return true;
     }
@@ -159,18 +192,187 @@ public final class Channel {
             accepted.add(stamped);
             serials.add(serial);
         }
-        if (!accepted.isEmpty()) {
-            ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
-            pm.id = idBase;
-            pm.connectionId = connectionId;
-            pm.timestamp = now;
-            pm.channelSerial = accepted.get(accepted.size() - 1).serial();
-            pm.messages = accepted;
-            retainAndSend(new ChannelEvent(seq, now, connectionId, List.copyOf(accepted), List.of(), new EncodedFrame(pm)), messageDelivery, now);
-            listener.onMessages(this, accepted);
-        }
+        if (!accepted.isEmpty()) deliver(accepted, connectionId, idBase, now);
         return new PublishOutcome(serials);
     }
+
+    /** Retains and fans out messages whose serials end at {@link #seq}, then tells the listener (after-publish rules). */
+    private void deliver(List<Message> accepted, String connectionId, String idBase, long now) {
+        ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
+        pm.id = idBase;
+        pm.connectionId = connectionId;
+        pm.timestamp = now;
+        pm.channelSerial = accepted.get(accepted.size() - 1).serial();
+        pm.messages = accepted;
+        retainAndSend(new ChannelEvent(seq, now, connectionId, List.copyOf(accepted), List.of(), new EncodedFrame(pm)), messageDelivery, now);
+        listener.onMessages(this, accepted);
+    }
+
+    // ---- persisted channels --------------------------------------------------------------------------------------
+
+    /**
+     * Publishes on a persisted channel: the messages get serials, are committed to the store, and only then are they
+     * retained, fanned out and answered ({@code done} runs on the owner). One commit is in flight per channel; what
+     * arrives meanwhile waits and goes in the next one, so serials are delivered in order. A failed commit answers
+     * its publishes with a retriable error and gives their serials back.
+     */
+    void publishDurably(List<Message> messages, String connectionId, String idBase, long now, BiConsumer<PublishOutcome, Throwable> done) {
+        publishDurably(messages, connectionId, idBase, now, false, done);
+    }
+
+    /**
+     * As {@link #publishDurably(List, String, String, long, BiConsumer)}; with {@code replayable} the messages come from a
+     * source that sends again whatever it was not answered for (the change connector, whose rows are committed already):
+     * they are delivered as soon as they have serials, before the commit, and answered after it. If the commit fails
+     * their ids are forgotten, so the source's replay is stored (and delivered again).
+     */
+    void publishDurably(List<Message> messages, String connectionId, String idBase, long now, boolean replayable,
+                        BiConsumer<PublishOutcome, Throwable> done) {
+        lastActivity = now;
+        waiting.add(new Waiting.Publish(messages, connectionId, idBase, now, replayable, done));
+        pump();
+    }
+
+    /** Runs a presence change of a persisted channel in order behind the publishes waiting for their commit. */
+    void inOrder(Runnable operation) {
+        if (!committing && waiting.isEmpty()) {
+            operation.run();
+            return;
+        }
+        waiting.add(new Waiting.Deferred(operation));
+    }
+
+    private void pump() {
+        while (!committing && !waiting.isEmpty()) {
+            if (waiting.peek() instanceof Waiting.Deferred d) {
+                waiting.poll();
+                d.operation().run();
+                continue;
+            }
+            List<Waiting.Publish> batch = new ArrayList<>();
+            int count = 0;
+            boolean replayable = ((Waiting.Publish) waiting.peek()).replayable();
+            while (count < MAX_COMMIT_MESSAGES && waiting.peek() instanceof Waiting.Publish p && p.replayable() == replayable) {
+                waiting.poll();
+                batch.add(p);
+                count += p.messages().size();
+            }
+            startCommit(batch);
+        }
+    }
+
+    private void startCommit(List<Waiting.Publish> batch) {
+        long next = seq;
+        Map<String, String> newIds = new HashMap<>();
+        List<Planned> planned = new ArrayList<>(batch.size());
+        List<MessageStore.StoredMessage> toStore = new ArrayList<>();
+        for (Waiting.Publish p : batch) {
+            List<String> serials = new ArrayList<>(p.messages().size());
+            List<Message> accepted = new ArrayList<>(p.messages().size());
+            for (int i = 0; i < p.messages().size(); i++) {
+                Message m = identified(p.messages().get(i), i, p.connectionId(), p.idBase(), p.now());
+                String existing = serialById.containsKey(m.id()) ? serialById.get(m.id()) : newIds.get(m.id());
+                if (existing != null) {
+                    serials.add(existing);
+                    continue;
+                }
+                String serial = new ChannelSerial(epoch, ++next).format();
+                Message stamped = m.accepted(m.id(), m.clientId(), p.connectionId(), m.timestamp(), serial);
+                newIds.put(m.id(), serial);
+                accepted.add(stamped);
+                serials.add(serial);
+                toStore.add(new MessageStore.StoredMessage(next, stamped));
+            }
+            planned.add(new Planned(p, accepted, serials));
+        }
+        if (toStore.isEmpty()) {
+            for (Planned p : planned) p.publish().done().accept(new PublishOutcome(p.serials()), null);
+            return;
+        }
+        committing = true;
+        long last = next;
+        boolean deliveredFirst = batch.get(0).replayable();
+        if (deliveredFirst) for (Planned p : planned) deliverPlanned(p);
+        persistence.store().append(new MessageStore.Append(appId, name, epoch, last, persistence.retentionMs(), toStore))
+                .whenComplete((ok, error) -> owner.runOnContext(v -> finishCommit(planned, last, deliveredFirst, error)));
+    }
+
+    private void deliverPlanned(Planned p) {
+        if (p.accepted().isEmpty()) return;
+        seq += p.accepted().size();
+        for (Message m : p.accepted()) serialById.put(m.id(), m.serial());
+        deliver(p.accepted(), p.publish().connectionId(), p.publish().idBase(), p.publish().now());
+    }
+
+    private void finishCommit(List<Planned> planned, long last, boolean deliveredFirst, Throwable error) {
+        committing = false;
+        if (error != null && deliveredFirst) {
+            // Delivered but not stored: forget the ids, so that the source's replay is stored.
+            for (Planned p : planned) for (Message m : p.accepted()) serialById.remove(m.id());
+        }
+        if (error != null) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+            SwitchboardException answer = cause instanceof SwitchboardException se ? se
+                    : ErrorCode.TIMEOUT.exception("The message could not be stored (" + cause.getMessage() + "); publish again");
+            log.warn("Channel '{}': a commit of {} publish(es) failed: {}", name, planned.size(), answer.error().message());
+            for (Planned p : planned) answerQuietly(p.publish(), null, answer);
+        } else {
+            for (Planned p : planned) {
+                if (!deliveredFirst) deliverPlanned(p);
+                answerQuietly(p.publish(), new PublishOutcome(p.serials()), null);
+            }
+            persistence.position().seq = seq;
+            assert seq == last;
+        }
+        pump();
+    }
+
+    private void answerQuietly(Waiting.Publish p, PublishOutcome outcome, Throwable error) {
+        try {
+            p.done().accept(outcome, error);
+        } catch (RuntimeException e) {
+            log.warn("Channel '{}': answering a publish failed: {}", name, e.toString());
+        }
+    }
+
+    /** Puts messages read back from the store (oldest first) into memory: history, resume and idempotency after a restart. */
+    void restore(List<MessageStore.StoredMessage> stored, long now) {
+        for (MessageStore.StoredMessage sm : stored) {
+            Message m = withSerial(sm);
+            ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
+            pm.id = m.id();
+            pm.connectionId = m.connectionId();
+            pm.timestamp = m.timestamp();
+            pm.channelSerial = m.serial();
+            pm.messages = List.of(m);
+            history.append(new ChannelEvent(sm.seq(), m.timestamp() == null ? now : m.timestamp(), m.connectionId(), List.of(m), List.of(), new EncodedFrame(pm)));
+            serialById.put(m.id(), m.serial());
+        }
+        prune(now);
+    }
+
+    /** A stored message with its serial in this channel's epoch. */
+    public Message withSerial(MessageStore.StoredMessage sm) {
+        Message m = sm.message();
+        return m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp() == null ? 0 : m.timestamp(), new ChannelSerial(epoch, sm.seq()).format());
+    }
+
+    /** The store's view of this channel's history, for REST. */
+    public MessageStore.HistoryQuery historyQuery(long untilSeq, Long cursor, Long start, Long end, boolean backwards, int limit) {
+        return new MessageStore.HistoryQuery(appId, name, epoch, untilSeq, cursor, start, end, backwards, limit);
+    }
+
+    /** The store of a persisted channel. */
+    public MessageStore store() { return persistence.store(); }
+
+    private sealed interface Waiting {
+        record Publish(List<Message> messages, String connectionId, String idBase, long now, boolean replayable,
+                       BiConsumer<PublishOutcome, Throwable> done) implements Waiting {}
+
+        record Deferred(Runnable operation) implements Waiting {}
+    }
+
+    private record Planned(Waiting.Publish publish, List<Message> accepted, List<String> serials) {}
 
     /**
      * The {@code index}-th message of a publish with what the channel would give it: the id {@code <idBase>:<index>}

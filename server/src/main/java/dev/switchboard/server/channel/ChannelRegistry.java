@@ -2,6 +2,7 @@ package dev.switchboard.server.channel;
 
 import dev.switchboard.server.history.MemoryHistoryStore;
 import dev.switchboard.server.history.RetentionPolicy;
+import dev.switchboard.server.persistence.MessageStore;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.PresenceMessage;
 import io.vertx.core.Context;
@@ -25,6 +26,10 @@ public final class ChannelRegistry {
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private volatile ChannelListener listener = ChannelListener.NONE;
     private volatile PublishGate gate = PublishGate.OPEN;
+    private volatile ChannelRules channelRules = ChannelRules.NONE;
+    private volatile MessageStore store;
+    /** Persisted channels' epochs and last serials; never swept, so a channel dropped from memory carries on. */
+    private final Map<String, Persistence.Position> positions = new ConcurrentHashMap<>();
     /** Channels hold this and reach whatever listener is set now. */
     private final ChannelListener delegate = new ChannelListener() {
         @Override
@@ -43,11 +48,45 @@ public final class ChannelRegistry {
 
     public Clock clock() { return clock; }
 
-    /** The channel, created on first use. */
+    /** The channel, created on first use; a persisted namespace's channel continues from its persisted position. */
     public Channel channel(String appId, String name) {
         String key = appId + "\u0000" + name;
-        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), new MemoryHistoryStore(retention), delegate, clock.millis()));
+        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), new MemoryHistoryStore(retention), delegate,
+                clock.millis(), persistenceFor(key, name)));
     }
+
+    private Persistence persistenceFor(String key, String name) {
+        MessageStore s = store;
+        if (s == null) return null;
+        return channelRules.retentionMs(name).map(retentionMs -> new Persistence(s, retentionMs,
+                positions.computeIfAbsent(key, k -> new Persistence.Position(Channel.newEpoch(clock.millis()), 0)))).orElse(null);
+    }
+
+    /**
+     * Makes the namespaces that {@code rules} persist keep their messages in {@code store}, and brings back what the
+     * store holds: every persisted channel's epoch and last serial, and its messages since {@code now - memory window}
+     * into memory (history, resume, idempotency). Blocking; call before the server takes traffic.
+     */
+    public void enablePersistence(ChannelRules rules, MessageStore store) throws Exception {
+        this.channelRules = rules;
+        this.store = store;
+        long now = clock.millis();
+        List<CompletableFuture<Void>> restored = new java.util.ArrayList<>();
+        for (MessageStore.StoredChannel stored : store.load(now - retention.maxAgeMs())) {
+            String key = stored.appId() + "\u0000" + stored.channel();
+            positions.put(key, new Persistence.Position(stored.epoch(), stored.lastSeq()));
+            if (stored.recent().isEmpty() || rules.retentionMs(stored.channel()).isEmpty()) continue;
+            Channel channel = channel(stored.appId(), stored.channel());
+            restored.add(inspect(channel, c -> {
+                c.restore(stored.recent(), now);
+                return null;
+            }));
+        }
+        CompletableFuture.allOf(restored.toArray(new CompletableFuture[0])).get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** True when the channel's namespace is persisted. */
+    public boolean persisted(String channelName) { return store != null && channelRules.retentionMs(channelName).isPresent(); }
 
     /** Sets the observer of accepted events (integration rules). */
     public void setListener(ChannelListener listener) { this.listener = listener; }
@@ -71,9 +110,14 @@ public final class ChannelRegistry {
      */
     public void publish(Channel channel, List<Message> messages, String connectionId, String idBase,
                         BiConsumer<PublishOutcome, Throwable> onOwner) {
+        publish(channel, messages, connectionId, idBase, false, onOwner);
+    }
+
+    private void publish(Channel channel, List<Message> messages, String connectionId, String idBase, boolean replayable,
+                         BiConsumer<PublishOutcome, Throwable> onOwner) {
         PublishGate g = gate;
         if (!g.guards(channel.name())) {
-            onOwner(channel, c -> c.publish(messages, connectionId, idBase, clock.millis()), onOwner);
+            accept(channel, messages, connectionId, idBase, replayable, onOwner);
             return;
         }
         long now = clock.millis();
@@ -86,8 +130,24 @@ public final class ChannelRegistry {
             admitted = CompletableFuture.failedFuture(e);
         }
         admitted.whenComplete((ok, refusal) -> {
-            if (refusal == null) onOwner(channel, c -> c.publish(identified, connectionId, idBase, clock.millis()), onOwner);
+            if (refusal == null) accept(channel, identified, connectionId, idBase, replayable, onOwner);
             else channel.owner().runOnContext(v -> onOwner.accept(null, unwrap(refusal)));
+        });
+    }
+
+    /** Hands messages to the channel: a persisted channel answers once they are committed, an ephemeral one at once. */
+    private void accept(Channel channel, List<Message> messages, String connectionId, String idBase, boolean replayable,
+                        BiConsumer<PublishOutcome, Throwable> onOwner) {
+        if (!channel.persisted()) {
+            onOwner(channel, c -> c.publish(messages, connectionId, idBase, clock.millis()), onOwner);
+            return;
+        }
+        channel.owner().runOnContext(v -> {
+            try {
+                live(channel).publishDurably(messages, connectionId, idBase, clock.millis(), replayable, onOwner);
+            } catch (RuntimeException e) {
+                onOwner.accept(null, e);
+            }
         });
     }
 
@@ -104,7 +164,21 @@ public final class ChannelRegistry {
 
     public void presence(Channel channel, List<PresenceMessage> actions, String connectionId, String idBase,
                          BiConsumer<PublishOutcome, Throwable> onOwner) {
-        onOwner(channel, c -> c.presence(actions, connectionId, idBase, clock.millis()), onOwner);
+        if (!channel.persisted()) {
+            onOwner(channel, c -> c.presence(actions, connectionId, idBase, clock.millis()), onOwner);
+            return;
+        }
+        // Behind publishes waiting for their commit, so that serials reach subscribers in order.
+        channel.owner().runOnContext(v -> live(channel).inOrder(() -> {
+            PublishOutcome outcome;
+            try {
+                outcome = live(channel).presence(actions, connectionId, idBase, clock.millis());
+            } catch (RuntimeException e) {
+                onOwner.accept(null, e);
+                return;
+            }
+            onOwner.accept(outcome, null);
+        }));
     }
 
     /** Runs an operation on the channel's owner and hands its result or failure to {@code callback}, also on the owner. */
@@ -123,13 +197,30 @@ public final class ChannelRegistry {
 
     /** Removes a connection's presence members from a channel, broadcasting LEAVE. */
     public void leaveAll(Channel channel, String connectionId) {
-        channel.owner().runOnContext(v -> live(channel).leaveAll(connectionId, clock.millis()));
+        channel.owner().runOnContext(v -> {
+            Channel c = live(channel);
+            if (c.persisted()) c.inOrder(() -> c.leaveAll(connectionId, clock.millis()));
+            else c.leaveAll(connectionId, clock.millis());
+        });
     }
 
     /** Publishes from inside the server (REST, connectors); completes once the channel has accepted the messages. */
     public CompletableFuture<PublishOutcome> publish(String appId, String channelName, List<Message> messages, String idBase) {
+        return publishFrom(appId, channelName, messages, idBase, false);
+    }
+
+    /**
+     * Publishes for a source that sends again what it was not answered for, such as the change connector: on a persisted
+     * channel the messages reach subscribers before their commit (the source's own data is durable already); the
+     * future still completes only after it.
+     */
+    public CompletableFuture<PublishOutcome> publishReplayable(String appId, String channelName, List<Message> messages, String idBase) {
+        return publishFrom(appId, channelName, messages, idBase, true);
+    }
+
+    private CompletableFuture<PublishOutcome> publishFrom(String appId, String channelName, List<Message> messages, String idBase, boolean replayable) {
         CompletableFuture<PublishOutcome> result = new CompletableFuture<>();
-        publish(channel(appId, channelName), messages, null, idBase, (outcome, error) -> {
+        publish(channel(appId, channelName), messages, null, idBase, replayable, (outcome, error) -> {
             if (error != null) result.completeExceptionally(error); else result.complete(outcome);
         });
         return result;

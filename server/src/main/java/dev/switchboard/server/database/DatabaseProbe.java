@@ -27,20 +27,46 @@ public final class DatabaseProbe implements AutoCloseable {
         thread.scheduleWithFixedDelay(this::probe, 0, 1, TimeUnit.SECONDS);
     }
 
+    /** One kept connection (a login per probe would cost the database a password check each second). */
+    private Connection connection;
+
     private void probe() {
-        Properties props = endpoint.credentials();
-        props.setProperty("connectTimeout", "1");
-        props.setProperty("socketTimeout", "1");
-        try (Connection c = DriverManager.getConnection(endpoint.jdbcUrl(), props)) {
-            c.createStatement().execute("SELECT 1");
+        try {
+            if (connection == null || connection.isClosed()) {
+                Properties props = endpoint.credentials();
+                props.setProperty("connectTimeout", "1");
+                props.setProperty("socketTimeout", "1");
+                connection = DriverManager.getConnection(endpoint.jdbcUrl(), props);
+            }
+            try (var s = connection.createStatement()) {
+                s.execute("SELECT 1");
+            }
             problem = null;
         } catch (SQLException e) {
             problem = "the database does not answer: " + e.getMessage();
+            closeConnection();
         }
+    }
+
+    private void closeConnection() {
+        try {
+            if (connection != null) connection.close();
+        } catch (SQLException ignored) {
+            // broken already
+        }
+        connection = null;
     }
 
     public Optional<String> problem() { return Optional.ofNullable(problem); }
 
     @Override
-    public void close() { thread.shutdownNow(); }
+    public void close() {
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeConnection();
+    }
 }

@@ -4,6 +4,7 @@ import dev.switchboard.server.ServerContext;
 import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.channel.Channel;
+import dev.switchboard.server.persistence.MessageStore;
 import dev.switchboard.server.channel.ChannelEvent;
 import dev.switchboard.server.channel.ChannelName;
 import dev.switchboard.server.protocol.ErrorCode;
@@ -53,6 +54,10 @@ public final class HistoryApi {
             }
             Query q = Query.parse(ctx);
             WireFormat format = Responder.responseFormat(ctx);
+            if (!presence && server.channels().persisted(name.name())) {
+                storedHistory(ctx, server.channels().channel(principal.appId(), name.name()), q, format, linkPath);
+                return;
+            }
             Channel channel = server.channels().existing(principal.appId(), name.name());
             if (channel == null) {
                 Responder.ok(ctx, 200, List.of());
@@ -80,6 +85,22 @@ public final class HistoryApi {
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
+    }
+
+    /** A persisted channel's messages come from the store, the query pushed down (one more than a page tells if there is a next). */
+    private void storedHistory(RoutingContext ctx, Channel channel, Query q, WireFormat format, String linkPath) {
+        Responder.whenDone(ctx, server.channels().inspect(channel, c -> {
+            long untilSeq = q.fromSerial == null ? Long.MAX_VALUE : c.seqOf(q.fromSerial);
+            return c.historyQuery(untilSeq < 0 ? Long.MAX_VALUE : untilSeq, q.cursor, q.start, q.end, q.backwards, q.limit + 1);
+        }).thenCompose(query -> channel.store().history(query).thenApply(stored -> {
+            List<Item> items = new ArrayList<>(stored.size());
+            for (MessageStore.StoredMessage sm : stored) {
+                var m = channel.withSerial(sm);
+                items.add(new Item(sm.seq(), m.timestamp(), m::toTree));
+            }
+            if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
+            return page(items, q, query.untilSeq(), format, linkPath);
+        })), page -> Responder.ok(ctx, 200, page.body(), page.link()));
     }
 
     private record Page(List<Object> body, String link) {}

@@ -31,6 +31,7 @@ public final class HttpVerticle extends VerticleBase {
         RestApi rest = new RestApi(server);
         rest.mount(router);
         new HistoryApi(server).mount(router);
+        new DeadLetterApi(server).mount(router);
         if (server.config().sandbox()) new SandboxApi(server).mount(router);
         for (Consumer<Router> routes : extraRoutes) routes.accept(router);
         rest.mountFallback(router);

@@ -29,9 +29,9 @@ final class Lane {
     }
 
     /** Adds an event; STARTED tells the caller to start delivering it (the lane was idle). */
-    synchronized Offer offer(RulesEngine.Pending pending) {
+    synchronized Offer offer(RulesEngine.Pending pending, boolean enforceLimit) {
         if (retired) return Offer.RETIRED;
-        if (queue.size() >= runtime.rule.queueLimit()) return Offer.OVERFLOW;
+        if (enforceLimit && queue.size() >= runtime.rule.queueLimit()) return Offer.OVERFLOW;
         queue.addLast(pending);
         runtime.queued.incrementAndGet();
         if (busy) return Offer.QUEUED;
@@ -52,6 +52,9 @@ final class Lane {
     }
 
     synchronized void setTimer(long id) { timerId = id; }
+
+    /** Events waiting or in flight. */
+    synchronized int size() { return queue.size(); }
 
     /** At shutdown: cancels a pending retry and returns the events that will not be delivered. */
     synchronized List<RulesEngine.Pending> abandon(Vertx vertx) {

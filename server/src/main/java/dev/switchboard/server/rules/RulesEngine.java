@@ -61,6 +61,8 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
     private final Map<LaneKey, Lane> lanes = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean accepting = true;
+    /** Set by useOutbox: after-publish message events are then stored before the ACK and survive restarts. */
+    private volatile RuleOutbox outbox;
     private volatile boolean closed;
 
     /**
@@ -113,7 +115,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         Map<String, RuleStats> map = new LinkedHashMap<>();
         for (RuleRuntime r : runtimes) {
             map.put(r.rule.id(), new RuleStats(r.rule.id(), r.delivered.get(), r.retried.get(), r.failed.get(), r.refused.get(),
-                    r.overflowed.get(), r.queued.get()));
+                    r.overflowed.get(), r.queued.get(), r.deadLettered.get()));
         }
         return new RulesStatus(map);
     }
@@ -121,6 +123,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
     @Override
     public boolean guards(String channelName) {
         for (RuleRuntime rt : beforePublish) if (rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channelName)) return true;
+        if (outbox != null) for (RuleRuntime rt : afterPublish) if (rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channelName)) return true;
         return false;
     }
 
@@ -134,7 +137,89 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
             Pending pending = new Pending(appId, channelName, rt.rule.id(), copy, null);
             chain = chain.thenCompose(v -> gateAttempt(rt, pending));
         }
-        return chain;
+        RuleOutbox box = outbox;
+        return box == null ? chain : chain.thenCompose(v -> storeForAfterPublish(box, appId, channelName, copy));
+    }
+
+    /**
+     * With an outbox: the events of the after-publish rules that take this publish are committed before the publisher
+     * is ACKed, then queued. A lane whose backlog reached the rule's bound refuses the publish (42910) instead.
+     */
+    private CompletableFuture<Void> storeForAfterPublish(RuleOutbox box, String appId, String channelName, List<Message> messages) {
+        List<RuleRuntime> matching = new ArrayList<>();
+        List<RuleOutbox.Event> events = new ArrayList<>();
+        long now = clock.millis();
+        for (RuleRuntime rt : afterPublish) {
+            if (!rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channelName)) continue;
+            Lane lane = lanes.get(new LaneKey(rt.rule.id(), appId, channelName));
+            int waiting = lane == null ? 0 : lane.size();
+            if (waiting >= rt.rule.queueLimit()) {
+                rt.overflowed.incrementAndGet();
+                return CompletableFuture.failedFuture(ErrorCode.RATE_LIMIT.exception("Rule '" + rt.rule.id() + "' has " + waiting
+                        + " events waiting on channel '" + channelName + "' (its bound); publish again later"));
+            }
+            matching.add(rt);
+            events.add(new RuleOutbox.Event(-1, rt.rule.id(), appId, channelName, now, messages));
+        }
+        if (events.isEmpty()) return CompletableFuture.completedFuture(null);
+        return box.add(events).thenAccept(stored -> {
+            for (int i = 0; i < stored.size(); i++) enqueueStored(matching.get(i), stored.get(i));
+        });
+    }
+
+    private void enqueueStored(RuleRuntime rt, RuleOutbox.Event e) {
+        enqueue(rt, e.appId(), e.channel(), new Pending(e.appId(), e.channel(), rt.rule.id(), e.messages(), null, e.id()));
+    }
+
+    /**
+     * Makes after-publish message rules durable: their events are kept in {@code box} from now on, and what it still
+     * holds from before (a crash, a restart) is queued for delivery first, in order. Blocking; call before traffic.
+     */
+    public void useOutbox(RuleOutbox box) throws Exception {
+        List<RuleOutbox.Event> waiting = box.pending();
+        this.outbox = box;
+        int resumed = 0;
+        for (RuleOutbox.Event e : waiting) {
+            RuleRuntime rt = runtime(e.ruleId());
+            if (rt == null || rt.rule.invocation() != Invocation.AFTER_PUBLISH) {
+                log.warn("Outbox holds an event of rule '{}', which is not configured any more; it stays there (id {})", e.ruleId(), e.id());
+                continue;
+            }
+            enqueueStored(rt, e);
+            resumed++;
+        }
+        if (resumed > 0) log.info("Rules: resuming {} undelivered event(s) from the outbox", resumed);
+    }
+
+    private RuleRuntime runtime(String ruleId) {
+        for (RuleRuntime rt : runtimes) if (rt.rule.id().equals(ruleId)) return rt;
+        return null;
+    }
+
+    /** Dead letters, oldest first (blocking: call off the event loop). */
+    public List<RuleOutbox.DeadLetter> deadLetters(int limit) throws Exception {
+        return requireOutbox().deadLetters(limit);
+    }
+
+    /** Sends a dead letter to its rule again, behind what waits on its channel; false if there is none with that id. */
+    public boolean replayDeadLetter(long id) throws Exception {
+        java.util.Optional<RuleOutbox.Event> event = requireOutbox().replay(id);
+        event.ifPresent(e -> {
+            RuleRuntime rt = runtime(e.ruleId());
+            if (rt != null) enqueueStored(rt, e);
+        });
+        return event.isPresent();
+    }
+
+    /** Forgets a dead letter for good; false if there is none with that id. */
+    public boolean discardDeadLetter(long id) throws Exception {
+        return requireOutbox().discard(id);
+    }
+
+    private RuleOutbox requireOutbox() {
+        RuleOutbox box = outbox;
+        if (box == null) throw ErrorCode.NOT_FOUND.exception("Dead letters need the rules' outbox (a database)");
+        return box;
     }
 
     private CompletableFuture<Void> gateAttempt(RuleRuntime rt, Pending pending) {
@@ -177,12 +262,13 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
 
     @Override
     public void onMessages(Channel channel, List<Message> messages) {
-        if (afterPublish.isEmpty() || messages.isEmpty()) return;
+        // With an outbox, message events were stored and queued before the channel accepted them (admit).
+        if (afterPublish.isEmpty() || messages.isEmpty() || outbox != null) return;
         List<Message> copy = null;
         for (RuleRuntime rt : afterPublish) {
             if (!rt.rule.matches(RuleSource.CHANNEL_MESSAGE, channel.name())) continue;
             if (copy == null) copy = List.copyOf(messages);
-            enqueue(rt, channel, new Pending(channel.appId(), channel.name(), rt.rule.id(), copy, null));
+            enqueue(rt, channel.appId(), channel.name(), new Pending(channel.appId(), channel.name(), rt.rule.id(), copy, null));
         }
     }
 
@@ -193,20 +279,21 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         for (RuleRuntime rt : afterPublish) {
             if (!rt.rule.matches(RuleSource.CHANNEL_PRESENCE, channel.name())) continue;
             if (copy == null) copy = List.copyOf(events);
-            enqueue(rt, channel, new Pending(channel.appId(), channel.name(), rt.rule.id(), null, copy));
+            enqueue(rt, channel.appId(), channel.name(), new Pending(channel.appId(), channel.name(), rt.rule.id(), null, copy));
         }
     }
 
-    /** Runs on a channel owner: only queues, never blocks on delivery. */
-    private void enqueue(RuleRuntime rt, Channel channel, Pending pending) {
-        if (!accepting) {
-            log.warn("Rule '{}': engine is stopping, event on channel '{}' not queued (ids {})", rt.rule.id(), channel.name(), pending.ids());
+    /** Runs on a channel owner (or the outbox's thread): only queues, never blocks on delivery. */
+    private void enqueue(RuleRuntime rt, String appId, String channelName, Pending pending) {
+        if (!accepting && !pending.durable()) {
+            log.warn("Rule '{}': engine is stopping, event on channel '{}' not queued (ids {})", rt.rule.id(), channelName, pending.ids());
             return;
         }
-        LaneKey key = new LaneKey(rt.rule.id(), channel.appId(), channel.name());
+        LaneKey key = new LaneKey(rt.rule.id(), appId, channelName);
         while (true) {
             Lane lane = lanes.computeIfAbsent(key, k -> new Lane(k, rt));
-            Lane.Offer offer = lane.offer(pending);
+            // A durable event is already stored: its bound was checked before, it must not be dropped now.
+            Lane.Offer offer = lane.offer(pending, !pending.durable());
             switch (offer) {
                 case RETIRED -> { continue; } // the lane went idle and left the map; take a fresh one
                 case OVERFLOW -> {
@@ -215,7 +302,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
                     long last = rt.lastOverflowLog.get();
                     if (now - last >= 1000 && rt.lastOverflowLog.compareAndSet(last, now)) {
                         log.warn("Rule '{}': queue for channel '{}' is full ({} events), dropping event (ids {}); overflowed so far: {}",
-                                rt.rule.id(), channel.name(), rt.rule.queueLimit(), pending.ids(), rt.overflowed.get());
+                                rt.rule.id(), channelName, rt.rule.queueLimit(), pending.ids(), rt.overflowed.get());
                     }
                 }
                 case STARTED -> dispatch(() -> attempt(lane, pending, 1));
@@ -243,6 +330,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
             if (closed) return;
             if (error == null) {
                 rt.delivered.incrementAndGet();
+                if (pending.durable()) outbox.delivered(pending.outboxId);
                 if (attempt > 1) log.info("Rule '{}': delivered event on channel '{}' at attempt {} (ids {})", rt.rule.id(), pending.channel, attempt, pending.ids());
                 next(lane);
                 return;
@@ -252,6 +340,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
                 rt.refused.incrementAndGet();
                 log.warn("Rule '{}' refused an event on channel '{}' (app {}); message ids {}: {}", rt.rule.id(), pending.channel,
                         pending.appId, pending.ids(), refusal.error().message());
+                toDeadLetters(rt, pending, attempt, refusal.error().message());
                 next(lane);
                 return;
             }
@@ -267,10 +356,21 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
                 }));
             } else {
                 rt.failed.incrementAndGet();
-                log.error("Rule '{}' gave up on an event on channel '{}' (app {}) after {} attempts; message ids {}; last failure: {}",
-                        rt.rule.id(), pending.channel, pending.appId, attempt, pending.ids(), describe(cause), cause);
+                log.error("Rule '{}' gave up on an event on channel '{}' (app {}) after {} attempts; message ids {}; last failure: {}{}",
+                        rt.rule.id(), pending.channel, pending.appId, attempt, pending.ids(), describe(cause),
+                        pending.durable() ? " (moved to the dead letters)" : "", cause);
+                toDeadLetters(rt, pending, attempt, describe(cause));
                 next(lane);
             }
+        });
+    }
+
+    private void toDeadLetters(RuleRuntime rt, Pending pending, int attempts, String lastError) {
+        if (!pending.durable()) return;
+        rt.deadLettered.incrementAndGet();
+        outbox.deadLetter(pending.outboxId, attempts, lastError).whenComplete((v, e) -> {
+            // Not moved: it stays in the outbox and is tried again after the next start.
+            if (e != null) log.warn("Rule '{}': event {} could not be moved to the dead letters: {}", rt.rule.id(), pending.outboxId, e.toString());
         });
     }
 
@@ -308,7 +408,12 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         }
         closed = true;
         for (Lane lane : lanes.values()) {
-            List<Pending> left = lane.abandon(vertx);
+            List<Pending> left = new ArrayList<>(lane.abandon(vertx));
+            long kept = left.stream().filter(Pending::durable).count();
+            if (kept > 0) {
+                log.info("Rule '{}': {} undelivered event(s) on channel '{}' stay in the outbox for the next start", lane.runtime.rule.id(), kept, lane.key.channel());
+            }
+            left.removeIf(Pending::durable);
             if (left.isEmpty()) continue;
             lane.runtime.failed.addAndGet(left.size());
             List<String> ids = new ArrayList<>();
@@ -346,6 +451,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         final AtomicLong retried = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong refused = new AtomicLong();
+        final AtomicLong deadLettered = new AtomicLong();
         final AtomicLong overflowed = new AtomicLong();
         final AtomicLong queued = new AtomicLong();
         final AtomicLong lastOverflowLog = new AtomicLong(Long.MIN_VALUE / 2);
@@ -361,6 +467,8 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         final String appId;
         final String channel;
         final String ruleId;
+        /** The event's id in the outbox, or -1 for an event held in memory only. */
+        final long outboxId;
         private final List<Message> messages;
         private final List<PresenceMessage> presence;
         private RuleEnvelope envelope;
@@ -368,6 +476,11 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         private byte[] bare;
 
         Pending(String appId, String channel, String ruleId, List<Message> messages, List<PresenceMessage> presence) {
+            this(appId, channel, ruleId, messages, presence, -1);
+        }
+
+        Pending(String appId, String channel, String ruleId, List<Message> messages, List<PresenceMessage> presence, long outboxId) {
+            this.outboxId = outboxId;
             this.appId = appId;
             this.channel = channel;
             this.ruleId = ruleId;
@@ -391,6 +504,8 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
             if (bare == null) bare = envelope().toJson(false);
             return bare;
         }
+
+        boolean durable() { return outboxId >= 0; }
 
         /** Stable across retries, so receivers can deduplicate. */
         String eventId() {

@@ -38,7 +38,12 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Opens {@code ws://host:port/?key=...&format=json&v=6} and waits for CONNECTED. */
     public static RawWebSocket connect(SwitchboardExtension server, String key) throws Exception {
-        RawWebSocket ws = new RawWebSocket(URI.create(server.wsBase() + "?format=json&v=6&key="
+        return connect(server.wsBase(), key);
+    }
+
+    /** As {@link #connect(SwitchboardExtension, String)}, for a server at {@code wsBase} ({@code ws://host:port/}). */
+    public static RawWebSocket connect(String wsBase, String key) throws Exception {
+        RawWebSocket ws = new RawWebSocket(URI.create(wsBase + "?format=json&v=6&key="
                 + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8)));
         ws.awaitFrame(f -> f.path("action").asInt(-1) == 4);
         return ws;

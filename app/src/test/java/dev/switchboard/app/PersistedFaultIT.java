@@ -1,0 +1,234 @@
+package dev.switchboard.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.chat.ChatChannels;
+import io.ably.lib.realtime.AblyRealtime;
+import io.ably.lib.realtime.Channel;
+import io.ably.lib.realtime.ChannelEvent;
+import io.ably.lib.realtime.ChannelState;
+import io.ably.lib.realtime.CompletionListener;
+import io.ably.lib.types.ChannelOptions;
+import io.ably.lib.types.ClientOptions;
+import io.ably.lib.types.ErrorInfo;
+import io.ably.lib.types.Message;
+import io.ably.lib.util.Log;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Persisted channels and the change connector under process faults, counted with ably-java: a persisted namespace
+ * keeps every ACKed message across a SIGKILL, a subscriber attached across a graceful restart misses nothing and is
+ * told of no discontinuity, and the connector's changes reach {@code incoming-chat} exactly once across a SIGKILL.
+ */
+class PersistedFaultIT {
+    private static final String ORDERS = "{\"channelRules\": [{\"namespace\": \"orders\", \"persisted\": true, \"retention\": \"7d\"}]}";
+    private final List<AblyRealtime> clients = new ArrayList<>();
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(AblyRealtime::close);
+    }
+
+    private AblyRealtime client(AppProcess app) throws Exception {
+        ClientOptions o = new ClientOptions(AppProcess.ROOT_KEY);
+        o.restHost = o.realtimeHost = "localhost";
+        o.port = app.port();
+        o.tls = false;
+        o.fallbackHosts = new String[0];
+        o.disconnectedRetryTimeout = 200;
+        o.logLevel = Log.NONE;
+        AblyRealtime r = new AblyRealtime(o);
+        clients.add(r);
+        return r;
+    }
+
+    /** Publishes {@code count} messages with ids {@code <prefix>-<n>}, about {@code perSecond} a second, recording ACKs and NACKs. */
+    private static final class Publisher {
+        final List<String> sent = new CopyOnWriteArrayList<>();
+        final Set<String> acked = ConcurrentHashMap.newKeySet();
+        final Map<String, ErrorInfo> nacked = new ConcurrentHashMap<>();
+        private final Thread thread;
+
+        Publisher(Channel channel, String prefix, int count, int perSecond) {
+            thread = new Thread(() -> {
+                long start = System.nanoTime();
+                for (int n = 1; n <= count; n++) {
+                    long due = start + (long) (n * 1e9 / perSecond);
+                    while (System.nanoTime() < due) Thread.onSpinWait();
+                    String id = prefix + "-" + n;
+                    Message m = new Message("order", "payload " + n);
+                    m.id = id;
+                    sent.add(id);
+                    try {
+                        channel.publish(m, new CompletionListener() {
+                            @Override public void onSuccess() { acked.add(id); }
+
+                            @Override public void onError(ErrorInfo reason) { nacked.put(id, reason); }
+                        });
+                    } catch (Exception e) {
+                        nacked.put(id, new ErrorInfo(e.toString(), 0));
+                    }
+                }
+            }, "publisher-" + prefix);
+            thread.start();
+        }
+
+        void awaitAnswered() throws InterruptedException {
+            thread.join();
+            await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() + nacked.size() >= sent.size());
+        }
+    }
+
+    @Test
+    void aPersistedChannelKeepsEveryAckedMessageOnceAndInOrderAcrossASigkill() throws Exception {
+        try (AppProcess app = new AppProcess("persisted-sigkill", ORDERS)) {
+            app.start();
+            Channel channel = client(app).channels.get("orders:big");
+            Publisher publisher = new Publisher(channel, "big", 10_000, 2_000);
+            await().atMost(Duration.ofSeconds(60)).until(() -> publisher.acked.size() >= 4_000);
+            app.kill();
+            Duration restart = app.start();
+            publisher.awaitAnswered();
+            System.out.printf("PersistedFaultIT: 10,000 published, %d ACKed, %d NACKed; restart after SIGKILL %d ms%n",
+                    publisher.acked.size(), publisher.nacked.size(), restart.toMillis());
+
+            List<String> history = app.restHistory("orders:big").stream().map(m -> m.path("id").asText()).toList();
+            assertThat(new HashSet<>(history)).as("no duplicates in history").hasSize(history.size());
+            assertThat(history).as("every ACKed message").containsAll(publisher.acked);
+            Set<String> published = new HashSet<>(publisher.sent);
+            assertThat(history).as("nothing that was not published").allMatch(published::contains);
+            assertThat(history).as("in publish order").isSortedAccordingTo((a, b) -> Integer.compare(index(a), index(b)));
+            assertThat(publisher.acked.size()).isGreaterThan(9_000);
+        }
+    }
+
+    private static int index(String id) { return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)); }
+
+    @Test
+    void aSubscriberAttachedAcrossAGracefulRestartSeesEveryMessageOnceInOrderWithoutADiscontinuity() throws Exception {
+        try (AppProcess app = new AppProcess("persisted-sigterm", ORDERS)) {
+            app.start();
+            Channel subscribed = client(app).channels.get("orders:live");
+            List<String> received = new CopyOnWriteArrayList<>();
+            List<String> discontinuities = new CopyOnWriteArrayList<>();
+            AtomicInteger attaches = new AtomicInteger();
+            List<String> changes = new CopyOnWriteArrayList<>();
+            subscribed.on(change -> {
+                changes.add(change.event + (change.resumed ? "(resumed)" : ""));
+                if (change.current == ChannelState.attached && attaches.incrementAndGet() > 1 && !change.resumed) discontinuities.add(change.toString());
+                if (change.event == ChannelEvent.update && !change.resumed) discontinuities.add(change.toString());
+            });
+            subscribed.subscribe(m -> received.add(m.id));
+            await().until(() -> subscribed.state == ChannelState.attached);
+
+            Channel channel = client(app).channels.get("orders:live");
+            Publisher publisher = new Publisher(channel, "live", 3_000, 500);
+            await().atMost(Duration.ofSeconds(60)).until(() -> publisher.acked.size() >= 1_000);
+            app.terminate();
+            app.start();
+            publisher.awaitAnswered();
+            await().atMost(Duration.ofSeconds(30)).until(() -> received.containsAll(publisher.acked));
+
+            System.out.printf("PersistedFaultIT: subscriber received %d, publisher ACKed %d, NACKed %d, discontinuities %s%n",
+                    received.size(), publisher.acked.size(), publisher.nacked.size(), discontinuities);
+            assertThat(new HashSet<>(received)).as("no duplicates").hasSize(received.size());
+            assertThat(received).as("in publish order").isSortedAccordingTo((a, b) -> Integer.compare(index(a), index(b)));
+            assertThat(received).as("what history holds").isEqualTo(app.restHistory("orders:live").stream().map(m -> m.path("id").asText()).toList());
+            System.out.println("PersistedFaultIT: subscriber's channel events " + changes);
+            assertThat(attaches.get()).as("attached again after the restart").isGreaterThanOrEqualTo(2);
+            assertThat(discontinuities).as("attach after the restart is RESUMED").isEmpty();
+        }
+    }
+
+    @Test
+    void theConnectorPublishesEachCommittedChangeExactlyOnceAcrossASigkill() throws Exception {
+        try (AppProcess app = new AppProcess("connector-sigkill")) {
+            app.start();
+            int rows = 10_000;
+            AtomicInteger inserted = new AtomicInteger();
+            Thread writer = new Thread(() -> insertRows(app, rows, inserted), "row-writer");
+            writer.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> inserted.get() >= 3_000);
+            app.kill();
+            app.start();
+            writer.join(120_000);
+            assertThat(inserted.get()).isEqualTo(rows);
+
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> app.restHistory(ChatChannels.INCOMING).size() >= rows);
+            Map<String, Integer> changesPerRow = countByRow(app.restHistory(ChatChannels.INCOMING));
+            assertThat(changesPerRow).as("rows with a change on incoming-chat").hasSize(rows);
+            assertThat(changesPerRow.values()).as("changes per row in history").allMatch(n -> n == 1);
+
+            // A subscriber that rewinds over everything sees each change once as well.
+            ChannelOptions rewind = new ChannelOptions();
+            rewind.params = Map.of("rewind", Integer.toString(rows + 100));
+            Channel replay = client(app).channels.get(ChatChannels.INCOMING, rewind);
+            List<JsonNode> seen = new CopyOnWriteArrayList<>();
+            replay.subscribe(m -> seen.add(RunningApp.change(m)));
+            await().atMost(Duration.ofSeconds(60)).until(() -> seen.size() >= rows);
+            Map<String, Integer> rewound = new HashMap<>();
+            for (JsonNode change : seen) rewound.merge(change.path("row").path("msg_id").asText(), 1, Integer::sum);
+            assertThat(rewound).hasSize(rows);
+            assertThat(rewound.values()).as("changes per row seen by a rewinding subscriber").allMatch(n -> n == 1);
+        }
+    }
+
+    private static Map<String, Integer> countByRow(List<JsonNode> history) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (JsonNode m : history) {
+            JsonNode change = RunningApp.change(m.path("data").asText());
+            counts.merge(change.path("row").path("msg_id").asText(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** Commits rows in transactions of 50, reconnecting (and re-inserting idempotently) across the database's restart. */
+    private static void insertRows(AppProcess app, int rows, AtomicInteger inserted) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (inserted.get() < rows && System.nanoTime() < deadline) {
+            try (Connection c = app.jdbc()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO chat_data (msg_id, username, msg_data, client_id, created_at_timestamp) "
+                        + "VALUES (?, 'writer', ?, 'writer', ?) ON CONFLICT (msg_id) DO NOTHING")) {
+                    while (inserted.get() < rows) {
+                        int from = inserted.get();
+                        for (int k = from; k < Math.min(rows, from + 50); k++) {
+                            s.setString(1, "row-" + k);
+                            s.setString(2, "row " + k);
+                            s.setLong(3, System.currentTimeMillis());
+                            s.addBatch();
+                        }
+                        s.executeBatch();
+                        c.commit();
+                        inserted.set(Math.min(rows, from + 50));
+                    }
+                }
+            } catch (SQLException | java.io.IOException e) {
+                try {
+                    Thread.sleep(200); // the database is being restarted with the app
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.switchboard.server.channel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.config.SettingsException;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code channelRules} of the config file, like the hosted service's channel rules: which namespaces are
+ * persisted and for how long. A channel's namespace is its name up to the first {@code :} (the whole name when it
+ * has none).
+ *
+ * <pre>
+ * "channelRules": [{"namespace": "orders", "persisted": true, "retention": "7d"}]
+ * </pre>
+ * {@code retention} is a number with a unit: {@code s}, {@code m}, {@code h} or {@code d} (default 1d, at most 365d).
+ */
+public final class ChannelRules {
+    public static final ChannelRules NONE = new ChannelRules(List.of());
+    static final long DEFAULT_RETENTION_MS = 86_400_000L;
+    private static final long MAX_RETENTION_MS = 365L * 86_400_000L;
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhd])");
+
+    /** One namespace's rule. */
+    public record Rule(String namespace, boolean persisted, long retentionMs) {}
+
+    private final List<Rule> rules;
+
+    public ChannelRules(List<Rule> rules) { this.rules = List.copyOf(rules); }
+
+    public List<Rule> rules() { return rules; }
+
+    /** The namespace of a channel name: up to the first ':'. */
+    public static String namespaceOf(String channelName) {
+        int colon = channelName.indexOf(':');
+        return colon < 0 ? channelName : channelName.substring(0, colon);
+    }
+
+    /** How long a channel's messages are kept when its namespace is persisted; empty for ephemeral channels. */
+    public Optional<Long> retentionMs(String channelName) {
+        String ns = namespaceOf(channelName);
+        for (Rule r : rules) if (r.persisted() && r.namespace().equals(ns)) return Optional.of(r.retentionMs());
+        return Optional.empty();
+    }
+
+    public boolean anyPersisted() { return rules.stream().anyMatch(Rule::persisted); }
+
+    /** The longest retention of any persisted namespace (0 when none). */
+    public long maxRetentionMs() { return rules.stream().filter(Rule::persisted).mapToLong(Rule::retentionMs).max().orElse(0); }
+
+    /** These rules plus {@code rule}, unless its namespace already has one (the configured rule wins). */
+    public ChannelRules withDefault(Rule rule) {
+        if (rules.stream().anyMatch(r -> r.namespace().equals(rule.namespace()))) return this;
+        List<Rule> all = new ArrayList<>(rules);
+        all.add(rule);
+        return new ChannelRules(all);
+    }
+
+    /** Reads {@code channelRules} of a config file (a missing node gives no rules); every problem names its key. */
+    public static ChannelRules parse(JsonNode file) {
+        JsonNode list = file == null ? null : file.path("channelRules");
+        if (list == null || list.isMissingNode() || list.isNull()) return NONE;
+        if (!list.isArray()) throw error("channelRules", "must be an array of {\"namespace\", \"persisted\", \"retention\"}");
+        List<Rule> rules = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String key = "channelRules[" + i + "]";
+            JsonNode node = list.get(i);
+            if (!node.isObject()) throw error(key, "must be an object");
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String field = it.next();
+                if (!Set.of("namespace", "persisted", "retention").contains(field)) {
+                    throw error(key + "." + field, "unknown key (expected namespace, persisted, retention)");
+                }
+            }
+            JsonNode ns = node.path("namespace");
+            if (!ns.isTextual() || ns.asText().isBlank() || ns.asText().contains(":")) {
+                throw error(key + ".namespace", "must be a non-empty string without ':' (the channel name's part before the first ':')");
+            }
+            if (!seen.add(ns.asText())) throw error(key + ".namespace", "duplicate namespace '" + ns.asText() + "'");
+            JsonNode persisted = node.path("persisted");
+            if (!persisted.isMissingNode() && !persisted.isBoolean()) throw error(key + ".persisted", "must be true or false");
+            long retention = DEFAULT_RETENTION_MS;
+            JsonNode r = node.path("retention");
+            if (!r.isMissingNode()) {
+                Matcher m = r.isTextual() ? DURATION.matcher(r.asText()) : null;
+                if (m == null || !m.matches()) throw error(key + ".retention", "must be a duration like \"30m\", \"12h\" or \"7d\", was " + r);
+                long unit = switch (m.group(2)) {
+                    case "s" -> 1000L;
+                    case "m" -> 60_000L;
+                    case "h" -> 3_600_000L;
+                    default -> 86_400_000L;
+                };
+                retention = Long.parseLong(m.group(1)) * unit;
+                if (retention < 1000 || retention > MAX_RETENTION_MS) throw error(key + ".retention", "must be from 1s to 365d");
+            }
+            rules.add(new Rule(ns.asText(), persisted.asBoolean(false), retention));
+        }
+        return new ChannelRules(rules);
+    }
+
+    private static SettingsException error(String key, String problem) {
+        return new SettingsException("config key '" + key + "': " + problem);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.switchboard.server.persistence;
+
+import dev.switchboard.server.database.DatabaseEndpoint;
+import org.flywaydb.core.Flyway;
+
+/** Switchboard's own tables in the app's database (persisted channels, the rules' outbox), migrated with Flyway. */
+public final class SwitchboardSchema {
+    private SwitchboardSchema() {}
+
+    private static final java.util.Set<String> MIGRATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Creates or upgrades the tables, once per database and process; its history lives in
+     * {@code switchboard_schema_history}, apart from the app's.
+     */
+    public static synchronized void migrate(DatabaseEndpoint endpoint) {
+        if (MIGRATED.contains(endpoint.jdbcUrl())) return;
+        Flyway.configure().dataSource(endpoint.jdbcUrl(), endpoint.user(), endpoint.password())
+                .locations("classpath:db/switchboard").table("switchboard_schema_history")
+                .baselineOnMigrate(true).baselineVersion("0").load().migrate();
+        MIGRATED.add(endpoint.jdbcUrl());
+    }
+}

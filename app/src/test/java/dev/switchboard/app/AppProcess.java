@@ -35,6 +35,7 @@ final class AppProcess implements AutoCloseable {
     private int starts;
 
     private String configFile;
+    private final Map<String, String> extraEnv = new java.util.LinkedHashMap<>();
 
     AppProcess(String name) {
         this(name, null);
@@ -45,11 +46,8 @@ final class AppProcess implements AutoCloseable {
         this.name = name;
         this.port = freePort();
         this.databasePort = freePort();
+        this.dataDir = freshDirectory(name);
         try {
-            Path base = Path.of("target", "it-data").toAbsolutePath();
-            Files.createDirectories(base);
-            dataDir = Files.createTempDirectory(base, name + "-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
             if (configJson != null) {
                 Path file = dataDir.resolve("config.json");
                 Files.writeString(file, configJson);
@@ -60,7 +58,46 @@ final class AppProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A new directory under {@code target/it-data} whose parents are world-searchable: as root, the embedded PostgreSQL
+     * may run as {@code nobody}, which must reach it.
+     */
+    static Path freshDirectory(String name) {
+        try {
+            Path base = Path.of("target", "it-data").toAbsolutePath();
+            Files.createDirectories(base);
+            Path dir = Files.createTempDirectory(base, name + "-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     int port() { return port; }
+
+    /** An environment variable for the next starts (e.g. SWITCHBOARD_DATABASE_URL for an external database). */
+    AppProcess withEnv(String name, String value) {
+        extraEnv.put(name, value);
+        return this;
+    }
+
+    /** ably-java options for this process with the root key: no fallback hosts, quick reconnects, quiet. */
+    io.ably.lib.types.ClientOptions clientOptions() {
+        try {
+            io.ably.lib.types.ClientOptions o = new io.ably.lib.types.ClientOptions(ROOT_KEY);
+            o.restHost = o.realtimeHost = "localhost";
+            o.port = port;
+            o.tls = false;
+            o.fallbackHosts = new String[0];
+            o.disconnectedRetryTimeout = 200;
+            o.suspendedRetryTimeout = 1000;
+            o.logLevel = io.ably.lib.util.Log.NONE;
+            return o;
+        } catch (io.ably.lib.types.AblyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** Starts the process and returns how long it took until {@code /health} answered 200. */
     Duration start() throws Exception {
@@ -74,6 +111,7 @@ final class AppProcess implements AutoCloseable {
         env.put("SWITCHBOARD_EMBEDDED_DB_PORT", Integer.toString(databasePort));
         env.put("SWITCHBOARD_MAX_INBOUND_RATE", "100000");
         if (configFile != null) env.put("SWITCHBOARD_CONFIG", configFile);
+        env.putAll(extraEnv);
         Path logs = Path.of("target", "it-logs").toAbsolutePath();
         Files.createDirectories(logs);
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + "-" + (++starts) + ".log").toFile()));

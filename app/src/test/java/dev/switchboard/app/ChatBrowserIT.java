@@ -228,6 +228,21 @@ class ChatBrowserIT {
         }
         shot("06-markup-shown-as-text.png");
 
+        // 7b. A message the server refuses says why, and nothing of it reaches the table or Bob.
+        List<String> beforeRefusal = alice.allByTestId("message").stream().map(e -> e.getAttribute("data-msg-id")).toList();
+        WebElement composer = alice.byTestId("message-input");
+        ((org.openqa.selenium.JavascriptExecutor) alice.driver).executeScript(
+                "arguments[0].value = 'y'.repeat(4001); arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", composer);
+        composer.sendKeys(Keys.ENTER);
+        WebElement refusal = alice.until("the refused message marked with its reason", d -> alice.allByTestId("send-failed").stream()
+                .filter(e -> e.getText().contains("longer than 4000 characters")).findFirst().orElse(null));
+        assertThat(refusal.getText()).startsWith("not sent: ");
+        String refusedId = alice.allByTestId("message").stream().map(e -> e.getAttribute("data-msg-id"))
+                .filter(id -> !beforeRefusal.contains(id)).findFirst().orElseThrow();
+        assertThat(running.count("SELECT count(*) FROM chat_data WHERE msg_id = '" + refusedId.replace("'", "''") + "'")).isZero();
+        assertThat(bob.allByTestId("message").stream().map(e -> e.getAttribute("data-msg-id"))).doesNotContain(refusedId);
+        shot("06b-refused-message-says-why.png");
+
         // 8. Bob leaves the page: ably-js closes the connection on unload (CLOSE), so he leaves at once, well
         //    inside the grace period.
         long leftAt = System.nanoTime();

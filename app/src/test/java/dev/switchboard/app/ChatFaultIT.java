@@ -8,7 +8,6 @@ import io.ably.lib.realtime.CompletionListener;
 import io.ably.lib.types.ClientOptions;
 import io.ably.lib.types.ErrorInfo;
 import io.ably.lib.types.Message;
-import io.ably.lib.util.Log;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -47,7 +46,7 @@ class ChatFaultIT {
     void everyAckedChatMessageSurvivesThreeSigkillsAndEachRestartServesWithinTenSeconds() throws Exception {
         try (AppProcess app = new AppProcess("fault-sigkill")) {
             app.start();
-            try (ChatLoad load = new ChatLoad(app.port(), "k")) {
+            try (ChatLoad load = new ChatLoad(app, "k")) {
                 for (int kill = 1; kill <= 3; kill++) {
                     long target = load.acked() + 500 + ThreadLocalRandom.current().nextInt(1500);
                     await().atMost(Duration.ofSeconds(60)).until(() -> load.acked() >= target);
@@ -68,7 +67,7 @@ class ChatFaultIT {
     void aSigtermLosesNothingAckedAndTheNextStartServesWithinTenSeconds() throws Exception {
         try (AppProcess app = new AppProcess("fault-sigterm")) {
             app.start();
-            try (ChatLoad load = new ChatLoad(app.port(), "t")) {
+            try (ChatLoad load = new ChatLoad(app, "t")) {
                 long before = load.acked() + 1500;
                 await().atMost(Duration.ofSeconds(60)).until(() -> load.acked() >= before);
                 app.terminate();
@@ -86,7 +85,7 @@ class ChatFaultIT {
     void whenPostgresIsKilledHealthSays503TheDatabaseComesBackByItselfAndNothingAckedIsLost() throws Exception {
         try (AppProcess app = new AppProcess("fault-postgres")) {
             app.start();
-            try (ChatLoad load = new ChatLoad(app.port(), "p")) {
+            try (ChatLoad load = new ChatLoad(app, "p")) {
                 long before = load.acked() + 1000;
                 await().atMost(Duration.ofSeconds(60)).until(() -> load.acked() >= before);
 
@@ -106,6 +105,41 @@ class ChatFaultIT {
         }
     }
 
+    @Test
+    void anExternalDatabaseThatStopsGives503AndNacksUntilItIsBackAndNothingAckedIsLost() throws Exception {
+        java.nio.file.Path dir = AppProcess.freshDirectory("external-db").resolve("cluster");
+        var settings = dev.switchboard.server.database.EmbeddedDatabaseSettings.defaults(dir);
+        var external = dev.switchboard.server.database.EmbeddedDatabase.start(settings);
+        int dbPort = external.port();
+        String password = external.endpoint().password();
+        try (AppProcess app = new AppProcess("fault-external-db")
+                .withEnv("SWITCHBOARD_DATABASE_URL", "postgres://postgres:" + password + "@127.0.0.1:" + dbPort + "/postgres")) {
+            app.start();
+            try (ChatLoad load = new ChatLoad(app, "x")) {
+                long before = load.acked() + 1000;
+                await().atMost(Duration.ofSeconds(60)).until(() -> load.acked() >= before);
+
+                external.close(); // an operator stops the database Switchboard does not own
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> app.healthStatus() == 503);
+                long nacked = load.nacked();
+                await().atMost(Duration.ofSeconds(10)).until(() -> load.nacked() > nacked);
+                long ackedBeforeItCameBack = load.acked();
+
+                external = dev.switchboard.server.database.EmbeddedDatabase.start(settings.withPort(dbPort));
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> app.healthStatus() == 200);
+                long after = load.acked() + 1000;
+                await().atMost(Duration.ofSeconds(60)).until(() -> load.acked() >= after);
+                load.finish();
+                System.out.printf("ChatFaultIT: external database stopped after %d ACKs; NACKed while it was away %d%n",
+                        ackedBeforeItCameBack, load.nacked() - nacked);
+                var db = external;
+                load.assertEveryAckedMessageIsStoredOnce(() -> db.endpoint().connect());
+            }
+        } finally {
+            external.close();
+        }
+    }
+
     /** ably-java chat writers, each on its own connection, counting what the server ACKed and NACKed. */
     static final class ChatLoad implements AutoCloseable {
         private final String run;
@@ -118,19 +152,12 @@ class ChatFaultIT {
         private volatile long stoppedAt;
         private volatile boolean stopped;
 
-        ChatLoad(int port, String run) throws Exception {
+        ChatLoad(AppProcess app, String run) throws Exception {
             this.run = run + "-" + Long.toString(System.nanoTime(), 36);
             for (int w = 0; w < WRITERS; w++) {
-                ClientOptions o = new ClientOptions(AppProcess.ROOT_KEY);
+                ClientOptions o = app.clientOptions();
                 o.clientId = "writer-" + w;
-                o.restHost = o.realtimeHost = "localhost";
-                o.port = port;
-                o.tls = false;
-                o.fallbackHosts = new String[0];
                 o.useBinaryProtocol = w % 2 == 0;
-                o.disconnectedRetryTimeout = 200;
-                o.suspendedRetryTimeout = 1000;
-                o.logLevel = Log.NONE;
                 AblyRealtime client = new AblyRealtime(o);
                 clients.add(client);
                 Channel channel = client.channels.get(ChatChannels.OUTGOING);
@@ -172,6 +199,10 @@ class ChatFaultIT {
         }
 
         void assertEveryAckedMessageIsStoredOnce(AppProcess app) throws Exception {
+            assertEveryAckedMessageIsStoredOnce(app::jdbc);
+        }
+
+        void assertEveryAckedMessageIsStoredOnce(java.util.concurrent.Callable<Connection> database) throws Exception {
             double seconds = (stoppedAt - startedAt) / 1e9;
             Map<Integer, Integer> nackCodes = new HashMap<>();
             nacked.values().forEach(e -> nackCodes.merge(e.code, 1, Integer::sum));
@@ -180,7 +211,7 @@ class ChatFaultIT {
             assertThat(published.get() / seconds).as("offered publish rate, msg/s").isGreaterThanOrEqualTo(500);
 
             Map<String, Integer> stored = new HashMap<>();
-            try (Connection c = app.jdbc(); Statement s = c.createStatement();
+            try (Connection c = database.call(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT msg_id, count(*) FROM chat_data WHERE msg_id LIKE '" + run + "-%' GROUP BY msg_id")) {
                 while (rs.next()) stored.put(rs.getString(1), rs.getInt(2));
             }

@@ -8,10 +8,8 @@ import io.ably.lib.realtime.ChannelEvent;
 import io.ably.lib.realtime.ChannelState;
 import io.ably.lib.realtime.CompletionListener;
 import io.ably.lib.types.ChannelOptions;
-import io.ably.lib.types.ClientOptions;
 import io.ably.lib.types.ErrorInfo;
 import io.ably.lib.types.Message;
-import io.ably.lib.util.Log;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,14 +45,7 @@ class PersistedFaultIT {
     }
 
     private AblyRealtime client(AppProcess app) throws Exception {
-        ClientOptions o = new ClientOptions(AppProcess.ROOT_KEY);
-        o.restHost = o.realtimeHost = "localhost";
-        o.port = app.port();
-        o.tls = false;
-        o.fallbackHosts = new String[0];
-        o.disconnectedRetryTimeout = 200;
-        o.logLevel = Log.NONE;
-        AblyRealtime r = new AblyRealtime(o);
+        AblyRealtime r = new AblyRealtime(app.clientOptions());
         clients.add(r);
         return r;
     }

@@ -5,10 +5,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.ably.lib.realtime.AblyRealtime;
 import io.ably.lib.realtime.Channel;
 import io.ably.lib.realtime.CompletionListener;
-import io.ably.lib.types.ClientOptions;
 import io.ably.lib.types.ErrorInfo;
 import io.ably.lib.types.Message;
-import io.ably.lib.util.Log;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,14 +69,7 @@ class RulesDurabilityIT {
     }
 
     private Channel channel(AppProcess app, String name) throws Exception {
-        ClientOptions o = new ClientOptions(AppProcess.ROOT_KEY);
-        o.restHost = o.realtimeHost = "localhost";
-        o.port = app.port();
-        o.tls = false;
-        o.fallbackHosts = new String[0];
-        o.disconnectedRetryTimeout = 200;
-        o.logLevel = Log.NONE;
-        AblyRealtime r = new AblyRealtime(o);
+        AblyRealtime r = new AblyRealtime(app.clientOptions());
         clients.add(r);
         return r.channels.get(name);
     }

@@ -68,29 +68,12 @@ final class RunningApp implements AutoCloseable {
 
     /** Starts the app; {@code tweak} adjusts the server config (e.g. a short presence grace period). */
     static RunningApp start(String name, UnaryOperator<ServerConfig> tweak) {
-        Path dataDir = freshDataDir(name);
+        Path dataDir = AppProcess.freshDirectory(name);
         ServerConfig config = tweak.apply(ServerConfig.defaults(ROOT_KEY, dataDir));
         SwitchboardApp app = SwitchboardApp.start(config, new AppSettings.Values("", 0, "", true), Map.of(), Clock.systemUTC());
         RunningApp running = new RunningApp(app, dataDir);
         await().atMost(TIMEOUT).until(() -> "STREAMING".equals(running.app.connector().status().state().name()));
         return running;
-    }
-
-    /**
-     * A directory under target/ whose parents are world-searchable: as root, the embedded PostgreSQL may run as
-     * {@code nobody}, which must be able to reach it.
-     */
-    private static Path freshDataDir(String name) {
-        try {
-            Path base = Path.of("target", "it-data").toAbsolutePath();
-            Files.createDirectories(base);
-            Path dir = Files.createTempDirectory(base, name + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     SwitchboardApp app() { return app; }

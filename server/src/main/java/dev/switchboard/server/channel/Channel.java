@@ -139,6 +139,55 @@ public final class Channel {
     }
 
     AttachResult attach(Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom, long now) {
+        return attach(subscriber, wireName, modes, params, resumeFrom, now, null);
+    }
+
+    /** Messages read from the store for an attach that reaches beyond memory; {@code query.untilSeq()} is where memory took over. */
+    record CatchUp(MessageStore.HistoryQuery query, List<MessageStore.StoredMessage> messages) {}
+
+    /** At most this many stored messages are replayed to one attach (a resume or rewind reaching further is not resumed/cut). */
+    static final int MAX_STORED_CATCH_UP = 10_000;
+
+    /**
+     * For a persisted channel, the store read an attach needs beyond what memory holds: a resume from a serial older than
+     * the memory window, or a rewind reaching further back. Null when memory is enough (or the channel is ephemeral).
+     */
+    MessageStore.HistoryQuery catchUpQuery(Map<String, String> params, String resumeFrom, long now) {
+        if (persistence == null) return null;
+        prune(now);
+        long boundary = oldestRetainedSeq() - 1; // the store serves up to here, memory after it
+        if (resumeFrom != null) {
+            ChannelSerial from = ChannelSerial.parse(resumeFrom);
+            if (from == null || !from.epoch().equals(epoch) || from.seq() > seq || covers(from.seq())) return null;
+            return new MessageStore.HistoryQuery(appId, name, epoch, boundary, from.seq(), null, null, false, MAX_STORED_CATCH_UP + 1);
+        }
+        String rewind = params == null ? null : params.get("rewind");
+        if (rewind == null) return null;
+        Rewind requested = Rewind.parse(rewind);
+        if (requested.count() != null) {
+            int inMemory = 0;
+            for (ChannelEvent e : history.events()) if (!e.isPresence()) inMemory += e.size();
+            if (inMemory >= requested.count()) return null;
+            return new MessageStore.HistoryQuery(appId, name, epoch, boundary, null, null, null, true,
+                    Math.min(requested.count() - inMemory, MAX_STORED_CATCH_UP));
+        }
+        long since = now - requested.durationMs();
+        ChannelEvent oldest = history.oldest();
+        if (oldest != null && oldest.timestamp() <= since) return null;
+        return new MessageStore.HistoryQuery(appId, name, epoch, boundary, null, since, null, false, MAX_STORED_CATCH_UP);
+    }
+
+    /** The first serial memory still holds (seq + 1 when it holds nothing). */
+    private long oldestRetainedSeq() {
+        ChannelEvent oldest = history.oldest();
+        return oldest == null ? seq + 1 : oldest.firstSeq();
+    }
+
+    /**
+     * Attaches; {@code catchUp} (persisted channels) holds what the store had beyond memory for a resume or a rewind:
+     * a resume from an older serial is then RESUMED with the stored messages first, a rewind gets them before memory's.
+     */
+    AttachResult attach(Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom, long now, CatchUp catchUp) {
         lastActivity = now;
         Attachment attachment = new Attachment(subscriber, wireName);
         boolean firstAttach = !modesByAttachment.containsKey(attachment);
@@ -151,13 +200,25 @@ public final class Channel {
         if (!firstAttach) return new AttachResult(currentSerial(), true, false, List.of());
         boolean resumed = false;
         List<EncodedFrame> followUp = new ArrayList<>();
+        // Stored messages count only if memory still starts right after them (nothing was pruned in between).
+        boolean stored = catchUp != null && oldestRetainedSeq() - 1 <= catchUp.query().untilSeq();
         if (resumeFrom != null) {
             ChannelSerial from = ChannelSerial.parse(resumeFrom);
             if (from != null && from.epoch().equals(epoch) && from.seq() <= seq && covers(from.seq())) {
                 resumed = true;
                 followUp.addAll(renamed(eventsAfter(from.seq(), modes), wireName));
+            } else if (from != null && from.epoch().equals(epoch) && from.seq() <= seq && stored
+                    && catchUp.messages().size() <= MAX_STORED_CATCH_UP) {
+                resumed = true;
+                if (Flags.has(modes, Flags.MODE_SUBSCRIBE)) followUp.addAll(renamed(storedFrames(catchUp.messages()), wireName));
+                followUp.addAll(renamed(eventsAfter(from.seq(), modes), wireName));
             }
         } else if (requestedRewind != null) {
+            if (stored) {
+                List<MessageStore.StoredMessage> older = new ArrayList<>(catchUp.messages());
+                if (catchUp.query().backwards()) java.util.Collections.reverse(older);
+                followUp.addAll(renamed(storedFrames(older), wireName));
+            }
             followUp.addAll(renamed(rewind(requestedRewind, now), wireName));
         }
         boolean hasPresence = Flags.has(modes, Flags.MODE_PRESENCE_SUBSCRIBE) && !presence.isEmpty();
@@ -180,15 +241,17 @@ public final class Channel {
         List<String> serials = new ArrayList<>(messages.size());
         List<Message> accepted = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
-            Message m = identified(messages.get(i), i, connectionId, idBase, now);
-            String existing = serialById.get(m.id());
+            Message m = messages.get(i);
+            String id = m.id() != null ? m.id() : idBase + ":" + i;
+            String existing = serialById.get(id);
             if (existing != null) {
                 serials.add(existing);
                 continue;
             }
             String serial = new ChannelSerial(epoch, ++seq).format();
-            Message stamped = m.accepted(m.id(), m.clientId(), connectionId, m.timestamp(), serial);
-            serialById.put(m.id(), serial);
+            // As identified() would, in one allocation: this is the hot path of ephemeral channels.
+            Message stamped = m.accepted(id, m.clientId(), connectionId, m.timestamp() != null ? m.timestamp() : now, serial);
+            serialById.put(id, serial);
             accepted.add(stamped);
             serials.add(serial);
         }
@@ -215,16 +278,11 @@ public final class Channel {
      * retained, fanned out and answered ({@code done} runs on the owner). One commit is in flight per channel; what
      * arrives meanwhile waits and goes in the next one, so serials are delivered in order. A failed commit answers
      * its publishes with a retriable error and gives their serials back.
-     */
-    void publishDurably(List<Message> messages, String connectionId, String idBase, long now, BiConsumer<PublishOutcome, Throwable> done) {
-        publishDurably(messages, connectionId, idBase, now, false, done);
-    }
-
-    /**
-     * As {@link #publishDurably(List, String, String, long, BiConsumer)}; with {@code replayable} the messages come from a
-     * source that sends again whatever it was not answered for (the change connector, whose rows are committed already):
-     * they are delivered as soon as they have serials, before the commit, and answered after it. If the commit fails
-     * their ids are forgotten, so the source's replay is stored (and delivered again).
+     *
+     * <p>With {@code replayable} the messages come from a source that sends again whatever it was not answered for (the
+     * change connector, whose rows are committed already): they are delivered as soon as they have serials, before
+     * the commit, and answered after it. If that commit fails their ids are forgotten, so the replay is stored (and
+     * delivered again).
      */
     void publishDurably(List<Message> messages, String connectionId, String idBase, long now, boolean replayable,
                         BiConsumer<PublishOutcome, Throwable> done) {
@@ -338,17 +396,29 @@ public final class Channel {
     /** Puts messages read back from the store (oldest first) into memory: history, resume and idempotency after a restart. */
     void restore(List<MessageStore.StoredMessage> stored, long now) {
         for (MessageStore.StoredMessage sm : stored) {
-            Message m = withSerial(sm);
-            ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
-            pm.id = m.id();
-            pm.connectionId = m.connectionId();
-            pm.timestamp = m.timestamp();
-            pm.channelSerial = m.serial();
-            pm.messages = List.of(m);
-            history.append(new ChannelEvent(sm.seq(), m.timestamp() == null ? now : m.timestamp(), m.connectionId(), List.of(m), List.of(), new EncodedFrame(pm)));
-            serialById.put(m.id(), m.serial());
+            ChannelEvent e = storedEvent(sm, now);
+            history.append(e);
+            serialById.put(e.messages().get(0).id(), e.messages().get(0).serial());
         }
         prune(now);
+    }
+
+    /** A stored message as the event (and frame) it was delivered as, one message per event. */
+    private ChannelEvent storedEvent(MessageStore.StoredMessage sm, long now) {
+        Message m = withSerial(sm);
+        ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
+        pm.id = m.id();
+        pm.connectionId = m.connectionId();
+        pm.timestamp = m.timestamp();
+        pm.channelSerial = m.serial();
+        pm.messages = List.of(m);
+        return new ChannelEvent(sm.seq(), m.timestamp() == null ? now : m.timestamp(), m.connectionId(), List.of(m), List.of(), new EncodedFrame(pm));
+    }
+
+    private List<EncodedFrame> storedFrames(List<MessageStore.StoredMessage> stored) {
+        List<EncodedFrame> frames = new ArrayList<>(stored.size());
+        for (MessageStore.StoredMessage sm : stored) frames.add(storedEvent(sm, 0).frame());
+        return frames;
     }
 
     /** A stored message with its serial in this channel's epoch. */

@@ -20,6 +20,7 @@ import java.util.function.BiConsumer;
  * so a caller that posts its reply to its own context keeps the owner's order.
  */
 public final class ChannelRegistry {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChannelRegistry.class);
     private final List<Context> owners;
     private final Clock clock;
     private final RetentionPolicy retention;
@@ -94,9 +95,45 @@ public final class ChannelRegistry {
     /** The channel if it exists, else null. */
     public Channel existing(String appId, String name) { return channels.get(appId + "\u0000" + name); }
 
+    /**
+     * Attaches on the owner. A persisted channel whose resume or rewind reaches beyond memory first reads the store (off
+     * the owner), then attaches with what it found; a store that cannot be read gives an attach without it.
+     */
     public void attach(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
                        BiConsumer<AttachResult, Throwable> onOwner) {
-        onOwner(channel, c -> c.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis()), onOwner);
+        if (!channel.persisted()) {
+            onOwner(channel, c -> c.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis()), onOwner);
+            return;
+        }
+        channel.owner().runOnContext(v -> {
+            MessageStore.HistoryQuery query;
+            try {
+                query = live(channel).catchUpQuery(params, resumeFrom, clock.millis());
+            } catch (RuntimeException e) {
+                query = null; // the attach itself reports it (e.g. an invalid rewind)
+            }
+            if (query == null) {
+                attachOnOwner(channel, subscriber, wireName, modes, params, resumeFrom, null, onOwner);
+                return;
+            }
+            MessageStore.HistoryQuery q = query;
+            channel.store().history(q).whenComplete((stored, error) -> channel.owner().runOnContext(x -> {
+                if (error != null) log.warn("Channel '{}': the store could not be read for an attach: {}", channel.name(), error.toString());
+                attachOnOwner(channel, subscriber, wireName, modes, params, resumeFrom, error == null ? new Channel.CatchUp(q, stored) : null, onOwner);
+            }));
+        });
+    }
+
+    private void attachOnOwner(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
+                               Channel.CatchUp catchUp, BiConsumer<AttachResult, Throwable> onOwner) {
+        AttachResult result;
+        try {
+            result = live(channel).attach(subscriber, wireName, modes, params, resumeFrom, clock.millis(), catchUp);
+        } catch (RuntimeException e) {
+            onOwner.accept(null, e);
+            return;
+        }
+        onOwner.accept(result, null);
     }
 
     public void detach(Channel channel, Subscriber subscriber, String wireName) {

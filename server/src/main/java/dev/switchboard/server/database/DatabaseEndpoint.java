@@ -3,6 +3,7 @@ package dev.switchboard.server.database;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 
@@ -25,6 +26,13 @@ public record DatabaseEndpoint(String jdbcUrl, String user, String password) {
     /** Opens a plain (non-replication) JDBC connection. */
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(jdbcUrl, credentials());
+    }
+
+    /** Opens a plain connection with extra PgJDBC properties (timeouts, batching) on top of the credentials. */
+    public Connection connect(Map<String, String> options) throws SQLException {
+        Properties props = credentials();
+        options.forEach(props::setProperty);
+        return DriverManager.getConnection(jdbcUrl, props);
     }
 
     /** User and password as PgJDBC connection properties; callers may add more. */

@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -172,11 +170,7 @@ public final class PgMessageStore implements MessageStore {
     }
 
     private Connection connect() throws SQLException {
-        Properties props = endpoint.credentials();
-        props.setProperty("connectTimeout", "2");
-        props.setProperty("socketTimeout", "10");
-        props.setProperty("reWriteBatchedInserts", "true");
-        return DriverManager.getConnection(endpoint.jdbcUrl(), props);
+        return endpoint.connect(SwitchboardSchema.CONNECTION_OPTIONS);
     }
 
     private void ensurePartition(Connection c, LocalDate day) throws SQLException {

@@ -7,6 +7,10 @@ import org.flywaydb.core.Flyway;
 public final class SwitchboardSchema {
     private SwitchboardSchema() {}
 
+    /** For connections to these tables: short timeouts (a dead database fails a commit in seconds) and batched INSERTs. */
+    public static final java.util.Map<String, String> CONNECTION_OPTIONS =
+            java.util.Map.of("connectTimeout", "2", "socketTimeout", "10", "reWriteBatchedInserts", "true");
+
     private static final java.util.Set<String> MIGRATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**

@@ -9,7 +9,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -269,11 +267,7 @@ public final class PgRuleOutbox implements RuleOutbox {
     }
 
     private Connection connect() throws SQLException {
-        Properties props = endpoint.credentials();
-        props.setProperty("connectTimeout", "2");
-        props.setProperty("socketTimeout", "10");
-        props.setProperty("reWriteBatchedInserts", "true");
-        return DriverManager.getConnection(endpoint.jdbcUrl(), props);
+        return endpoint.connect(SwitchboardSchema.CONNECTION_OPTIONS);
     }
 
     private void closeConnection() {

@@ -63,8 +63,12 @@ class PersistedChannelIT {
     }
 
     private void startServer() {
+        startServer(dev.switchboard.server.history.RetentionPolicy.defaults());
+    }
+
+    private void startServer(dev.switchboard.server.history.RetentionPolicy memoryWindow) {
         store = new PgMessageStore(db.endpoint(), Clock.systemUTC());
-        ServerConfig config = ServerConfig.defaults(KEY, dir.getParent()).withFile(json(
+        ServerConfig config = ServerConfig.defaults(KEY, dir.getParent()).toBuilder().history(memoryWindow).build().withFile(json(
                 "{\"channelRules\": [{\"namespace\": \"orders\", \"persisted\": true, \"retention\": \"7d\"}]}"));
         server = SwitchboardServer.start(config, Clock.systemUTC(), List.of(), new RuleFunctions(), new dev.switchboard.server.Storage(store, null));
     }
@@ -197,6 +201,59 @@ class PersistedChannelIT {
         assertThat(finalHistory).hasSize(1001);
         assertThat(finalHistory.get(1000).path("id").asText()).isEqualTo("order-1001");
         assertThat(finalHistory.get(1000).path("serial").asText()).isGreaterThan(lastSerial);
+    }
+
+    @Test
+    void rewindAndResumeReachBeyondTheMemoryWindowIntoTheStore() throws Exception {
+        startServer(new dev.switchboard.server.history.RetentionPolicy(60_000, 10, 20)); // memory keeps 20 messages
+        Channel orders = client().channels.get("orders:deep");
+        List<CompletableFuture<ErrorInfo>> acks = new ArrayList<>();
+        for (int i = 1; i <= 300; i++) {
+            Message m = new Message("order", "order " + i);
+            m.id = "deep-" + i;
+            acks.add(publish(orders, m));
+        }
+        for (CompletableFuture<ErrorInfo> ack : acks) assertThat(ack.get(30, TimeUnit.SECONDS)).isNull();
+        List<JsonNode> history = restHistory("orders:deep");
+        assertThat(history).hasSize(300);
+        var deep = server.context().channels().channel(KEY.substring(0, KEY.indexOf('.')), "orders:deep");
+        assertThat(server.context().channels().inspect(deep, c -> c.retainedEvents(System.currentTimeMillis()).size()).get(5, TimeUnit.SECONDS))
+                .as("messages memory still holds").isLessThanOrEqualTo(20);
+        String wsBase = "ws://localhost:" + server.port() + "/";
+
+        try (RawWebSocket ws = RawWebSocket.connect(wsBase, KEY)) {
+            var attach = RawWebSocket.frame(10).put("channel", "orders:deep");
+            attach.putObject("params").put("rewind", "250");
+            ws.send(attach);
+            ws.awaitFrame(f -> f.path("action").asInt() == 11);
+            assertThat(awaitIds(ws, 250)).isEqualTo(IntStream.rangeClosed(51, 300).mapToObj(i -> "deep-" + i).toList());
+        }
+        try (RawWebSocket ws = RawWebSocket.connect(wsBase, KEY)) {
+            var attach = RawWebSocket.frame(10).put("channel", "orders:deep");
+            attach.putObject("params").put("rewind", "1h");
+            ws.send(attach);
+            ws.awaitFrame(f -> f.path("action").asInt() == 11);
+            assertThat(awaitIds(ws, 300)).isEqualTo(IntStream.rangeClosed(1, 300).mapToObj(i -> "deep-" + i).toList());
+        }
+        try (RawWebSocket ws = RawWebSocket.connect(wsBase, KEY)) {
+            ws.send(RawWebSocket.frame(10).put("channel", "orders:deep").put("channelSerial", history.get(99).path("serial").asText())
+                    .put("flags", Flags.ATTACH_RESUME));
+            JsonNode attached = ws.awaitFrame(f -> f.path("action").asInt() == 11);
+            assertThat(attached.path("flags").asLong() & Flags.RESUMED).as("RESUMED from beyond the memory window").isNotZero();
+            assertThat(awaitIds(ws, 200)).isEqualTo(IntStream.rangeClosed(101, 300).mapToObj(i -> "deep-" + i).toList());
+        }
+    }
+
+    /** The message ids the socket received, once {@code count} have arrived. */
+    private static List<String> awaitIds(RawWebSocket ws, int count) {
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> ids(ws).size() >= count);
+        return ids(ws);
+    }
+
+    private static List<String> ids(RawWebSocket ws) {
+        List<String> ids = new ArrayList<>();
+        ws.received().stream().filter(f -> f.path("action").asInt() == 15).forEach(f -> f.path("messages").forEach(m -> ids.add(m.path("id").asText())));
+        return ids;
     }
 
     @Test

@@ -44,9 +44,11 @@ public final class SwitchboardServer implements AutoCloseable {
     private final ApiKey rootKey;
     private final int port;
     private final RulesEngine rules;
+    private final String httpDeployment;
 
-    private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port, RulesEngine rules) {
+    private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port, RulesEngine rules, String httpDeployment) {
         this.rules = rules;
+        this.httpDeployment = httpDeployment;
         this.vertx = vertx;
         this.context = context;
         this.rootKey = rootKey;
@@ -110,9 +112,9 @@ public final class SwitchboardServer implements AutoCloseable {
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
-            await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
+            String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
-            return new SwitchboardServer(vertx, context, rootKey, port, rules);
+            return new SwitchboardServer(vertx, context, rootKey, port, rules, http);
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
@@ -142,8 +144,17 @@ public final class SwitchboardServer implements AutoCloseable {
     /** The integration rules engine (counters via {@code rules().snapshot()}). */
     public RulesEngine rules() { return rules; }
 
+    /**
+     * Stops in the order that loses nothing: no new connections or requests first, then the rules drain what they
+     * hold (events of an outbox stay there for the next start), then everything else.
+     */
     @Override
     public void close() {
+        try {
+            await(vertx.undeploy(httpDeployment));
+        } catch (RuntimeException e) {
+            log.warn("Stopping the HTTP listeners: {}", e.toString());
+        }
         rules.close();
         await(vertx.close());
     }

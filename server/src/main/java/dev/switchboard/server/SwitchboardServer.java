@@ -126,7 +126,8 @@ public final class SwitchboardServer implements AutoCloseable {
         if (config.rootKey() != null) return config;
         boolean[] created = new boolean[1];
         String key = RootKeyStore.loadOrCreate(config.dataDir(), created);
-        if (created[0]) log.info("Generated the root key (kept in {}): {}", config.dataDir().resolve("root-key"), key);
+        // The name only: a secret never goes to the log.
+        if (created[0]) log.info("Generated the root key {} (its secret is in {})", key.substring(0, key.indexOf(':')), config.dataDir().resolve("root-key"));
         return config.withRootKey(key);
     }
 

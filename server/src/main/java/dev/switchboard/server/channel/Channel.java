@@ -152,8 +152,8 @@ public final class Channel {
      * For a persisted channel, the store read an attach needs beyond what memory holds: a resume from a serial older than
      * the memory window, or a rewind reaching further back. Null when memory is enough (or the channel is ephemeral).
      */
-    MessageStore.HistoryQuery catchUpQuery(Map<String, String> params, String resumeFrom, long now) {
-        if (persistence == null) return null;
+    MessageStore.HistoryQuery catchUpQuery(Map<String, String> params, String resumeFrom, int modes, long now) {
+        if (persistence == null || !Flags.has(modes, Flags.MODE_SUBSCRIBE)) return null;
         prune(now);
         long boundary = oldestRetainedSeq() - 1; // the store serves up to here, memory after it
         if (resumeFrom != null) {
@@ -213,7 +213,8 @@ public final class Channel {
                 if (Flags.has(modes, Flags.MODE_SUBSCRIBE)) followUp.addAll(renamed(storedFrames(catchUp.messages()), wireName));
                 followUp.addAll(renamed(eventsAfter(from.seq(), modes), wireName));
             }
-        } else if (requestedRewind != null) {
+        } else if (requestedRewind != null && Flags.has(modes, Flags.MODE_SUBSCRIBE)) {
+            // Without subscribe there is nothing to deliver, retained messages included.
             if (stored) {
                 List<MessageStore.StoredMessage> older = new ArrayList<>(catchUp.messages());
                 if (catchUp.query().backwards()) java.util.Collections.reverse(older);

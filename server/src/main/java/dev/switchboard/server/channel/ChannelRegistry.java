@@ -108,7 +108,7 @@ public final class ChannelRegistry {
         channel.owner().runOnContext(v -> {
             MessageStore.HistoryQuery query;
             try {
-                query = live(channel).catchUpQuery(params, resumeFrom, clock.millis());
+                query = live(channel).catchUpQuery(params, resumeFrom, modes, clock.millis());
             } catch (RuntimeException e) {
                 query = null; // the attach itself reports it (e.g. an invalid rewind)
             }

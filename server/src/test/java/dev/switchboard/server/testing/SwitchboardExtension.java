@@ -36,6 +36,9 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
     /** May only subscribe, on every channel. */
     public static final String SUBSCRIBE_ONLY_KEY = APP_ID + ".readonly:readonly-secret-0123456789";
     public static final String SUBSCRIBE_ONLY_CAPABILITY = "{\"*\":[\"subscribe\"]}";
+    /** May only publish, on every channel. */
+    public static final String PUBLISH_ONLY_KEY = APP_ID + ".writeonly:writeonly-secret-0123456789";
+    public static final String PUBLISH_ONLY_CAPABILITY = "{\"*\":[\"publish\"]}";
 
     private Integer maxInboundRate;
     private Long connectionStateTtlMs;
@@ -74,7 +77,8 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
         dataDir = Files.createTempDirectory("switchboard-it-");
         ServerConfig config = ServerConfig.defaults(ROOT_KEY, dataDir).withExtraKeys(List.of(
                 ApiKey.parse(RESTRICTED_KEY, Capability.parse(RESTRICTED_CAPABILITY)),
-                ApiKey.parse(SUBSCRIBE_ONLY_KEY, Capability.parse(SUBSCRIBE_ONLY_CAPABILITY))));
+                ApiKey.parse(SUBSCRIBE_ONLY_KEY, Capability.parse(SUBSCRIBE_ONLY_CAPABILITY)),
+                ApiKey.parse(PUBLISH_ONLY_KEY, Capability.parse(PUBLISH_ONLY_CAPABILITY))));
         if (maxInboundRate != null) config = config.withMaxInboundRate(maxInboundRate);
         if (connectionStateTtlMs != null) config = config.withConnectionStateTtlMs(connectionStateTtlMs);
         if (presenceGraceMs != null) config = config.withPresenceGraceMs(presenceGraceMs);

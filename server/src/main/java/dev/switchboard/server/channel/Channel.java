@@ -370,7 +370,7 @@ public final class Channel {
             for (Planned p : planned) for (Message m : p.accepted()) serialById.remove(m.id());
         }
         if (error != null) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = dev.switchboard.server.util.Futures.cause(error);
             SwitchboardException answer = cause instanceof SwitchboardException se ? se
                     : ErrorCode.TIMEOUT.exception("The message could not be stored (" + cause.getMessage() + "); publish again");
             log.warn("Channel '{}': a commit of {} publish(es) failed: {}", name, planned.size(), answer.error().message());

@@ -168,7 +168,7 @@ public final class ChannelRegistry {
         }
         admitted.whenComplete((ok, refusal) -> {
             if (refusal == null) accept(channel, identified, connectionId, idBase, replayable, onOwner);
-            else channel.owner().runOnContext(v -> onOwner.accept(null, unwrap(refusal)));
+            else channel.owner().runOnContext(v -> onOwner.accept(null, dev.switchboard.server.util.Futures.cause(refusal)));
         });
     }
 
@@ -194,10 +194,6 @@ public final class ChannelRegistry {
     /** Sets what publishes must pass before channels accept them (before-publish rules). */
     public void setGate(PublishGate gate) { this.gate = gate; }
 
-    private static Throwable unwrap(Throwable t) {
-        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
-        return t;
-    }
 
     public void presence(Channel channel, List<PresenceMessage> actions, String connectionId, String idBase,
                          BiConsumer<PublishOutcome, Throwable> onOwner) {

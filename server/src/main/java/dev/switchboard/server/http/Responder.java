@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -60,7 +59,7 @@ public final class Responder {
         Context requestContext = Vertx.currentContext();
         result.whenComplete((value, failure) -> requestContext.runOnContext(v -> {
             if (failure == null) answer.accept(value);
-            else error(ctx, failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+            else error(ctx, dev.switchboard.server.util.Futures.cause(failure));
         }));
     }
 

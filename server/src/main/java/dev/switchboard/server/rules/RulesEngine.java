@@ -6,6 +6,7 @@ import dev.switchboard.server.channel.ChannelListener;
 import dev.switchboard.server.channel.PublishGate;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.util.Futures;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.PresenceMessage;
 import io.vertx.core.Context;
@@ -235,7 +236,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
                 rt.delivered.incrementAndGet();
                 return null;
             }
-            SwitchboardException answer = gateAnswer(rt.rule, unwrap(error));
+            SwitchboardException answer = gateAnswer(rt.rule, Futures.cause(error));
             if (answer.error().retriable()) {
                 rt.failed.incrementAndGet();
                 log.warn("Rule '{}' could not take message(s) {} on channel '{}': {}", rt.rule.id(), pending.ids(), pending.channel, answer.error().message());
@@ -335,7 +336,7 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
                 next(lane);
                 return;
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = Futures.cause(error);
             if (cause instanceof RuleRefusal refusal && !refusal.retriable()) {
                 rt.refused.incrementAndGet();
                 log.warn("Rule '{}' refused an event on channel '{}' (app {}); message ids {}: {}", rt.rule.id(), pending.channel,
@@ -423,13 +424,6 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         lanes.clear();
         if (webhooks != null) webhooks.close();
         if (workers != null) workers.close();
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private static String describe(Throwable t) {

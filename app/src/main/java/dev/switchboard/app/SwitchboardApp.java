@@ -32,6 +32,7 @@ import dev.switchboard.server.database.DatabaseUrl;
 import dev.switchboard.server.database.EmbeddedDatabase;
 import dev.switchboard.server.database.EmbeddedDatabaseSettings;
 import dev.switchboard.server.http.Responder;
+import dev.switchboard.server.http.RestAuth;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.rules.RuleFunctions;
 import io.vertx.ext.web.Router;
@@ -101,15 +102,23 @@ public final class SwitchboardApp implements AutoCloseable {
         List<Consumer<Router>> routes = new ArrayList<>();
         RuleFunctions functions = RuleFunctions.discovered();
         JsonNode file = config.file();
-        // On a worker: the dead-letter counts are a database query.
-        routes.add(router -> router.get("/status").handler(ctx -> Responder.whenDone(ctx,
-                ctx.vertx().executeBlocking(() -> status(connectorRef.get()), false).toCompletionStage(), body -> Responder.ok(ctx, 200, body))));
+        // For operators (a key with every capability); on a worker: the dead-letter counts are a database query.
+        routes.add(router -> router.get("/status").handler(ctx -> {
+            try {
+                RestAuth.requireUnrestrictedKey(ctx, server.context().tokens());
+            } catch (RuntimeException e) {
+                Responder.error(ctx, e);
+                return;
+            }
+            Responder.whenDone(ctx, ctx.vertx().executeBlocking(() -> status(connectorRef.get()), false).toCompletionStage(),
+                    body -> Responder.ok(ctx, 200, body));
+        }));
         if (settings.chat()) {
             HikariDataSource pool = pool(database);
             started.add(pool);
             Flyway.configure().dataSource(pool).locations("classpath:db/chat").load().migrate();
             ChatStore store = new ChatStore(pool);
-            chat = new ChatPersistence(store);
+            chat = new ChatPersistence(store, clock);
             functions.register(ChatPersistence.NAME, chat);
             routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock));
             if (!file.has("rules")) file = withChatRule(file);

@@ -183,6 +183,7 @@ class ChatBrowserIT {
         Cookie bobCookie = bob.driver.manage().getCookieNamed(ClientIdCookie.NAME);
         assertThat(bobCookie).as("Bob's clientId cookie").isNotNull();
         assertThat(bobCookie.isHttpOnly()).isTrue();
+        assertThat(bobCookie.getSameSite()).as("never sent with another site's requests").isEqualTo("Strict");
         AblyRealtime forger = running.chatUser(bobCookie.getName() + "=" + bobCookie.getValue()).connect();
         String bobClientId = alice.allByTestId("online-member").stream().filter(e -> e.getText().equals("Bob"))
                 .map(e -> e.getAttribute("data-client-id")).findFirst().orElseThrow();

@@ -192,6 +192,37 @@ class ChatPersistenceIT {
     }
 
     @Test
+    void aRowIsDatedByTheServerNotByTheClientsTimestamp() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        String id = newId();
+        Message m = chatMsg(id, "Alice", "from the far future");
+        m.timestamp = 9_000_000_000_000_000L;
+        long before = System.currentTimeMillis();
+        assertThat(RunningApp.publish(alice.channels.get(ChatChannels.OUTGOING), m)).isNull();
+        long stored = running.count("SELECT created_at_timestamp FROM chat_data WHERE msg_id = '" + id + "'");
+        assertThat(stored).isBetween(before - 1000, System.currentTimeMillis() + 1000);
+    }
+
+    @Test
+    void idsThatAreTooLongOrShapedLikeAnotherConnectionsAreRefused() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        AblyRealtime bob = running.chatUser().connect();
+        Channel aliceOut = alice.channels.get(ChatChannels.OUTGOING);
+        barrier(aliceOut);
+        ErrorInfo tooLong = RunningApp.publish(aliceOut, chatMsg("i".repeat(257), "Alice", "long id"));
+        assertThat(tooLong).isNotNull();
+        assertThat(tooLong.code).isEqualTo(40003);
+        assertThat(tooLong.message).contains("longer than 256 characters");
+        // Bob's next message would get the id <bob's connection>:<msgSerial>:0; Alice may not take it first.
+        ErrorInfo spoofed = RunningApp.publish(aliceOut, chatMsg(bob.connection.id + ":0:0", "Alice", "pre-empting Bob"));
+        assertThat(spoofed).isNotNull();
+        assertThat(spoofed.code).isEqualTo(40003);
+        assertThat(spoofed.message).contains("another connection's message ids");
+        // Her own connection's shape is hers to use.
+        assertThat(RunningApp.publish(aliceOut, chatMsg(alice.connection.id + ":99:0", "Alice", "mine"))).isNull();
+    }
+
+    @Test
     void anEditOfAMessageThatDoesNotExistIsRefused() throws Exception {
         AblyRealtime alice = running.chatUser().connect();
         ErrorInfo error = RunningApp.publish(alice.channels.get(ChatChannels.OUTGOING), new Message("editedMsg", editData("Alice", "x", newId())));
@@ -238,7 +269,7 @@ class ChatPersistenceIT {
         assertThat(nulError.message).contains("NUL character");
         assertThat(idError).isNotNull();
         assertThat(idError.code).isEqualTo(40003);
-        assertThat(idError.message).contains("message id is longer than 200 characters");
+        assertThat(idError.message).contains("id is longer than 256 characters");
         assertThat(lengthError).isNotNull();
         assertThat(lengthError.code).isEqualTo(40003);
         assertThat(lengthError.message).contains("content is longer than 4000 characters");

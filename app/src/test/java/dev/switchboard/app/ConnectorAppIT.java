@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import java.net.http.HttpResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.chat.ChatChannels;
 import dev.switchboard.server.cdc.ChangeConnector;
@@ -167,12 +168,20 @@ class ConnectorAppIT {
         Set<String> messageIds = new HashSet<>();
         for (Message m : incoming) assertThat(messageIds.add(m.id)).as("message %s received once", m.id).isTrue();
 
-        JsonNode status = running.getJson("/status");
+        JsonNode status = running.status();
         assertThat(status.path("connector").path("state").asText()).isEqualTo("STREAMING");
         assertThat(status.path("connector").path("changesPublished").asLong()).isGreaterThanOrEqualTo(500);
         assertThat(status.path("connector").path("slot").asText()).isNotBlank();
         assertThat(status.path("rules").path("chat-persistence").has("failed")).as("per-rule counters").isTrue();
         assertThat(status.path("connector").path("lagBytes").asLong()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void statusAnswersOnlyAKeyWithEveryCapability() throws Exception {
+        HttpResponse<String> anonymous = running.get("/status");
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.body()).doesNotContain("connector");
+        assertThat(running.status().path("connector").path("state").asText()).isNotBlank();
     }
 
     @Test
@@ -182,12 +191,12 @@ class ConnectorAppIT {
         }
         await().atMost(TIMEOUT).until(() -> received("status-", "INSERT").size() == 1);
         await().atMost(TIMEOUT).untilAsserted(() -> {
-            JsonNode connector = running.getJson("/status").path("connector");
+            JsonNode connector = running.status().path("connector");
             assertThat(connector.path("state").asText()).isEqualTo("STREAMING");
             assertThat(connector.path("changesPublished").asLong()).isPositive();
             assertThat(connector.path("confirmedLsn").asText()).isNotBlank();
         });
-        JsonNode status = running.getJson("/status");
+        JsonNode status = running.status();
         assertThat(status.path("connections").asInt()).isPositive();
         assertThat(status.path("chat").has("inserted")).isTrue();
     }

@@ -120,6 +120,15 @@ final class RunningApp implements AutoCloseable {
         }
     }
 
+    /** {@code GET /status} with the root key (it answers keys with every capability only). */
+    JsonNode status() throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl() + "/status")).timeout(TIMEOUT)
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(ROOT_KEY.getBytes())).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new AssertionError("GET /status → " + r.statusCode() + ": " + r.body());
+        return JSON.readTree(r.body());
+    }
+
     JsonNode getJson(String path) throws IOException {
         HttpResponse<String> r = get(path);
         if (r.statusCode() != 200) throw new AssertionError("GET " + path + " → " + r.statusCode() + ": " + r.body());

@@ -241,7 +241,9 @@ final class Cdc implements Scenario {
     /** The connector's count of changes published into channels, from GET /status. */
     static long changesPublished(Target t) throws Exception {
         java.net.http.HttpResponse<String> r = HTTP.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://" + t.host() + ":" + t.port() + "/status")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                java.net.URI.create("http://" + t.host() + ":" + t.port() + "/status"))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(t.key().getBytes())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"changesPublished\"\\s*:\\s*(\\d+)").matcher(r.body());
         if (!m.find()) throw new IllegalStateException("no connector in /status: " + r.body());
         return Long.parseLong(m.group(1));

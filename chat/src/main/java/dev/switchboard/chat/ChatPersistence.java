@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.util.concurrent.CompletableFuture;
@@ -25,12 +26,17 @@ public final class ChatPersistence implements RuleFunction {
     private static final Logger log = LoggerFactory.getLogger(ChatPersistence.class);
 
     private final ChatStore store;
+    private final Clock clock;
     private final AtomicLong inserted = new AtomicLong();
     private final AtomicLong edited = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong refusedEdits = new AtomicLong();
 
-    public ChatPersistence(ChatStore store) { this.store = store; }
+    /** {@code clock} dates new rows: a message's own timestamp is the client's to choose, so it is not trusted. */
+    public ChatPersistence(ChatStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
 
     @Override
     public CompletionStage<Void> handle(RuleEnvelope envelope) throws RuleRefusal {
@@ -53,7 +59,7 @@ public final class ChatPersistence implements RuleFunction {
 
     private void apply(ChatCommand command) throws SQLException, RuleRefusal {
         if (command instanceof ChatCommand.Send send) {
-            if (store.insert(send.msgId(), send.username(), send.text(), send.clientId(), send.timestamp())) inserted.incrementAndGet();
+            if (store.insert(send.msgId(), send.username(), send.text(), send.clientId(), clock.millis())) inserted.incrementAndGet();
         } else if (command instanceof ChatCommand.Edit edit) {
             switch (store.edit(edit.msgIdToEdit(), edit.text(), edit.clientId())) {
                 case EDITED -> edited.incrementAndGet();

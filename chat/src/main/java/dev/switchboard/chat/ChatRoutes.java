@@ -60,7 +60,7 @@ public final class ChatRoutes implements Consumer<Router> {
         if (clientId == null) {
             clientId = ClientIdCookie.newClientId();
             ctx.response().addCookie(Cookie.cookie(ClientIdCookie.NAME, cookie.encode(clientId))
-                    .setHttpOnly(true).setPath("/").setSameSite(CookieSameSite.LAX).setMaxAge(400L * 24 * 3600));
+                    .setHttpOnly(true).setPath("/").setSameSite(CookieSameSite.STRICT).setMaxAge(400L * 24 * 3600));
         }
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);

@@ -302,6 +302,7 @@ public final class ClientConnection implements Subscriber {
                 throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of messages that can be published at once exceeded (was "
                         + m.size() + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
             }
+            m.requirePublishableId(connectionId);
             out.add(ClientIdPolicy.permit(m, clientId, principal));
         }
         return out;

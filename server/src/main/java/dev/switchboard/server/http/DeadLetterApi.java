@@ -1,7 +1,6 @@
 package dev.switchboard.server.http;
 
 import dev.switchboard.server.ServerContext;
-import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.rules.RuleOutbox;
@@ -47,10 +46,7 @@ public final class DeadLetterApi {
 
     private void blocking(RoutingContext ctx, Callable<Object> action) {
         try {
-            Principal principal = RestAuth.authenticate(ctx, server.tokens());
-            if (principal.isTokenAuth() || !principal.capability().isUnrestricted()) {
-                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Dead letters need a key with every capability");
-            }
+            RestAuth.requireUnrestrictedKey(ctx, server.tokens());
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
             return;

@@ -201,6 +201,7 @@ public final class RestApi {
         int total = 0;
         for (Object item : items) {
             Message m = ClientIdPolicy.permit(Message.fromTree(item, format), identity, principal);
+            m.requirePublishableId(null);
             total += m.size();
             messages.add(m);
         }

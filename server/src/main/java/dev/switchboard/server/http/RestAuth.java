@@ -33,6 +33,15 @@ public final class RestAuth {
         throw ErrorCode.INVALID_CREDENTIALS.exception("Unsupported Authorization scheme " + scheme);
     }
 
+    /** For operators' endpoints: a key (not a token) with every capability, else 40160. */
+    public static Principal requireUnrestrictedKey(RoutingContext ctx, TokenService tokens) {
+        Principal principal = authenticate(ctx, tokens);
+        if (principal.isTokenAuth() || !principal.capability().isUnrestricted()) {
+            throw ErrorCode.OPERATION_NOT_PERMITTED.exception("This needs a key with every capability (such as the root key)");
+        }
+        return principal;
+    }
+
     /** The {@code X-Ably-ClientId} header (base64 of the clientId) the SDKs send when their options carry a clientId. */
     public static String headerClientId(RoutingContext ctx) {
         String header = ctx.request().getHeader("X-Ably-ClientId");

@@ -53,6 +53,27 @@ public record Message(String id, String name, String clientId, String connection
         return n;
     }
 
+    /** The longest message id a client may choose. */
+    public static final int MAX_ID_LENGTH = 256;
+    /** The shape of the ids the server gives a connection's messages: {@code <connectionId>:<msgSerial>:<index>}. */
+    private static final java.util.regex.Pattern SERVER_ID = java.util.regex.Pattern.compile("([0-9A-Za-z]{10}):\\d+:\\d+");
+
+    /**
+     * Refuses (40003) a client-chosen id that is too long or that has the shape of the server's ids for another connection's
+     * messages (publishing it first would have that connection's message dropped as a repeat). {@code ownConnectionId}
+     * is null for REST publishes.
+     */
+    public void requirePublishableId(String ownConnectionId) {
+        if (id == null) return;
+        if (id.length() > MAX_ID_LENGTH) {
+            throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Message id is longer than " + MAX_ID_LENGTH + " characters");
+        }
+        java.util.regex.Matcher m = SERVER_ID.matcher(id);
+        if (m.matches() && !m.group(1).equals(ownConnectionId)) {
+            throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Message id '" + id + "' has the form of another connection's message ids");
+        }
+    }
+
     public Message withId(String newId) {
         return new Message(newId, name, clientId, connectionId, timestamp, payload, extras, serial);
     }

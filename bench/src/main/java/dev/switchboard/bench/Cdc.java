@@ -168,10 +168,7 @@ final class Cdc implements Scenario {
         }
         csv.write(b.out().resolve("cdc.csv"));
         List<Plot.Series> cdfs = new ArrayList<>();
-        double[][] pts = commitLatency.cdf();
-        double[] x = new double[pts.length], y = new double[pts.length];
-        for (int i = 0; i < pts.length; i++) { x[i] = pts[i][0] / 1000.0; y[i] = pts[i][1]; }
-        cdfs.add(new Plot.Series("commit→delivery @" + Plot.trim(pacedRate) + "/s", x, y));
+        cdfs.add(Plot.Series.cdfMillis("commit→delivery @" + Plot.trim(pacedRate) + "/s", commitLatency));
         Plot.cdf("Change connector: commit → delivery latency", cdfs, b.out().resolve("cdc-latency-cdf.png"));
         Plot.timeSeries("Change connector: changes published per second during the burst", "changes/s", throughput,
                 b.out().resolve("cdc-throughput.png"));

@@ -82,10 +82,7 @@ final class DbRoundtrip implements Scenario {
                 b.add("db-roundtrip", name, "lost", expected - delivered, "msgs", "0", expected == delivered);
                 b.add("db-roundtrip", name, "server JVM CPU per message", r[2], "µs", null, null);
                 b.add("db-roundtrip", name, "PostgreSQL CPU per message", r[3], "µs", null, null);
-                double[][] pts = h.cdf();
-                double[] x = new double[pts.length], y = new double[pts.length];
-                for (int i = 0; i < pts.length; i++) { x[i] = pts[i][0] / 1000.0; y[i] = pts[i][1]; }
-                cdfs.add(new Plot.Series(name, x, y));
+                cdfs.add(Plot.Series.cdfMillis(name, h));
             }
         }
         csv.write(b.out().resolve("db-roundtrip.csv"));

@@ -71,21 +71,16 @@ final class Fanout implements Scenario {
                     b.curves.computeIfAbsent(t.name() + " " + n, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
                             .add(new double[] {rate, Bench.ms(s.p99), s.serverUsPerDelivery});
                     String label = n + " subs, " + Plot.trim(rate) + "/s";
-                    double[][] pts = rec.latency(id).cdf();
-                    double[] x = new double[pts.length], y = new double[pts.length];
-                    for (int i = 0; i < pts.length; i++) {
-                        x[i] = pts[i][0] / 1000.0;
-                        y[i] = pts[i][1];
-                        cdfCsv.row(t.name(), n, rate, x[i], y[i]);
-                    }
+                    Plot.Series cdf = Plot.Series.cdfMillis(label, rec.latency(id));
+                    for (int i = 0; i < cdf.x().length; i++) cdfCsv.row(t.name(), n, rate, cdf.x()[i], cdf.y()[i]);
                     boolean within = s.p99 <= 100_000 && s.lost == 0 && s.dropped == 0;
                     // The highest rate sustained: every rate up to it met the bound (a later lucky step does not count).
                     if (within && !missed) best = s;
                     missed |= !within;
                     if (within) {
-                        cdfs.add(new Plot.Series(label, x, y));
+                        cdfs.add(cdf);
                     } else if (cdfs.size() < 10) {
-                        cdfs.add(new Plot.Series(label + " (over)", x, y));
+                        cdfs.add(new Plot.Series(label + " (over)", cdf.x(), cdf.y()));
                     }
                     if (s.p99 > 1_000_000 || s.lost > 0 || s.dropped > 0) break;
                 }

@@ -58,10 +58,7 @@ final class Persisted implements Scenario {
                 b.add("persisted", name, "NACKs", nacks, "msgs", "0", nacks == 0);
                 csv.row(publishers, acked, elapsed, rate, Bench.ms(latency.percentile(0.5)), Bench.ms(latency.percentile(0.99)),
                         Bench.ms(latency.maxMicros()), nacks);
-                double[][] pts = latency.cdf();
-                double[] x = new double[pts.length], y = new double[pts.length];
-                for (int i = 0; i < pts.length; i++) { x[i] = pts[i][0] / 1000.0; y[i] = pts[i][1]; }
-                cdfs.add(new Plot.Series(name, x, y));
+                cdfs.add(Plot.Series.cdfMillis(name, latency));
             }
         }
         csv.write(b.out().resolve("persisted.csv"));

@@ -16,7 +16,18 @@ import java.util.Locale;
 
 /** Line charts drawn with plain Java2D: a latency CDF (log x axis) and a rate over time. */
 public final class Plot {
-    public record Series(String label, double[] x, double[] y) {}
+    public record Series(String label, double[] x, double[] y) {
+        /** A latency histogram as a CDF line: x in milliseconds, y the fraction at or below. */
+        public static Series cdfMillis(String label, Histogram h) {
+            double[][] pts = h.cdf();
+            double[] x = new double[pts.length], y = new double[pts.length];
+            for (int i = 0; i < pts.length; i++) {
+                x[i] = pts[i][0] / 1000.0;
+                y[i] = pts[i][1];
+            }
+            return new Series(label, x, y);
+        }
+    }
 
     private static final int W = 900, H = 520, L = 80, R = 220, T = 50, B = 60;
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),

@@ -43,7 +43,7 @@ public enum WireFormat {
         public Object readTree(byte[] bytes) {
             try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(bytes)) {
                 if (!unpacker.hasNext()) throw ErrorCode.BAD_REQUEST.exception("Empty MessagePack frame");
-                return unpack(unpacker, bytes.length);
+                return unpack(unpacker, bytes.length, 0);
             } catch (IOException | RuntimeException e) {
                 if (e instanceof SwitchboardException se) throw se;
                 throw ErrorCode.BAD_REQUEST.exception("Malformed MessagePack: " + firstLine(e.getMessage()));
@@ -62,6 +62,8 @@ public enum WireFormat {
     };
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Deepest nesting a frame may have: Jackson's default for JSON, applied to MessagePack too. */
+    static final int MAX_NESTING = com.fasterxml.jackson.core.StreamReadConstraints.DEFAULT_MAX_DEPTH;
 
     private final String contentType;
 
@@ -103,7 +105,9 @@ public enum WireFormat {
      * Reads one value. Length headers are checked against the bytes left in the frame before anything is
      * allocated for them: a 5-byte frame claiming 2^31 elements is malformed, not an allocation.
      */
-    private static Object unpack(MessageUnpacker u, int frameLength) throws IOException {
+    private static Object unpack(MessageUnpacker u, int frameLength, int depth) throws IOException {
+        // Bounded like JSON's parser: a deeply nested frame is malformed, not a stack overflow.
+        if (depth > MAX_NESTING) throw ErrorCode.BAD_REQUEST.exception("Malformed MessagePack: nested more than " + MAX_NESTING + " levels");
         ValueType type = u.getNextFormat().getValueType();
         switch (type) {
             case NIL: u.unpackNil(); return null;
@@ -118,15 +122,15 @@ public enum WireFormat {
             case ARRAY: {
                 int n = checkedLength(u, u.unpackArrayHeader(), 1, frameLength);
                 List<Object> list = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) list.add(unpack(u, frameLength));
+                for (int i = 0; i < n; i++) list.add(unpack(u, frameLength, depth + 1));
                 return list;
             }
             case MAP: {
                 int n = checkedLength(u, u.unpackMapHeader(), 2, frameLength);
                 Map<String, Object> map = new LinkedHashMap<>(Math.max(4, n * 2));
                 for (int i = 0; i < n; i++) {
-                    Object key = unpack(u, frameLength);
-                    map.put(String.valueOf(key), unpack(u, frameLength));
+                    Object key = unpack(u, frameLength, depth + 1);
+                    map.put(String.valueOf(key), unpack(u, frameLength, depth + 1));
                 }
                 return map;
             }

@@ -134,6 +134,25 @@ class WireFormatTest {
         assertBadRequest(() -> WireFormat.JSON.readTree(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** A frame nested 200,000 deep is a 40000, not a StackOverflowError; the bound is the one JSON has. */
+    @ParameterizedTest
+    @EnumSource(WireFormat.class)
+    void deeplyNestedFramesAre40000InBothFormatsWhileTheBoundItselfParses(WireFormat format) {
+        assertBadRequest(() -> format.readTree(nested(format, 200_000)));
+        assertBadRequest(() -> format.readTree(nested(format, WireFormat.MAX_NESTING + 2)));
+        Object ok = format.readTree(nested(format, WireFormat.MAX_NESTING - 1));
+        assertThat(ok).isInstanceOf(List.class);
+    }
+
+    /** {@code depth} arrays inside each other around a 1. */
+    private static byte[] nested(WireFormat format, int depth) {
+        if (format == WireFormat.JSON) return ("[".repeat(depth) + "1" + "]".repeat(depth)).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = new byte[depth + 1];
+        Arrays.fill(bytes, 0, depth, (byte) 0x91); // fixarray of one element
+        bytes[depth] = 0x01;
+        return bytes;
+    }
+
     /** A few bytes claiming a huge array or binary must not make the server allocate for the claim. */
     @Test
     void msgpackLengthHeadersBeyondTheFrameAre40000NotAnAllocation() {

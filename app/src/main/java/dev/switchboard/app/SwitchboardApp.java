@@ -120,7 +120,8 @@ public final class SwitchboardApp implements AutoCloseable {
             ChatStore store = new ChatStore(pool);
             chat = new ChatPersistence(store, clock);
             functions.register(ChatPersistence.NAME, chat);
-            routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock));
+            routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock,
+                    settings.allowedOrigins()));
             if (!file.has("rules")) file = withChatRule(file);
             file = withPersistedIncomingChat(file);
         }

@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -243,23 +244,15 @@ class ChatPersistenceIT {
         String longId = "x".repeat(10_000);
         String tooLong = newId();
 
-        // Bob keeps publishing while Alice's bad messages are refused; each of his ACKs is timed.
-        List<CompletableFuture<Long>> bobLatencies = new ArrayList<>();
+        // Bob publishes 30 messages alone, then 30 more while Alice's bad messages are refused; each ACK is timed.
         List<String> bobIds = new ArrayList<>();
+        List<Long> alone = bobRound(bobOut, bobIds, i -> { });
         List<CompletableFuture<ErrorInfo>> bad = new ArrayList<>();
-        for (int i = 0; i < 30; i++) {
+        List<Long> meanwhile = bobRound(bobOut, bobIds, i -> {
             if (i == 5) bad.add(publishAsync(aliceOut, chatMsg(nul, "Alice", "before\u0000after")));
             if (i == 10) bad.add(publishAsync(aliceOut, chatMsg(longId, "Alice", "long id")));
             if (i == 15) bad.add(publishAsync(aliceOut, chatMsg(tooLong, "Alice", "y".repeat(4001))));
-            String id = newId();
-            bobIds.add(id);
-            long sent = System.nanoTime();
-            bobLatencies.add(publishAsync(bobOut, chatMsg(id, "Bob", "still flowing " + i)).thenApply(error -> {
-                assertThat(error).as("Bob's message %s", id).isNull();
-                return (System.nanoTime() - sent) / 1_000_000;
-            }));
-            Thread.sleep(5);
-        }
+        });
 
         ErrorInfo nulError = bad.get(0).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         ErrorInfo idError = bad.get(1).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -273,20 +266,52 @@ class ChatPersistenceIT {
         assertThat(lengthError).isNotNull();
         assertThat(lengthError.code).isEqualTo(40003);
         assertThat(lengthError.message).contains("content is longer than 4000 characters");
-        for (CompletableFuture<Long> latency : bobLatencies) {
-            assertThat(latency.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("Bob's ACK latency in ms").isLessThanOrEqualTo(100L);
-        }
+        // Not delayed: his ACKs are as quick as without Alice's messages (p90 within 100 ms of it), and none stalls
+        // (a refused message held in a queue used to block everyone behind it for ~30 s). Percentiles, not the maximum,
+        // so that one fsync hiccup of a busy machine is not read as a delay.
+        System.out.printf("ChatPersistenceIT: Bob's ACK ms alone %s, meanwhile %s%n", alone, meanwhile);
+        assertThat(p90(meanwhile)).as("Bob's ACK p90 with refusals around (ms), vs %s alone", p90(alone)).isLessThanOrEqualTo(p90(alone) + 100);
+        assertThat(java.util.Collections.max(meanwhile)).as("Bob's slowest ACK (ms)").isLessThan(1000L);
         for (String id : bobIds) assertThat(rows(id)).isEqualTo(1);
         for (String id : List.of(nul, longId, tooLong)) assertThat(rows(id)).isZero();
     }
 
-    private static CompletableFuture<ErrorInfo> publishAsync(Channel channel, Message message) throws Exception {
-        CompletableFuture<ErrorInfo> done = new CompletableFuture<>();
-        channel.publish(message, new io.ably.lib.realtime.CompletionListener() {
-            @Override public void onSuccess() { done.complete(null); }
+    /** Bob publishes 30 messages 5 ms apart, {@code between.accept(i)} before each; returns his ACK latencies in ms. */
+    private static List<Long> bobRound(Channel bobOut, List<String> ids, java.util.function.IntConsumer between) throws Exception {
+        List<CompletableFuture<Long>> latencies = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            between.accept(i);
+            String id = newId();
+            ids.add(id);
+            long sent = System.nanoTime();
+            latencies.add(publishAsync(bobOut, chatMsg(id, "Bob", "still flowing " + i)).thenApply(error -> {
+                assertThat(error).as("Bob's message %s", id).isNull();
+                return (System.nanoTime() - sent) / 1_000_000;
+            }));
+            Thread.sleep(5);
+        }
+        List<Long> out = new ArrayList<>();
+        for (CompletableFuture<Long> l : latencies) out.add(l.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        return out;
+    }
 
-            @Override public void onError(ErrorInfo reason) { done.complete(reason); }
-        });
+    private static long p90(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        return sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1);
+    }
+
+    private static CompletableFuture<ErrorInfo> publishAsync(Channel channel, Message message) {
+        CompletableFuture<ErrorInfo> done = new CompletableFuture<>();
+        try {
+            channel.publish(message, new io.ably.lib.realtime.CompletionListener() {
+                @Override public void onSuccess() { done.complete(null); }
+
+                @Override public void onError(ErrorInfo reason) { done.complete(reason); }
+            });
+        } catch (io.ably.lib.types.AblyException e) {
+            done.completeExceptionally(e);
+        }
         return done;
     }
 
@@ -345,6 +370,23 @@ class ChatPersistenceIT {
         assertThat(error.code).isEqualTo(40003);
         assertThat(error.statusCode).isEqualTo(400);
         assertThat(error.message).contains(reason);
+    }
+
+    @Test
+    void theTokenEndpointServesOnlyTheChatsOwnOrigin() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        HttpResponse<String> foreign = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(running.baseUrl() + "/auth/token"))
+                .header("Origin", "http://chat-neighbour.example").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(foreign.headers().firstValue("X-Ably-ErrorCode")).hasValue("40300");
+        assertThat(foreign.headers().firstValue("Access-Control-Allow-Origin")).as("nothing a foreign page may read").isEmpty();
+        assertThat(foreign.headers().firstValue("Access-Control-Allow-Credentials")).isEmpty();
+        assertThat(foreign.body()).doesNotContain("mac");
+
+        HttpResponse<String> own = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(running.baseUrl() + "/auth/token"))
+                .header("Origin", running.baseUrl()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(RunningApp.JSON.readTree(own.body()).path("mac").asText()).isNotBlank();
     }
 
     @Test

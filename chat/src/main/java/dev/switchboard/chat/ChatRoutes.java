@@ -37,12 +37,15 @@ public final class ChatRoutes implements Consumer<Router> {
     private final ChatStore store;
     private final ClientIdCookie cookie;
     private final Clock clock;
+    private final java.util.Set<String> allowedOrigins;
 
-    public ChatRoutes(ApiKey signingKey, ChatStore store, ClientIdCookie cookie, Clock clock) {
+    /** @param allowedOrigins origins besides the chat's own whose pages may read a token request (lower case). */
+    public ChatRoutes(ApiKey signingKey, ChatStore store, ClientIdCookie cookie, Clock clock, java.util.List<String> allowedOrigins) {
         this.signingKey = signingKey;
         this.store = store;
         this.cookie = cookie;
         this.clock = clock;
+        this.allowedOrigins = java.util.Set.copyOf(allowedOrigins);
     }
 
     @Override
@@ -53,8 +56,21 @@ public final class ChatRoutes implements Consumer<Router> {
         router.get("/*").handler(StaticHandler.create("web").setCachingEnabled(true).setIndexPage("index.html"));
     }
 
-    /** A TokenRequest for this browser's stable clientId, limited to the chat's channels. */
+    /**
+     * A TokenRequest for this browser's stable clientId, limited to the chat's channels. The cookie makes it the
+     * visitor's identity, so a page of another origin (even of the same site, where the cookie still goes along) must
+     * not read it: such requests are refused (40300) without any CORS header, unless the origin is allowed.
+     */
     private void token(RoutingContext ctx) {
+        String origin = ctx.request().getHeader("Origin");
+        if (origin != null && !sameOrigin(origin, ctx.request().authority()) && !allowedOrigins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
+            for (String h : java.util.List.of("Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers")) {
+                ctx.response().headers().remove(h);
+            }
+            Responder.error(ctx, ErrorCode.FORBIDDEN.exception("Token requests are not served to pages of " + origin
+                    + " (add it to SWITCHBOARD_ALLOWED_ORIGINS to allow it)"));
+            return;
+        }
         Cookie existing = ctx.request().getCookie(ClientIdCookie.NAME);
         String clientId = cookie.decode(existing == null ? null : existing.getValue());
         if (clientId == null) {
@@ -68,6 +84,19 @@ public final class ChatRoutes implements Consumer<Router> {
                 Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
         ctx.response().putHeader("Cache-Control", "no-store");
         Responder.ok(ctx, 200, request.toTree());
+    }
+
+    /** Whether the page's origin is the host and port this request was sent to (HTTP/1.1 Host or HTTP/2 :authority). */
+    private static boolean sameOrigin(String origin, io.vertx.core.net.HostAndPort requested) {
+        if (requested == null) return false;
+        try {
+            java.net.URI uri = java.net.URI.create(origin);
+            int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+            int requestedPort = requested.port() >= 0 ? requested.port() : port;
+            return uri.getHost() != null && uri.getHost().equalsIgnoreCase(requested.host()) && port == requestedPort;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** {@code GET /chat/messages?before=<record id>&limit=50}: rows oldest first, and whether older ones exist. */

@@ -85,13 +85,11 @@ public final class TokenService {
         }
         ApiKey key = apps.key(claims.path("k").asText(null));
         if (key == null) throw ErrorCode.TOKEN_REVOKED.exception("The key that issued this token no longer exists");
-        byte[] given;
-        try {
-            given = Base64.getUrlDecoder().decode(token.substring(dot + 1));
-        } catch (IllegalArgumentException e) {
-            throw ErrorCode.TOKEN_UNRECOGNISED.exception("Token signature unreadable");
-        }
-        if (!MessageDigest.isEqual(given, Hmac.sha256(key.secret(), body))) {
+        // Compared as text with the one canonical encoding: base64 lets the last character (and '=' padding) vary
+        // without changing the bytes, and a token must have exactly one spelling.
+        byte[] given = token.substring(dot + 1).getBytes(StandardCharsets.US_ASCII);
+        byte[] expected = b64(Hmac.sha256(key.secret(), body)).getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(given, expected)) {
             throw ErrorCode.TOKEN_UNRECOGNISED.exception("Token signature invalid");
         }
         long expires = claims.path("x").asLong();

@@ -94,6 +94,32 @@ class TokenServiceTest {
         assertTokenError(() -> tokens.verifyToken(token.substring(0, dot + 1)));
     }
 
+    /** Base64 lets the last character's low bits, or '=' padding, change without changing the decoded bytes. */
+    @Test
+    void onlyTheCanonicalSpellingOfTheSignatureIsAccepted() {
+        String token = tokens.issue(key, null, null, null).token();
+        assertThat(tokens.verifyToken(token)).isNotNull();
+        assertTokenError(() -> tokens.verifyToken(token + "="));
+        String signature = token.substring(token.lastIndexOf('.') + 1);
+        byte[] bytes = Base64.getUrlDecoder().decode(signature);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int found = 0;
+        for (char c : alphabet.toCharArray()) {
+            String variant = token.substring(0, token.length() - 1) + c;
+            if (variant.equals(token)) continue;
+            byte[] decoded;
+            try {
+                decoded = Base64.getUrlDecoder().decode(variant.substring(variant.lastIndexOf('.') + 1));
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (!java.util.Arrays.equals(decoded, bytes)) continue;
+            found++; // the same signature bytes, spelled differently
+            assertTokenError(() -> tokens.verifyToken(variant));
+        }
+        assertThat(found).as("other spellings of the same signature exist (a 32-byte HMAC leaves 2 spare bits)").isPositive();
+    }
+
     @Test
     void tamperedClaimsAreRefused() {
         String token = tokens.issue(key, null, "{\"feed\":[\"subscribe\"]}", "alice").token();

@@ -370,6 +370,22 @@ public final class ClientConnection implements Subscriber {
         connected.connectionId = connectionId;
         connected.connectionDetails = connectionDetails();
         send(connected);
+        failChannelsNoLongerAllowed(renewed.capability());
+    }
+
+    /**
+     * After a token with a narrower capability: an attached channel that lost any of its granted modes is failed with
+     * 40160 and receives nothing more; the client may attach it again with what the new token allows.
+     */
+    private void failChannelsNoLongerAllowed(Capability capability) {
+        for (ChannelAttachment a : new ArrayList<>(channels.values())) {
+            String name = a.channel().name();
+            if (capability.allowsAny(name) && (capability.modesFor(name) & a.modes) == a.modes) continue;
+            channels.remove(a.wireName());
+            server.channels().detach(a.channel(), this, a.wireName());
+            sendChannelError(a.wireName(), ErrorCode.OPERATION_NOT_PERMITTED.info(
+                    "Channel denied access based on the new token's capability; channel = " + name));
+        }
     }
 
     private void onClose() {

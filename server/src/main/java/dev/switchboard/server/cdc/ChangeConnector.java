@@ -1,5 +1,6 @@
 package dev.switchboard.server.cdc;
 
+import dev.switchboard.server.util.Closeables;
 import dev.switchboard.server.cdc.config.ConnectorConfig;
 import dev.switchboard.server.cdc.mapping.ChangeMapper;
 import dev.switchboard.server.cdc.mapping.CommittedTransaction;
@@ -131,8 +132,8 @@ public final class ChangeConnector implements AutoCloseable {
                 t.join(10_000);
                 if (t.isAlive()) {
                     // Stuck in a blocking call (e.g. slot creation waiting for a long transaction).
-                    closeQuietly(currentStream);
-                    closeQuietly(currentLock);
+                    Closeables.closeQuietly(currentStream);
+                    Closeables.closeQuietly(currentLock);
                     t.join(5_000);
                 }
             } catch (InterruptedException e) {
@@ -166,7 +167,7 @@ public final class ChangeConnector implements AutoCloseable {
                 recordError(ConnectorState.RECONNECTING, describe(e), e);
                 pause(backoff());
             } finally {
-                closeQuietly(lock);
+                Closeables.closeQuietly(lock);
                 currentLock = null;
             }
         }
@@ -327,16 +328,6 @@ public final class ChangeConnector implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closing.countDown();
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        if (closeable != null) {
-            try {
-                closeable.close();
-            } catch (Exception ignored) {
-                // best effort during shutdown
-            }
         }
     }
 }

@@ -126,14 +126,7 @@ public final class ChannelRegistry {
 
     private void attachOnOwner(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
                                Channel.CatchUp catchUp, BiConsumer<AttachResult, Throwable> onOwner) {
-        AttachResult result;
-        try {
-            result = live(channel).attach(subscriber, wireName, modes, params, resumeFrom, clock.millis(), catchUp);
-        } catch (RuntimeException e) {
-            onOwner.accept(null, e);
-            return;
-        }
-        onOwner.accept(result, null);
+        runHere(channel, c -> c.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis(), catchUp), onOwner);
     }
 
     public void detach(Channel channel, Subscriber subscriber, String wireName) {
@@ -202,30 +195,25 @@ public final class ChannelRegistry {
             return;
         }
         // Behind publishes waiting for their commit, so that serials reach subscribers in order.
-        channel.owner().runOnContext(v -> live(channel).inOrder(() -> {
-            PublishOutcome outcome;
-            try {
-                outcome = live(channel).presence(actions, connectionId, idBase, clock.millis());
-            } catch (RuntimeException e) {
-                onOwner.accept(null, e);
-                return;
-            }
-            onOwner.accept(outcome, null);
-        }));
+        channel.owner().runOnContext(v -> live(channel).inOrder(() ->
+                runHere(channel, c -> c.presence(actions, connectionId, idBase, clock.millis()), onOwner)));
     }
 
     /** Runs an operation on the channel's owner and hands its result or failure to {@code callback}, also on the owner. */
     private <T> void onOwner(Channel channel, java.util.function.Function<Channel, T> operation, BiConsumer<T, Throwable> callback) {
-        channel.owner().runOnContext(v -> {
-            T result;
-            try {
-                result = operation.apply(live(channel));
-            } catch (RuntimeException e) {
-                callback.accept(null, e);
-                return;
-            }
-            callback.accept(result, null);
-        });
+        channel.owner().runOnContext(v -> runHere(channel, operation, callback));
+    }
+
+    /** As {@link #onOwner}, for a caller already on the owner. */
+    private <T> void runHere(Channel channel, java.util.function.Function<Channel, T> operation, BiConsumer<T, Throwable> callback) {
+        T result;
+        try {
+            result = operation.apply(live(channel));
+        } catch (RuntimeException e) {
+            callback.accept(null, e);
+            return;
+        }
+        callback.accept(result, null);
     }
 
     /** Removes a connection's presence members from a channel, broadcasting LEAVE. */

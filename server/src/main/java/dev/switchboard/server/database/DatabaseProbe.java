@@ -1,5 +1,6 @@
 package dev.switchboard.server.database;
 
+import dev.switchboard.server.util.Closeables;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -49,11 +50,7 @@ public final class DatabaseProbe implements AutoCloseable {
     }
 
     private void closeConnection() {
-        try {
-            if (connection != null) connection.close();
-        } catch (SQLException ignored) {
-            // broken already
-        }
+        Closeables.closeQuietly(connection);
         connection = null;
     }
 

@@ -1,5 +1,6 @@
 package dev.switchboard.server.persistence;
 
+import dev.switchboard.server.util.Closeables;
 import dev.switchboard.server.database.DatabaseEndpoint;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.Message;
@@ -296,11 +297,7 @@ public final class PgMessageStore implements MessageStore {
     }
 
     private void closeQuietly() {
-        try {
-            if (writeConnection != null) writeConnection.close();
-        } catch (SQLException ignored) {
-            // already broken
-        }
+        Closeables.closeQuietly(writeConnection);
         writeConnection = null;
     }
 

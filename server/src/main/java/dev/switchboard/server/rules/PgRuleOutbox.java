@@ -1,5 +1,6 @@
 package dev.switchboard.server.rules;
 
+import dev.switchboard.server.util.Closeables;
 import dev.switchboard.server.database.DatabaseEndpoint;
 import dev.switchboard.server.persistence.SwitchboardSchema;
 import dev.switchboard.server.protocol.ErrorCode;
@@ -271,11 +272,7 @@ public final class PgRuleOutbox implements RuleOutbox {
     }
 
     private void closeConnection() {
-        try {
-            if (connection != null) connection.close();
-        } catch (SQLException ignored) {
-            // broken already
-        }
+        Closeables.closeQuietly(connection);
         connection = null;
     }
 

@@ -1,5 +1,6 @@
 package dev.switchboard.server.cdc.replication;
 
+import dev.switchboard.server.util.Closeables;
 import dev.switchboard.server.cdc.ConnectorException;
 import dev.switchboard.server.cdc.Lsn;
 import dev.switchboard.server.database.DatabaseEndpoint;
@@ -61,7 +62,7 @@ public final class PgJdbcReplicationStream implements ReplicationStream {
                     .start();
             return new PgJdbcReplicationStream(connection, stream);
         } catch (SQLException | RuntimeException e) {
-            closeQuietly(connection);
+            Closeables.closeQuietly(connection);
             throw e;
         }
     }
@@ -97,14 +98,6 @@ public final class PgJdbcReplicationStream implements ReplicationStream {
         } catch (SQLException ignored) {
             // The connection is going away anyway.
         }
-        closeQuietly(connection);
-    }
-
-    private static void closeQuietly(Connection connection) {
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // nothing to do
-        }
+        Closeables.closeQuietly(connection);
     }
 }

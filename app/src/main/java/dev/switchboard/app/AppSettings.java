@@ -31,33 +31,13 @@ public final class AppSettings {
     public static final Setting<Boolean> CHAT = new Setting<>("SWITCHBOARD_CHAT", "chat", "true",
             Setting.bool(), "Serves the editable chat (web app, token endpoint, persistence rule)");
 
-    public static final Setting<List<String>> ALLOWED_ORIGINS = new Setting<>("SWITCHBOARD_ALLOWED_ORIGINS", "allowedOrigins", "",
-            s -> {
-                List<String> origins = new java.util.ArrayList<>();
-                for (String part : s.split(",")) {
-                    String origin = part.strip();
-                    if (origin.isEmpty()) continue;
-                    if (!origin.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
-                        throw new IllegalArgumentException("'" + origin + "' is not an origin like https://app.example.com or http://localhost:3000");
-                    }
-                    origins.add(origin.toLowerCase(java.util.Locale.ROOT));
-                }
-                return List.copyOf(origins);
-            }, "Other origins (comma-separated) whose pages may read the chat's /auth/token; by default only the chat's own origin");
-
-    public static final List<Setting<?>> ALL = List.of(DATABASE_URL, EMBEDDED_DB_PORT, CONNECTOR_CONFIG, CHAT, ALLOWED_ORIGINS);
+    public static final List<Setting<?>> ALL = List.of(DATABASE_URL, EMBEDDED_DB_PORT, CONNECTOR_CONFIG, CHAT);
 
     /** The values, from the environment, then the server's config file node, then defaults. */
-    public record Values(String databaseUrl, int embeddedDatabasePort, String connectorConfig, boolean chat, List<String> allowedOrigins) {
-        /** Values with no other allowed origins. */
-        public Values(String databaseUrl, int embeddedDatabasePort, String connectorConfig, boolean chat) {
-            this(databaseUrl, embeddedDatabasePort, connectorConfig, chat, List.of());
-        }
-    }
+    public record Values(String databaseUrl, int embeddedDatabasePort, String connectorConfig, boolean chat) {}
 
     public static Values load(Map<String, String> env, com.fasterxml.jackson.databind.JsonNode file) {
-        return new Values(get(DATABASE_URL, env, file), get(EMBEDDED_DB_PORT, env, file), get(CONNECTOR_CONFIG, env, file), get(CHAT, env, file),
-                get(ALLOWED_ORIGINS, env, file));
+        return new Values(get(DATABASE_URL, env, file), get(EMBEDDED_DB_PORT, env, file), get(CONNECTOR_CONFIG, env, file), get(CHAT, env, file));
     }
 
     private static <T> T get(Setting<T> s, Map<String, String> env, com.fasterxml.jackson.databind.JsonNode file) {

@@ -121,7 +121,7 @@ public final class SwitchboardApp implements AutoCloseable {
             chat = new ChatPersistence(store, clock);
             functions.register(ChatPersistence.NAME, chat);
             routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock,
-                    settings.allowedOrigins()));
+                    config.limits()));
             if (!file.has("rules")) file = withChatRule(file);
             file = withPersistedIncomingChat(file);
         }

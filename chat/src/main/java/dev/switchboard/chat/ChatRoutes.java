@@ -3,7 +3,10 @@ package dev.switchboard.chat;
 import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.TokenRequest;
 import dev.switchboard.server.http.QueryParams;
+import dev.switchboard.server.http.Origins;
 import dev.switchboard.server.http.Responder;
+import dev.switchboard.server.config.Limits;
+import dev.switchboard.server.limits.AddressRateLimiter;
 import dev.switchboard.server.protocol.ErrorCode;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
@@ -37,15 +40,17 @@ public final class ChatRoutes implements Consumer<Router> {
     private final ChatStore store;
     private final ClientIdCookie cookie;
     private final Clock clock;
-    private final java.util.Set<String> allowedOrigins;
+    private final Limits limits;
+    private final AddressRateLimiter tokenRequests;
 
-    /** @param allowedOrigins origins besides the chat's own whose pages may read a token request (lower case). */
-    public ChatRoutes(ApiKey signingKey, ChatStore store, ClientIdCookie cookie, Clock clock, java.util.List<String> allowedOrigins) {
+    /** @param limits the server's limits: which other origins may read a token request, and how often one address may ask */
+    public ChatRoutes(ApiKey signingKey, ChatStore store, ClientIdCookie cookie, Clock clock, Limits limits) {
         this.signingKey = signingKey;
         this.store = store;
         this.cookie = cookie;
         this.clock = clock;
-        this.allowedOrigins = java.util.Set.copyOf(allowedOrigins);
+        this.limits = limits;
+        this.tokenRequests = new AddressRateLimiter(clock, limits.tokenRequestsPerMinute(), 60_000);
     }
 
     @Override
@@ -62,13 +67,19 @@ public final class ChatRoutes implements Consumer<Router> {
      * not read it: such requests are refused (40300) without any CORS header, unless the origin is allowed.
      */
     private void token(RoutingContext ctx) {
-        String origin = ctx.request().getHeader("Origin");
-        if (origin != null && !sameOrigin(origin, ctx.request().authority()) && !allowedOrigins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
+        if (!Origins.trusted(ctx, limits)) {
+            String origin = ctx.request().getHeader("Origin");
             for (String h : java.util.List.of("Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers")) {
                 ctx.response().headers().remove(h);
             }
             Responder.error(ctx, ErrorCode.FORBIDDEN.exception("Token requests are not served to pages of " + origin
                     + " (add it to SWITCHBOARD_ALLOWED_ORIGINS to allow it)"));
+            return;
+        }
+        if (!tokenRequests.tryAcquire(Origins.remoteAddress(ctx))) {
+            // Each token is a new identity for a browser without the cookie: minting them is rate limited per address.
+            Responder.error(ctx, ErrorCode.RATE_LIMIT.exception("Too many token requests from this address; the limit is "
+                    + tokenRequests.permits() + " per minute (SWITCHBOARD_TOKEN_REQUESTS_PER_MINUTE)"));
             return;
         }
         Cookie existing = ctx.request().getCookie(ClientIdCookie.NAME);
@@ -84,19 +95,6 @@ public final class ChatRoutes implements Consumer<Router> {
                 Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
         ctx.response().putHeader("Cache-Control", "no-store");
         Responder.ok(ctx, 200, request.toTree());
-    }
-
-    /** Whether the page's origin is the host and port this request was sent to (HTTP/1.1 Host or HTTP/2 :authority). */
-    private static boolean sameOrigin(String origin, io.vertx.core.net.HostAndPort requested) {
-        if (requested == null) return false;
-        try {
-            java.net.URI uri = java.net.URI.create(origin);
-            int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-            int requestedPort = requested.port() >= 0 ? requested.port() : port;
-            return uri.getHost() != null && uri.getHost().equalsIgnoreCase(requested.host()) && port == requestedPort;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     /** {@code GET /chat/messages?before=<record id>&limit=50}: rows oldest first, and whether older ones exist. */

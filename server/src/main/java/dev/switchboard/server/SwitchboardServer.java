@@ -13,6 +13,8 @@ import dev.switchboard.server.config.RootKeyStore;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.connection.ConnectionRegistry;
 import dev.switchboard.server.http.HttpVerticle;
+import dev.switchboard.server.limits.AddressRateLimiter;
+import dev.switchboard.server.limits.ConnectionGuard;
 import dev.switchboard.server.rules.RuleFunctions;
 import dev.switchboard.server.rules.RulesEngine;
 import dev.switchboard.server.util.Ids;
@@ -112,7 +114,9 @@ public final class SwitchboardServer implements AutoCloseable {
             TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
-            String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes), new DeploymentOptions().setInstances(eventLoops)));
+            ConnectionGuard guard = new ConnectionGuard(vertx, bound.limits());
+            AddressRateLimiter tokenRequests = new AddressRateLimiter(clock, bound.limits().tokenRequestsPerMinute(), 60_000);
+            String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes, guard, tokenRequests), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
             return new SwitchboardServer(vertx, context, rootKey, port, rules, http);
         } catch (RuntimeException e) {

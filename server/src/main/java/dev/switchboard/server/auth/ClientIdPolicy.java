@@ -12,8 +12,9 @@ public final class ClientIdPolicy {
      *
      * @param identity the publisher's established clientId (connection or token), or null
      */
-    public static Message permit(Message m, String identity, Principal principal) {
+    public static Message permit(Message m, String identity, Principal principal, int maxClientIdLength) {
         String given = m.clientId();
+        requireLength(given, maxClientIdLength);
         if (given == null) {
             return identity == null ? m : new Message(m.id(), m.name(), identity, m.connectionId(), m.timestamp(), m.payload(), m.extras(), null);
         }
@@ -25,5 +26,12 @@ public final class ClientIdPolicy {
             throw ErrorCode.INVALID_CLIENT_ID.exception("Message clientId '" + given + "' is not allowed for a token without a clientId");
         }
         return m;
+    }
+
+    /** Refuses (40012) a clientId longer than {@code max} characters, wherever a client names one. */
+    public static void requireLength(String clientId, int max) {
+        if (clientId != null && clientId.length() > max) {
+            throw ErrorCode.INVALID_CLIENT_ID.exception("clientId is " + clientId.length() + " characters long; the limit is " + max);
+        }
     }
 }

@@ -64,8 +64,25 @@ public final class Settings {
     public static final Setting<Boolean> SANDBOX = new Setting<>("SWITCHBOARD_SANDBOX", "sandbox", "false",
             Setting.bool(), "Enables POST /apps and DELETE /apps/{id} for SDK test suites");
 
+    public static final Setting<Integer> MAX_CHANNELS_PER_CONNECTION = new Setting<>("SWITCHBOARD_MAX_CHANNELS_PER_CONNECTION", "maxChannelsPerConnection", "200",
+            Setting.intBetween(1, 100_000), "Channels one connection may attach, each qualified alias counted; one more is refused with 90010");
+    public static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = new Setting<>("SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS", "maxConnectionsPerAddress", "10000",
+            Setting.intBetween(1, 1_000_000), "TCP connections one remote IP address may hold; further ones are closed on accept (behind a proxy, the proxy's address counts)");
+    public static final Setting<Long> HANDSHAKE_TIMEOUT = new Setting<>("SWITCHBOARD_HANDSHAKE_TIMEOUT_MS", "handshakeTimeout", "10000",
+            Setting.longBetween(100, 600_000L), "Time a new TCP connection has to send a complete first HTTP request or WebSocket upgrade, in ms; then it is closed");
+    public static final Setting<Long> IDLE_TIMEOUT = new Setting<>("SWITCHBOARD_IDLE_TIMEOUT_MS", "idleTimeout", "30000",
+            Setting.longBetween(100, 3600_000L), "A connection with no completed read or write for this long is closed, in ms (realtime connections get heartbeats well within it)");
+    public static final Setting<Integer> TOKEN_REQUESTS_PER_MINUTE = new Setting<>("SWITCHBOARD_TOKEN_REQUESTS_PER_MINUTE", "tokenRequestsPerMinute", "300",
+            Setting.intBetween(1, 1_000_000), "Token endpoint requests (requestToken, the chat's /auth/token) one IP address may make per minute; more get 429 with 42910");
+    public static final Setting<Integer> MAX_CLIENT_ID_LENGTH = new Setting<>("SWITCHBOARD_MAX_CLIENT_ID_LENGTH", "maxClientIdLength", "256",
+            Setting.intBetween(1, 65_536), "Longest clientId in characters (connection, token, message or presence member); longer ones are refused with 40012");
+    public static final Setting<List<String>> ALLOWED_ORIGINS = new Setting<>("SWITCHBOARD_ALLOWED_ORIGINS", "allowedOrigins", "",
+            Settings::origins, "Other origins (comma-separated) whose pages may make credentialed requests to the token endpoints; by default only the server's own origin");
+
     public static final List<Setting<?>> ALL = List.of(PORT, HOST, ROOT_KEY, DATA_DIR, MAX_MESSAGE_SIZE, MAX_FRAME_SIZE,
-            MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, HISTORY_TTL, HISTORY_MIN_MESSAGES, HISTORY_MAX_MESSAGES, SANDBOX);
+            MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, HISTORY_TTL,
+            HISTORY_MIN_MESSAGES, HISTORY_MAX_MESSAGES, SANDBOX, MAX_CHANNELS_PER_CONNECTION, MAX_CONNECTIONS_PER_ADDRESS,
+            HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, TOKEN_REQUESTS_PER_MINUTE, MAX_CLIENT_ID_LENGTH, ALLOWED_ORIGINS);
 
     public static final String CONFIG_FILE_ENV = "SWITCHBOARD_CONFIG";
 
@@ -84,10 +101,18 @@ public final class Settings {
             if (fileConfig == null || !fileConfig.isObject()) throw new SettingsException(CONFIG_FILE_ENV + ": config file '" + file + "' must hold a JSON object");
         }
         Values v = new Values(env, fileConfig);
+        long maxIdle = v.get(MAX_IDLE_INTERVAL);
+        long idleTimeout = v.get(IDLE_TIMEOUT);
+        if (idleTimeout < 2 * maxIdle) {
+            throw new SettingsException(IDLE_TIMEOUT.env() + " (" + idleTimeout + " ms) must be at least twice " + MAX_IDLE_INTERVAL.env()
+                    + " (" + maxIdle + " ms), or live realtime connections between heartbeats would be closed");
+        }
+        Limits limits = new Limits(v.get(MAX_CHANNELS_PER_CONNECTION), v.get(MAX_CONNECTIONS_PER_ADDRESS), v.get(HANDSHAKE_TIMEOUT),
+                idleTimeout, v.get(TOKEN_REQUESTS_PER_MINUTE), v.get(MAX_CLIENT_ID_LENGTH), v.get(ALLOWED_ORIGINS));
         return new ServerConfig(v.get(PORT), v.get(HOST), emptyToNull(v.get(ROOT_KEY)), v.get(DATA_DIR), v.get(MAX_MESSAGE_SIZE),
                 v.get(MAX_FRAME_SIZE), v.get(MAX_INBOUND_RATE), v.get(CONNECTION_STATE_TTL), v.get(MAX_IDLE_INTERVAL),
                 v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(PRESENCE_GRACE),
-                new RetentionPolicy(v.get(HISTORY_TTL), v.get(HISTORY_MIN_MESSAGES), v.get(HISTORY_MAX_MESSAGES)), v.get(SANDBOX), extraKeys(fileConfig), fileConfig);
+                new RetentionPolicy(v.get(HISTORY_TTL), v.get(HISTORY_MIN_MESSAGES), v.get(HISTORY_MAX_MESSAGES)), v.get(SANDBOX), limits, extraKeys(fileConfig), fileConfig);
     }
 
     /** A help text listing every setting, its default and what it does. */
@@ -119,6 +144,19 @@ public final class Settings {
             }
         }
         return keys;
+    }
+
+    private static List<String> origins(String text) {
+        List<String> origins = new ArrayList<>();
+        for (String part : text.split(",")) {
+            String origin = part.strip();
+            if (origin.isEmpty()) continue;
+            if (!origin.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
+                throw new IllegalArgumentException("'" + origin + "' is not an origin like https://app.example.com or http://localhost:3000");
+            }
+            origins.add(origin.toLowerCase(java.util.Locale.ROOT));
+        }
+        return List.copyOf(origins);
     }
 
     private static String emptyToNull(String s) { return s == null || s.isEmpty() ? null : s; }

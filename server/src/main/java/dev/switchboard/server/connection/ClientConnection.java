@@ -19,12 +19,9 @@ import dev.switchboard.server.protocol.PresenceMessage;
 import dev.switchboard.server.protocol.ProtocolMessage;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
+import dev.switchboard.server.limits.TokenBucket;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
@@ -46,9 +43,6 @@ import java.util.Map;
  */
 public final class ClientConnection implements Subscriber {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
-    /** Bytes a subscriber may fall behind by before it is cut off (it then resumes from history). */
-    static final int OUTBOUND_BUFFER_BYTES = 1 << 20;
-
     private final ServerContext server;
     private final ServerWebSocket socket;
     private final Context context;
@@ -59,7 +53,7 @@ public final class ClientConnection implements Subscriber {
     private final AckQueue acks;
     /** Completes when this connection's latest gated publish has been answered (see onPublish). */
     private CompletableFuture<Void> gatedTail = CompletableFuture.completedFuture(null);
-    private final RateLimiter inboundRate;
+    private final TokenBucket inboundRate;
     /** Client channels by the name the client uses (possibly qualified). */
     private final Map<String, ChannelAttachment> channels = new HashMap<>();
     /** Channels where this connection may hold presence members, to leave them when it goes. */
@@ -67,14 +61,13 @@ public final class ClientConnection implements Subscriber {
 
     private Principal principal;
     private String clientId;
-    private long lastWriteAt;
     private long expiryTimer = -1;
     private boolean closed;
     private boolean superseded;
 
     private final Runnable onClosed;
     private final FlushBatcher flusher;
-    private boolean flushPending;
+    private Outbound outbound;
     private final ErrorInfo resumeError;
 
     ClientConnection(ServerContext server, ServerWebSocket socket, Context context, WireFormat format, boolean echo,
@@ -94,7 +87,7 @@ public final class ClientConnection implements Subscriber {
         this.resumeError = resumeError;
         if (resumed != null) presenceChannels.addAll(resumed.presenceChannels());
         this.acks = new AckQueue(this::send);
-        this.inboundRate = new RateLimiter(server.clock(), server.config().maxInboundRate());
+        this.inboundRate = TokenBucket.perSecond(server.clock(), server.config().maxInboundRate());
     }
 
     @Override public Context context() { return context; }
@@ -113,12 +106,15 @@ public final class ClientConnection implements Subscriber {
 
     String appId() { return principal.appId(); }
 
-    long lastWriteAt() { return lastWriteAt; }
+    long lastWriteAt() { return outbound.lastWriteAt(); }
+
+    /** Bytes written to this connection's socket that the client has not read yet (bounded by the outbound buffer). */
+    public long socketBufferedBytes() { return outbound.socketBufferedBytes(); }
 
     /** Sends CONNECTED and starts reading frames. */
     void start() {
+        outbound = new Outbound(((WebSocketInternal) socket).channelHandlerContext(), format, server.clock(), flusher);
         server.connections().add(this);
-        socket.setWriteQueueMaxSize(OUTBOUND_BUFFER_BYTES);
         socket.textMessageHandler(text -> onFrame(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         socket.binaryMessageHandler(buffer -> onFrame(buffer.getBytes()));
         socket.closeHandler(v -> onTransportClosed());
@@ -198,6 +194,12 @@ public final class ClientConnection implements Subscriber {
             sendChannelError(wireName, e.error());
             return;
         }
+        int maxChannels = server.config().limits().maxChannelsPerConnection();
+        if (!channels.containsKey(wireName) && channels.size() >= maxChannels) {
+            send(ProtocolMessage.error(Action.ERROR, wireName, ErrorCode.TOO_MANY_CHANNELS.info("Maximum number of channels per connection ("
+                    + maxChannels + ") exceeded; qualified names of one channel count separately; channel = " + wireName)));
+            return;
+        }
         Capability capability = principal.capability();
         if (!capability.allowsAny(name.name())) {
             sendChannelError(wireName, ErrorCode.OPERATION_NOT_PERMITTED.info(
@@ -232,8 +234,10 @@ public final class ClientConnection implements Subscriber {
         attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
-        // Backlog and SYNC pages are bounded by retention and membership; they are written without the slow-reader check.
-        for (EncodedFrame frame : result.followUp()) writeFrame(frame.bytes(format), false);
+        // Rewind, resume and SYNC backlogs can be far larger than the socket buffer: they are written as it drains.
+        List<byte[]> backlog = new ArrayList<>(result.followUp().size());
+        for (EncodedFrame frame : result.followUp()) backlog.add(frame.bytes(format));
+        outbound.backlog(backlog);
     }
 
     private void onDetach(ProtocolMessage pm) {
@@ -303,7 +307,7 @@ public final class ClientConnection implements Subscriber {
                         + m.size() + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
             }
             m.requirePublishableId(connectionId);
-            out.add(ClientIdPolicy.permit(m, clientId, principal));
+            out.add(ClientIdPolicy.permit(m, clientId, principal, server.config().limits().maxClientIdLength()));
         }
         return out;
     }
@@ -339,6 +343,7 @@ public final class ClientConnection implements Subscriber {
             throw ErrorCode.BAD_REQUEST.exception("Presence action " + a.action() + " cannot be sent by a client");
         }
         String member = a.clientId() != null ? a.clientId() : clientId;
+        ClientIdPolicy.requireLength(member, server.config().limits().maxClientIdLength());
         if (member == null || member.isEmpty() || "*".equals(member)) {
             throw ErrorCode.PRESENCE_NO_CLIENT_ID.exception("Unable to enter presence channel without a clientId");
         }
@@ -348,7 +353,7 @@ public final class ClientConnection implements Subscriber {
         if (clientId == null && principal.isTokenAuth() && !principal.isWildcardClientId()) {
             throw ErrorCode.INVALID_CLIENT_ID.exception("Presence clientId '" + member + "' is not allowed for a token without a clientId");
         }
-        if (a.size() > server.config().maxMessageSize()) {
+        if (a.size() > server.config().maxMessageSize()) { // clientId, data and extras, as for messages
             throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Presence data of " + a.size() + " bytes exceeds the limit of "
                     + server.config().maxMessageSize() + " bytes");
         }
@@ -420,12 +425,12 @@ public final class ClientConnection implements Subscriber {
     }
 
     void sendHeartbeatIfIdle(long now, long idleAfterMs) {
-        if (!closed && now - lastWriteAt >= idleAfterMs) send(new ProtocolMessage(Action.HEARTBEAT));
+        if (!closed && now - outbound.lastWriteAt() >= idleAfterMs) send(new ProtocolMessage(Action.HEARTBEAT));
     }
 
     private void send(ProtocolMessage pm) {
         if (closed) return;
-        writeFrame(pm.encode(format), true);
+        outbound.sendNow(pm.encode(format));
     }
 
     @Override
@@ -433,52 +438,18 @@ public final class ClientConnection implements Subscriber {
         if (closed) return;
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
-        // The fan-out path writes straight to the Netty channel, so its writability (the 1 MiB water mark set
-        // at start) is the bound; a channel already gone is left to its close handler, which suspends us.
-        io.netty.channel.Channel channel = channelContext().channel();
-        if (!channel.isActive()) return;
-        if (!channel.isWritable()) {
+        if (outbound.deliver(frame.bytes(format)) == Outbound.Verdict.TOO_SLOW) {
             // A subscriber that cannot keep up is cut off rather than buffered without bound; it resumes from history.
             log.warn("Connection {} cannot keep up with its channels; closing its transport", connectionId);
             closeTransport(true);
-            return;
-        }
-        writeFrame(frame.bytes(format), false);
-    }
-
-    /**
-     * Writes one frame to the socket. Every frame goes this one way, so order is kept. Fan-out frames pass
-     * {@code flushNow = false}: the loop's {@link FlushBatcher} then flushes once for all frames queued in
-     * the batch. Shared frame bytes are wrapped per socket, never copied.
-     */
-    private void writeFrame(byte[] bytes, boolean flushNow) {
-        lastWriteAt = server.clock().millis();
-        ChannelHandlerContext ctx = channelContext();
-        ctx.write(format == WireFormat.JSON
-                ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
-                : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
-        if (flushNow) {
-            flushPending = false;
-            ctx.flush();
-        } else if (!flushPending) {
-            flushPending = true;
-            flusher.add(this);
         }
     }
-
-    /** Flushes frames written by a batch. */
-    void flushPending() {
-        if (!flushPending) return;
-        flushPending = false;
-        if (!closed) channelContext().flush();
-    }
-
-    private ChannelHandlerContext channelContext() { return ((WebSocketInternal) socket).channelHandlerContext(); }
 
     /** Ends this transport; a resumable end keeps the connection's identity (and presence, for a grace period). */
     private void closeTransport(boolean resumable) {
         if (closed) return;
         closed = true;
+        outbound.close();
         socket.close((short) 1000);
         cleanUp();
         if (resumable) suspend(); else leavePresence();
@@ -493,6 +464,7 @@ public final class ClientConnection implements Subscriber {
     private void onTransportClosed() {
         boolean resumable = !closed && !superseded;
         closed = true;
+        outbound.close();
         cleanUp();
         if (resumable) suspend();
     }
@@ -508,6 +480,7 @@ public final class ClientConnection implements Subscriber {
             superseded = true;
             if (!closed) {
                 closed = true;
+                outbound.close();
                 socket.close((short) 1000);
                 cleanUp();
             }

@@ -1,6 +1,7 @@
 package dev.switchboard.server.connection;
 
 import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.auth.ClientIdPolicy;
 import dev.switchboard.server.auth.Principal;
 import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.ErrorCode;
@@ -13,6 +14,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
+import dev.switchboard.server.limits.ConnectionGuard;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -30,9 +33,11 @@ public final class ConnectionAcceptor {
     private final Context context;
     private final Set<ClientConnection> local = ConcurrentHashMap.newKeySet();
     private final FlushBatcher flusher;
+    private final ConnectionGuard guard;
 
-    public ConnectionAcceptor(ServerContext server, Context context, Vertx vertx) {
+    public ConnectionAcceptor(ServerContext server, Context context, Vertx vertx, ConnectionGuard guard) {
         this.server = server;
+        this.guard = guard;
         this.context = context;
         this.flusher = new FlushBatcher(context);
         long idle = server.config().maxIdleIntervalMs();
@@ -45,6 +50,7 @@ public final class ConnectionAcceptor {
     }
 
     public void accept(ServerWebSocket socket) {
+        guard.onRequest(((WebSocketInternal) socket).channelHandlerContext().channel());
         if (!"/".equals(socket.path()) && !socket.path().isEmpty()) {
             socket.close((short) 1008, "Unknown path " + socket.path());
             return;
@@ -59,7 +65,9 @@ public final class ConnectionAcceptor {
         }
         try {
             Principal principal = authenticate(query);
-            String clientId = principal.resolveClientId(first(query, "clientId"));
+            String requestedClientId = first(query, "clientId");
+            ClientIdPolicy.requireLength(requestedClientId, server.config().limits().maxClientIdLength());
+            String clientId = principal.resolveClientId(requestedClientId);
             boolean echo = !"false".equals(first(query, "echo"));
             String resumeKey = first(query, "resume");
             if (resumeKey == null) resumeKey = first(query, "recover");

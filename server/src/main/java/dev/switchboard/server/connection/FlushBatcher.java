@@ -12,13 +12,13 @@ import java.util.List;
  */
 final class FlushBatcher {
     private final Context context;
-    private final List<ClientConnection> dirty = new ArrayList<>();
+    private final List<Outbound> dirty = new ArrayList<>();
     private boolean scheduled;
 
     FlushBatcher(Context context) { this.context = context; }
 
     /** Notes that a connection has unflushed frames; the caller marks it so it is added once per batch. */
-    void add(ClientConnection connection) {
+    void add(Outbound connection) {
         dirty.add(connection);
         if (!scheduled) {
             scheduled = true;

@@ -6,9 +6,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
+import dev.switchboard.server.config.Limits;
+import dev.switchboard.server.limits.AddressRateLimiter;
+import dev.switchboard.server.limits.ConnectionGuard;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -18,24 +23,34 @@ import java.util.function.Consumer;
 public final class HttpVerticle extends VerticleBase {
     private final ServerContext server;
     private final List<Consumer<Router>> extraRoutes;
+    private final ConnectionGuard guard;
+    private final AddressRateLimiter tokenRequests;
     private HttpServer http;
 
-    public HttpVerticle(ServerContext server, List<Consumer<Router>> extraRoutes) {
+    /** {@code guard} and {@code tokenRequests} are shared by every instance, so limits hold across event loops. */
+    public HttpVerticle(ServerContext server, List<Consumer<Router>> extraRoutes, ConnectionGuard guard, AddressRateLimiter tokenRequests) {
         this.server = server;
         this.extraRoutes = extraRoutes;
+        this.guard = guard;
+        this.tokenRequests = tokenRequests;
     }
 
     @Override
     public Future<?> start() {
         Router router = Router.router(vertx);
-        RestApi rest = new RestApi(server);
+        router.route().handler(ctx -> {
+            if (ctx.request().connection() instanceof ConnectionBase connection) guard.onRequest(connection.channel());
+            ctx.next();
+        });
+        RestApi rest = new RestApi(server, tokenRequests);
         rest.mount(router);
         new HistoryApi(server).mount(router);
         new DeadLetterApi(server).mount(router);
         if (server.config().sandbox()) new SandboxApi(server).mount(router);
         for (Consumer<Router> routes : extraRoutes) routes.accept(router);
         rest.mountFallback(router);
-        ConnectionAcceptor acceptor = new ConnectionAcceptor(server, context, vertx);
+        ConnectionAcceptor acceptor = new ConnectionAcceptor(server, context, vertx, guard);
+        Limits limits = server.config().limits();
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(server.config().host())
                 .setPort(server.config().port())
@@ -47,8 +62,14 @@ public final class HttpVerticle extends VerticleBase {
                 .setPerMessageWebSocketCompressionSupported(false)
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setTcpNoDelay(true)
-                .setIdleTimeout(0);
-        http = vertx.createHttpServer(options).webSocketHandler(acceptor::accept).requestHandler(router);
+                // Closes connections that neither read nor write for this long: half-open sockets, peers that stopped
+                // reading. Live realtime connections always carry a heartbeat well within it.
+                .setIdleTimeout((int) limits.idleTimeoutMs())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        http = vertx.createHttpServer(options)
+                .connectionHandler(guard::onConnection)
+                .webSocketHandler(acceptor::accept)
+                .requestHandler(router);
         return http.listen();
     }
 

@@ -1,6 +1,7 @@
 package dev.switchboard.server.http;
 
 import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.limits.AddressRateLimiter;
 import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.auth.ClientIdPolicy;
 import dev.switchboard.server.auth.Principal;
@@ -28,8 +29,12 @@ import java.util.concurrent.CompletableFuture;
 /** The REST API the SDKs call: time, token requests, channel publish and status. */
 public final class RestApi {
     private final ServerContext server;
+    private final AddressRateLimiter tokenRequests;
 
-    public RestApi(ServerContext server) { this.server = server; }
+    public RestApi(ServerContext server, AddressRateLimiter tokenRequests) {
+        this.server = server;
+        this.tokenRequests = tokenRequests;
+    }
 
     /** 200 when every dependency works; 503 naming the ones that do not (e.g. the database). */
     private void health(io.vertx.ext.web.RoutingContext ctx) {
@@ -60,12 +65,18 @@ public final class RestApi {
         });
     }
 
+    /**
+     * Pages of any origin may call the REST API with credentials they hold (ably-js sends Authorization with
+     * {@code withCredentials}). A token endpoint mints credentials, so there only the server's own and the configured
+     * origins are answered with credentials allowed; other pages can still exchange a signed TokenRequest.
+     */
     private void cors(RoutingContext ctx) {
         String origin = ctx.request().getHeader("Origin");
         if (origin != null) {
-            ctx.response().putHeader("Access-Control-Allow-Origin", origin)
-                    .putHeader("Access-Control-Allow-Credentials", "true")
-                    .putHeader("Access-Control-Expose-Headers", "Link, X-Ably-ErrorCode, X-Ably-ErrorMessage, X-Ably-ServerId")
+            boolean credentialed = !isTokenEndpoint(ctx.request().path()) || Origins.trusted(ctx, server.config().limits());
+            ctx.response().putHeader("Access-Control-Allow-Origin", origin);
+            if (credentialed) ctx.response().putHeader("Access-Control-Allow-Credentials", "true");
+            ctx.response().putHeader("Access-Control-Expose-Headers", "Link, X-Ably-ErrorCode, X-Ably-ErrorMessage, X-Ably-ServerId")
                     .putHeader("Vary", "Origin");
             if (ctx.request().method() == HttpMethod.OPTIONS) {
                 String requested = ctx.request().getHeader("Access-Control-Request-Headers");
@@ -77,6 +88,10 @@ public final class RestApi {
             }
         }
         ctx.next();
+    }
+
+    private static boolean isTokenEndpoint(String path) {
+        return path != null && path.startsWith("/keys/") && path.endsWith("/requestToken");
     }
 
     private Principal authenticate(RoutingContext ctx) { return RestAuth.authenticate(ctx, server.tokens()); }
@@ -100,9 +115,14 @@ public final class RestApi {
 
     private void requestToken(RoutingContext ctx) {
         try {
+            if (!tokenRequests.tryAcquire(Origins.remoteAddress(ctx))) {
+                throw ErrorCode.RATE_LIMIT.exception("Too many token requests from this address; the limit is "
+                        + tokenRequests.permits() + " per minute (SWITCHBOARD_TOKEN_REQUESTS_PER_MINUTE)");
+            }
             String keyName = ctx.pathParam("keyName");
             Object tree = body(ctx);
             TokenRequest request = TokenRequest.fromTree(tree);
+            ClientIdPolicy.requireLength(request.clientId(), server.config().limits().maxClientIdLength());
             if (request.mac() == null && ctx.request().getHeader("Authorization") != null) {
                 // A key holder may ask for a token directly, authenticated by Basic auth instead of a mac.
                 Principal p = authenticate(ctx);
@@ -200,7 +220,7 @@ public final class RestApi {
         List<Message> messages = new ArrayList<>(items.size());
         int total = 0;
         for (Object item : items) {
-            Message m = ClientIdPolicy.permit(Message.fromTree(item, format), identity, principal);
+            Message m = ClientIdPolicy.permit(Message.fromTree(item, format), identity, principal, server.config().limits().maxClientIdLength());
             m.requirePublishableId(null);
             total += m.size();
             messages.add(m);

@@ -47,6 +47,7 @@ public enum ErrorCode {
     CONNECTION_FAILED(80000, 503, "Connection failed"),
     CHANNEL_OPERATION_FAILED(90000, 400, "Channel operation failed"),
     CHANNEL_DETACHED(90001, 400, "Channel operation failed: channel is detached"),
+    TOO_MANY_CHANNELS(90010, 400, "Maximum number of channels per connection exceeded"),
     UNABLE_TO_RECOVER_CHANNEL_HISTORY(80016, 400, "Unable to recover channel (history expired)"),
     PRESENCE_NO_CLIENT_ID(91000, 400, "Unable to enter presence channel (no clientId)"),
     PRESENCE_INVALID_STATE(91001, 400, "Unable to enter presence channel (invalid channel state)");

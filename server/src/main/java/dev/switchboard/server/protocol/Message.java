@@ -1,7 +1,5 @@
 package dev.switchboard.server.protocol;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -42,15 +40,7 @@ public record Message(String id, String name, String clientId, String connection
 
     /** Bytes counted towards the maximum message size: name, clientId, data and extras. */
     public int size() {
-        int n = Payload.utf8Length(name) + Payload.utf8Length(clientId) + payload.size();
-        if (extras != null) {
-            try {
-                n += WireFormat.jsonMapper().writeValueAsBytes(extras).length;
-            } catch (JsonProcessingException e) {
-                n += 0;
-            }
-        }
-        return n;
+        return Payload.utf8Length(name) + Payload.utf8Length(clientId) + payload.size() + Payload.jsonLength(extras);
     }
 
     /** The longest message id a client may choose. */

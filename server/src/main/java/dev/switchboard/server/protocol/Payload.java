@@ -57,6 +57,16 @@ public record Payload(Object data, String encoding) {
         if (enc != null) tree.put("encoding", enc);
     }
 
+    /** Bytes of a JSON-like tree (message extras) as JSON, for the message size limit; 0 for null. */
+    public static int jsonLength(Object tree) {
+        if (tree == null) return 0;
+        try {
+            return WireFormat.jsonMapper().writeValueAsBytes(tree).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ErrorCode.BAD_REQUEST.exception("extras cannot be represented as JSON");
+        }
+    }
+
     /** Size counted towards the message size limit. */
     public int size() {
         if (data instanceof byte[] b) return b.length;

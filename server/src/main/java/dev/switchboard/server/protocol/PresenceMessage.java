@@ -39,7 +39,8 @@ public record PresenceMessage(String id, int action, String clientId, String con
         return m;
     }
 
-    public int size() { return Payload.utf8Length(clientId) + payload.size(); }
+    /** Bytes counted towards the maximum message size: clientId, data and extras. */
+    public int size() { return Payload.utf8Length(clientId) + payload.size() + Payload.jsonLength(extras); }
 
     public PresenceMessage with(String newId, int newAction, String newClientId, String newConnectionId, long newTimestamp) {
         return new PresenceMessage(newId, newAction, newClientId, newConnectionId, newTimestamp, payload, extras);

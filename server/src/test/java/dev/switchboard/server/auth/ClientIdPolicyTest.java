@@ -19,46 +19,46 @@ class ClientIdPolicyTest {
 
     @Test
     void absentClientIdIsFilledWithThePublishers() {
-        Message m = ClientIdPolicy.permit(withClientId(null), "alice", ALICE_TOKEN);
+        Message m = ClientIdPolicy.permit(withClientId(null), "alice", ALICE_TOKEN, 256);
         assertThat(m).isEqualTo(withClientId("alice"));
     }
 
     @Test
     void absentClientIdStaysAbsentForAnAnonymousPublisher() {
         Message m = withClientId(null);
-        assertThat(ClientIdPolicy.permit(m, null, KEY)).isSameAs(m);
-        assertThat(ClientIdPolicy.permit(m, null, ANONYMOUS_TOKEN)).isSameAs(m);
+        assertThat(ClientIdPolicy.permit(m, null, KEY, 256)).isSameAs(m);
+        assertThat(ClientIdPolicy.permit(m, null, ANONYMOUS_TOKEN, 256)).isSameAs(m);
     }
 
     @Test
     void matchingClientIdPasses() {
         Message m = withClientId("alice");
-        assertThat(ClientIdPolicy.permit(m, "alice", ALICE_TOKEN)).isSameAs(m);
-        assertThat(ClientIdPolicy.permit(m, "alice", KEY)).isSameAs(m);
+        assertThat(ClientIdPolicy.permit(m, "alice", ALICE_TOKEN, 256)).isSameAs(m);
+        assertThat(ClientIdPolicy.permit(m, "alice", KEY, 256)).isSameAs(m);
     }
 
     @Test
     void starIsNeverAMessagesClientId() {
-        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("*"), null, KEY));
-        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("*"), null, WILDCARD_TOKEN));
+        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("*"), null, KEY, 256));
+        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("*"), null, WILDCARD_TOKEN, 256));
     }
 
     @Test
     void otherClientIdThanThePublishersIs40012() {
-        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), "alice", ALICE_TOKEN));
-        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), "alice", KEY));
-        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), "alice", WILDCARD_TOKEN));
+        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), "alice", ALICE_TOKEN, 256));
+        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), "alice", KEY, 256));
+        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), "alice", WILDCARD_TOKEN, 256));
     }
 
     @Test
     void anonymousKeyOrWildcardTokenMayNameAnyClientId() {
         Message m = withClientId("bob");
-        assertThat(ClientIdPolicy.permit(m, null, KEY)).isSameAs(m);
-        assertThat(ClientIdPolicy.permit(m, null, WILDCARD_TOKEN)).isSameAs(m);
+        assertThat(ClientIdPolicy.permit(m, null, KEY, 256)).isSameAs(m);
+        assertThat(ClientIdPolicy.permit(m, null, WILDCARD_TOKEN, 256)).isSameAs(m);
     }
 
     @Test
     void tokenWithoutClientIdCannotNameOne() {
-        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), null, ANONYMOUS_TOKEN));
+        assertCode(40012, () -> ClientIdPolicy.permit(withClientId("bob"), null, ANONYMOUS_TOKEN, 256));
     }
 }

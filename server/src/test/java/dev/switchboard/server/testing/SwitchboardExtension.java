@@ -44,6 +44,7 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
     private Long connectionStateTtlMs;
     private Long presenceGraceMs;
     private boolean sandbox;
+    private java.util.function.UnaryOperator<ServerConfig> adjust = c -> c;
     private SwitchboardServer server;
     private Path dataDir;
     private final Deque<AutoCloseable> perTest = new ArrayDeque<>();
@@ -72,6 +73,13 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
         return this;
     }
 
+    /** A server whose configuration is changed by {@code change} after the defaults above (e.g. its limits). */
+    public SwitchboardExtension withConfig(java.util.function.UnaryOperator<ServerConfig> change) {
+        java.util.function.UnaryOperator<ServerConfig> before = adjust;
+        this.adjust = c -> change.apply(before.apply(c));
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         dataDir = Files.createTempDirectory("switchboard-it-");
@@ -83,6 +91,7 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
         if (connectionStateTtlMs != null) config = config.withConnectionStateTtlMs(connectionStateTtlMs);
         if (presenceGraceMs != null) config = config.withPresenceGraceMs(presenceGraceMs);
         if (sandbox) config = config.withSandbox(true);
+        config = adjust.apply(config);
         server = SwitchboardServer.start(config, Clock.systemUTC(), List.of());
     }
 

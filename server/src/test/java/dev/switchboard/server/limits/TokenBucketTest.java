@@ -1,4 +1,4 @@
-package dev.switchboard.server.connection;
+package dev.switchboard.server.limits;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,19 +9,19 @@ import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class RateLimiterTest {
+class TokenBucketTest {
     private final MutableClock clock = new MutableClock(1_000_000);
 
     @Test
     void fullBurstThenRefused() {
-        RateLimiter limiter = new RateLimiter(clock, 10);
+        TokenBucket limiter = TokenBucket.perSecond(clock, 10);
         for (int i = 0; i < 10; i++) assertThat(limiter.tryAcquire(1)).as("message " + i).isTrue();
         assertThat(limiter.tryAcquire(1)).isFalse();
     }
 
     @Test
     void refillsAtTheRate() {
-        RateLimiter limiter = new RateLimiter(clock, 10);
+        TokenBucket limiter = TokenBucket.perSecond(clock, 10);
         assertThat(limiter.tryAcquire(10)).isTrue();
         clock.advance(99);
         assertThat(limiter.tryAcquire(1)).isFalse();
@@ -35,7 +35,7 @@ class RateLimiterTest {
 
     @Test
     void refusalTakesNothing() {
-        RateLimiter limiter = new RateLimiter(clock, 10);
+        TokenBucket limiter = TokenBucket.perSecond(clock, 10);
         assertThat(limiter.tryAcquire(7)).isTrue();
         assertThat(limiter.tryAcquire(4)).isFalse();
         assertThat(limiter.tryAcquire(3)).isTrue();
@@ -43,7 +43,7 @@ class RateLimiterTest {
 
     @Test
     void idleTimeAccruesNoMoreThanOneSecondsWorth() {
-        RateLimiter limiter = new RateLimiter(clock, 10);
+        TokenBucket limiter = TokenBucket.perSecond(clock, 10);
         limiter.tryAcquire(10);
         clock.advance(60_000);
         assertThat(limiter.tryAcquire(10)).isTrue();
@@ -52,7 +52,7 @@ class RateLimiterTest {
 
     @Test
     void batchLargerThanTheBurstIsAlwaysRefused() {
-        RateLimiter limiter = new RateLimiter(clock, 10);
+        TokenBucket limiter = TokenBucket.perSecond(clock, 10);
         assertThat(limiter.tryAcquire(11)).isFalse();
         assertThat(limiter.tryAcquire(0)).isTrue();
         assertThat(limiter.tryAcquire(10)).isTrue();

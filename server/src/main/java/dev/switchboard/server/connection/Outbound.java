@@ -1,0 +1,145 @@
+package dev.switchboard.server.connection;
+
+import dev.switchboard.server.protocol.WireFormat;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * One connection's way to its socket, with one bound for every kind of frame: the socket's outbound buffer
+ * ({@link #BUFFER_BYTES}, Netty's write-buffer water mark). Live fan-out frames are written straight through
+ * while the socket keeps up; a subscriber that falls a whole buffer behind is cut off (it resumes from history).
+ * Backlogs (rewind, resume replay, presence SYNC) are larger than one buffer by nature, so they wait here and
+ * are written as the socket drains: a client that never reads holds at most one buffer of copies plus
+ * references to frames the channel already holds, and anything sent after a backlog queues behind it so order
+ * is kept. Event loop thread only.
+ */
+final class Outbound {
+    /** Bytes a subscriber may fall behind by before it is cut off. */
+    static final int BUFFER_BYTES = 1 << 20;
+
+    /** What the caller must do after a live frame was offered. */
+    enum Verdict { WRITTEN, TOO_SLOW }
+
+    private final ChannelHandlerContext ctx;
+    private final WireFormat format;
+    private final Clock clock;
+    private final FlushBatcher flusher;
+    /** Frames waiting for the socket to drain, oldest first; while non-empty every new frame queues behind them. */
+    private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
+    /** Bytes of live frames queued behind a backlog: the part a slow reader could grow without bound. */
+    private long waitingLiveBytes;
+    private boolean flushPending;
+    private long lastWriteAt;
+    private boolean closed;
+
+    Outbound(ChannelHandlerContext ctx, WireFormat format, Clock clock, FlushBatcher flusher) {
+        this.ctx = ctx;
+        this.format = format;
+        this.clock = clock;
+        this.flusher = flusher;
+        ctx.channel().config().setWriteBufferHighWaterMark(BUFFER_BYTES);
+        // Resume a waiting backlog as soon as the socket has room again; this handler sits just before Vert.x's.
+        ctx.pipeline().addBefore(ctx.name(), "switchboard-outbound-drain", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext c) throws Exception {
+                if (c.channel().isWritable()) drain();
+                super.channelWritabilityChanged(c);
+            }
+        });
+    }
+
+    long lastWriteAt() { return lastWriteAt; }
+
+    /** Bytes written to the socket that it has not taken yet; safe to read from any thread (diagnostics, tests). */
+    long socketBufferedBytes() {
+        io.netty.channel.ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    }
+
+    /** A control frame (CONNECTED, ACK, ATTACHED, HEARTBEAT, errors): written and flushed now unless a backlog waits. */
+    void sendNow(byte[] bytes) {
+        if (closed) return;
+        if (!waiting.isEmpty()) {
+            waiting.add(bytes);
+            return;
+        }
+        write(bytes);
+        flushPending = false;
+        ctx.flush();
+    }
+
+    /**
+     * A live fan-out frame: written without a flush (the loop's {@link FlushBatcher} flushes once per batch).
+     * TOO_SLOW when the reader is a whole buffer behind; the caller then cuts it off.
+     */
+    Verdict deliver(byte[] bytes) {
+        if (closed) return Verdict.WRITTEN;
+        if (!waiting.isEmpty()) {
+            waitingLiveBytes += bytes.length;
+            if (waitingLiveBytes > BUFFER_BYTES) return Verdict.TOO_SLOW;
+            waiting.add(bytes);
+            return Verdict.WRITTEN;
+        }
+        if (!ctx.channel().isActive()) return Verdict.WRITTEN; // gone: its close handler suspends the connection
+        if (!ctx.channel().isWritable()) return Verdict.TOO_SLOW;
+        write(bytes);
+        markForFlush();
+        return Verdict.WRITTEN;
+    }
+
+    /** A backlog: queued in order and written as fast as the socket drains. */
+    void backlog(List<byte[]> frames) {
+        if (closed || frames.isEmpty()) return;
+        waiting.addAll(frames);
+        drain();
+    }
+
+    /** Flushes frames written by a batch. */
+    void flushPending() {
+        if (!flushPending) return;
+        flushPending = false;
+        if (!closed) ctx.flush();
+    }
+
+    /** Drops whatever still waits: the transport is gone. */
+    void close() {
+        closed = true;
+        waiting.clear();
+        waitingLiveBytes = 0;
+    }
+
+    private void drain() {
+        if (closed || waiting.isEmpty()) return;
+        boolean wrote = false;
+        while (!waiting.isEmpty() && ctx.channel().isWritable()) {
+            write(waiting.poll());
+            wrote = true;
+        }
+        if (waiting.isEmpty()) waitingLiveBytes = 0;
+        if (wrote) {
+            flushPending = false;
+            ctx.flush();
+        }
+    }
+
+    private void write(byte[] bytes) {
+        lastWriteAt = clock.millis();
+        ctx.write(format == WireFormat.JSON
+                ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
+                : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+    }
+
+    private void markForFlush() {
+        if (!flushPending) {
+            flushPending = true;
+            flusher.add(this);
+        }
+    }
+}

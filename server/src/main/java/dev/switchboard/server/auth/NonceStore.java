@@ -21,7 +21,8 @@ import java.util.concurrent.CompletableFuture;
  *   <li>When the store cannot tell (database down, store closed), the future fails with a retriable error
  *       (50003); the caller must refuse the request, never accept it.</li>
  * </ul>
- * Implementations: {@link MemoryNonceStore} (one process, forgotten on restart).
+ * Implementations: {@link MemoryNonceStore} (one process, forgotten on restart) and
+ * {@link PgNonceStore} (PostgreSQL, shared by every node on the database).
  */
 public interface NonceStore extends AutoCloseable {
 

@@ -14,6 +14,7 @@ import dev.switchboard.server.SwitchboardServer;
 import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.Hmac;
 import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.auth.PgNonceStore;
 import dev.switchboard.server.cdc.ChangeConnector;
 import dev.switchboard.server.channel.ChannelRules;
 import dev.switchboard.server.persistence.PgMessageStore;
@@ -142,7 +143,10 @@ public final class SwitchboardApp implements AutoCloseable {
             started.add(outbox);
             ruleOutbox = outbox;
         }
-        server = SwitchboardServer.start(config.withFile(file), clock, routes, functions, new Storage(store, outbox));
+        // Always on the database: a TokenRequest used before a restart must stay used after it.
+        PgNonceStore tokenNonces = new PgNonceStore(database, clock);
+        started.add(tokenNonces);
+        server = SwitchboardServer.start(config.withFile(file), clock, routes, functions, new Storage(store, outbox, tokenNonces));
         started.add(server);
         EmbeddedDatabase supervised = embedded;
         server.health().register("database", () -> supervised != null && supervised.problem().isPresent() ? supervised.problem() : probe.problem());

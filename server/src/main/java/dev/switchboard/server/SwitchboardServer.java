@@ -69,7 +69,8 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /**
      * Starts a server whose persisted namespaces (config file key {@code channelRules}) keep their messages in the
-     * storage's message store and whose after-publish rules keep their events in its outbox (resuming what it holds).
+     * storage's message store, whose after-publish rules keep their events in its outbox (resuming what it holds) and
+     * whose token endpoint remembers used nonces in its nonce store.
      */
     public static SwitchboardServer start(ServerConfig config, Clock clock, List<Consumer<Router>> extraRoutes, RuleFunctions functions,
                                           Storage storage) {
@@ -111,7 +112,9 @@ public final class SwitchboardServer implements AutoCloseable {
             channels.setGate(rules);
             // Idle long enough that no client can still resume from the channel's serials.
             channels.startSweeper(vertx, 30_000, Math.max(bound.connectionStateTtlMs(), bound.history().maxAgeMs()) + 60_000);
-            TokenService tokens = new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs());
+            TokenService tokens = storage.tokenNonces() == null
+                    ? new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs())
+                    : new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs(), storage.tokenNonces());
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
             ConnectionGuard guard = new ConnectionGuard(vertx, bound.limits());

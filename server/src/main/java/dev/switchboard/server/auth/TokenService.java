@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.server.apps.AppRegistry;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.WireFormat;
+import dev.switchboard.server.util.Futures;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Issues and verifies tokens. A token is self-contained and signed with its key's secret
@@ -18,23 +20,61 @@ import java.util.Base64;
 public final class TokenService {
     private static final String PREFIX = "sb1.";
     private static final long MAX_TTL_MS = 24 * 3600_000L;
+    private static final int MIN_NONCE_LENGTH = 16;
+    /** A nonce is stored and indexed (PostgreSQL's index entries stop near 2.7 kB): one oversized nonce must not fail a batch of claims. */
+    static final int MAX_NONCE_LENGTH = 256;
 
     private final AppRegistry apps;
     private final Clock clock;
     private final long defaultTtlMs;
     private final long requestWindowMs;
-    private final NonceCache nonces;
+    private final NonceStore nonces;
 
+    /** A service whose used nonces are remembered in memory only (the server without a database). */
     public TokenService(AppRegistry apps, Clock clock, long defaultTtlMs, long requestWindowMs) {
+        this(apps, clock, defaultTtlMs, requestWindowMs, new MemoryNonceStore(clock));
+    }
+
+    public TokenService(AppRegistry apps, Clock clock, long defaultTtlMs, long requestWindowMs, NonceStore nonces) {
         this.apps = apps;
         this.clock = clock;
         this.defaultTtlMs = defaultTtlMs;
         this.requestWindowMs = requestWindowMs;
-        this.nonces = new NonceCache(clock, 2 * requestWindowMs);
+        this.nonces = nonces;
     }
 
-    /** Verifies a signed token request and issues the token it asks for. */
-    public TokenDetails requestToken(String keyNameInPath, TokenRequest request) {
+    /**
+     * Verifies a signed token request and, once its nonce is recorded as used for the first time, issues the token it
+     * asks for. Never blocks. Every refusal comes as the future's failure: 4010x for the request itself, 40105 for a
+     * replayed nonce, 50003 (retriable) when the nonce store could not tell.
+     */
+    public CompletableFuture<TokenDetails> requestToken(String keyNameInPath, TokenRequest request) {
+        ApiKey key;
+        try {
+            key = verifiedKey(keyNameInPath, request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // Twice the window: nodes sharing the store whose clocks differ by up to a window all still see the nonce while any could accept it.
+        long rememberUntil = request.timestamp() + 2 * requestWindowMs;
+        CompletableFuture<Boolean> recorded;
+        try {
+            recorded = nonces.firstUse(key.keyName(), request.nonce(), rememberUntil);
+        } catch (RuntimeException e) {
+            recorded = CompletableFuture.failedFuture(e);
+        }
+        return recorded.handle((firstUse, failure) -> {
+            if (failure != null) {
+                throw ErrorCode.TIMEOUT.exception("The token request's nonce could not be checked (" + Futures.cause(failure).getMessage()
+                        + "); request a token again");
+            }
+            if (!firstUse) throw ErrorCode.NONCE_REUSED.exception("Token request nonce was already used");
+            return issue(key, request.ttl(), request.capability(), request.clientId());
+        });
+    }
+
+    /** The request's key, once its mac, timestamp and nonce are acceptable; the nonce's use is not checked here. */
+    private ApiKey verifiedKey(String keyNameInPath, TokenRequest request) {
         if (keyNameInPath != null && !keyNameInPath.equals(request.keyName())) {
             throw ErrorCode.INVALID_CREDENTIALS.exception("Token request keyName does not match the key in the path");
         }
@@ -46,13 +86,13 @@ public final class TokenService {
             throw ErrorCode.TOKEN_REQUEST_TIMESTAMP_OUTSIDE_WINDOW.exception(
                     "Token request timestamp " + request.timestamp() + " is more than " + requestWindowMs / 1000 + " s from server time " + now);
         }
-        if (request.nonce() == null || request.nonce().length() < 16) {
-            throw ErrorCode.INVALID_REQUEST_BODY.exception("Token request nonce must have at least 16 characters");
+        if (request.nonce() == null || request.nonce().length() < MIN_NONCE_LENGTH) {
+            throw ErrorCode.INVALID_REQUEST_BODY.exception("Token request nonce must have at least " + MIN_NONCE_LENGTH + " characters");
         }
-        if (!nonces.firstUse(key.keyName(), request.nonce(), request.timestamp())) {
-            throw ErrorCode.NONCE_REUSED.exception("Token request nonce was already used");
+        if (request.nonce().length() > MAX_NONCE_LENGTH) {
+            throw ErrorCode.INVALID_REQUEST_BODY.exception("Token request nonce must have at most " + MAX_NONCE_LENGTH + " characters");
         }
-        return issue(key, request.ttl(), request.capability(), request.clientId());
+        return key;
     }
 
     /** Issues a token for a key directly (the key holder is already authenticated). */

@@ -130,7 +130,7 @@ public final class RestApi {
                 Responder.ok(ctx, 200, server.tokens().issue(server.tokens().key(keyName), request.ttl(), request.capability(), request.clientId()).toTree());
                 return;
             }
-            Responder.ok(ctx, 200, server.tokens().requestToken(keyName, request).toTree());
+            Responder.whenDone(ctx, server.tokens().requestToken(keyName, request), token -> Responder.ok(ctx, 200, token.toTree()));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }

@@ -3,7 +3,7 @@ package dev.switchboard.server.persistence;
 import dev.switchboard.server.database.DatabaseEndpoint;
 import org.flywaydb.core.Flyway;
 
-/** Switchboard's own tables in the app's database (persisted channels, the rules' outbox), migrated with Flyway. */
+/** Switchboard's own tables in the app's database (persisted channels, the rules' outbox, used token nonces), migrated with Flyway. */
 public final class SwitchboardSchema {
     private SwitchboardSchema() {}
 

@@ -2,6 +2,7 @@ package dev.switchboard.server.auth;
 
 import dev.switchboard.server.apps.AppRegistry;
 import dev.switchboard.server.protocol.SwitchboardException;
+import dev.switchboard.server.util.Futures;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -173,57 +178,111 @@ class TokenServiceTest {
     @Test
     void signedTokenRequestIssuesAToken() {
         TokenRequest r = TokenRequest.sign(key, 5_000L, "{\"chat:*\":[\"subscribe\"]}", "bob", T0, NONCE);
-        TokenDetails td = tokens.requestToken("app.key", r);
+        TokenDetails td = requestToken("app.key", r);
         assertThat(td.expires()).isEqualTo(T0 + 5_000);
         assertThat(td.clientId()).isEqualTo("bob");
         assertThat(tokens.verifyToken(td.token()).capability()).isEqualTo(Capability.parse("{\"chat:*\":[\"subscribe\"]}"));
         // without a key in the path, too
-        assertThat(tokens.requestToken(null, TokenRequest.sign(key, null, null, null, T0, NONCE + "x"))).isNotNull();
+        assertThat(requestToken(null, TokenRequest.sign(key, null, null, null, T0, NONCE + "x"))).isNotNull();
     }
 
     @Test
     void tokenRequestForAnUnknownKeyOrAnotherPathOrWithABadMacIs40101() {
         TokenRequest r = TokenRequest.sign(key, null, null, null, T0, NONCE);
-        assertCode(40101, () -> tokens.requestToken("app.other", r));
+        assertCode(40101, () -> requestToken("app.other", r));
         TokenRequest unknown = TokenRequest.sign(ApiKey.parse("app.nokey:secret", Capability.ALL), null, null, null, T0, NONCE);
-        assertCode(40101, () -> tokens.requestToken(null, unknown));
+        assertCode(40101, () -> requestToken(null, unknown));
         TokenRequest badMac = new TokenRequest("app.key", 1L, null, null, T0, NONCE, r.mac());
-        assertCode(40101, () -> tokens.requestToken("app.key", badMac));
+        assertCode(40101, () -> requestToken("app.key", badMac));
     }
 
     @Test
     void tokenRequestTimestampMustBeInsideTheWindow() {
-        assertThat(tokens.requestToken(null, TokenRequest.sign(key, null, null, null, T0 - WINDOW, NONCE + "a"))).isNotNull();
-        assertThat(tokens.requestToken(null, TokenRequest.sign(key, null, null, null, T0 + WINDOW, NONCE + "b"))).isNotNull();
-        assertCode(40104, () -> tokens.requestToken(null, TokenRequest.sign(key, null, null, null, T0 - WINDOW - 1, NONCE + "c")));
-        assertCode(40104, () -> tokens.requestToken(null, TokenRequest.sign(key, null, null, null, T0 + WINDOW + 1, NONCE + "d")));
+        assertThat(requestToken(null, TokenRequest.sign(key, null, null, null, T0 - WINDOW, NONCE + "a"))).isNotNull();
+        assertThat(requestToken(null, TokenRequest.sign(key, null, null, null, T0 + WINDOW, NONCE + "b"))).isNotNull();
+        assertCode(40104, () -> requestToken(null, TokenRequest.sign(key, null, null, null, T0 - WINDOW - 1, NONCE + "c")));
+        assertCode(40104, () -> requestToken(null, TokenRequest.sign(key, null, null, null, T0 + WINDOW + 1, NONCE + "d")));
         // the same request becomes stale as the server's clock moves on
         TokenRequest later = TokenRequest.sign(key, null, null, null, T0, NONCE + "e");
         clock.set(T0 + WINDOW + 1);
-        assertCode(40104, () -> tokens.requestToken(null, later));
+        assertCode(40104, () -> requestToken(null, later));
     }
 
     @Test
     void reusedNonceIs40105() {
         TokenRequest r = TokenRequest.sign(key, null, null, null, T0, NONCE);
-        tokens.requestToken(null, r);
-        assertCode(40105, () -> tokens.requestToken(null, r));
+        requestToken(null, r);
+        assertCode(40105, () -> requestToken(null, r));
         // a different request with the same nonce is a replay too
         clock.advance(1000);
-        assertCode(40105, () -> tokens.requestToken(null, TokenRequest.sign(key, 1000L, null, null, T0 + 1000, NONCE)));
+        assertCode(40105, () -> requestToken(null, TokenRequest.sign(key, 1000L, null, null, T0 + 1000, NONCE)));
         // the nonce belongs to the key
-        assertThat(tokens.requestToken(null, TokenRequest.sign(apps.key("app.other"), null, null, null, T0, NONCE))).isNotNull();
+        assertThat(requestToken(null, TokenRequest.sign(apps.key("app.other"), null, null, null, T0, NONCE))).isNotNull();
     }
 
     @Test
-    void shortOrMissingNonceIs40001() {
-        assertCode(40001, () -> tokens.requestToken(null, TokenRequest.sign(key, null, null, null, T0, "short")));
-        assertCode(40001, () -> tokens.requestToken(null, TokenRequest.sign(key, null, null, null, T0, null)));
+    void shortMissingOrOversizedNonceIs40001() {
+        assertCode(40001, () -> requestToken(null, TokenRequest.sign(key, null, null, null, T0, "short")));
+        assertCode(40001, () -> requestToken(null, TokenRequest.sign(key, null, null, null, T0, null)));
+        String longest = "n".repeat(TokenService.MAX_NONCE_LENGTH);
+        assertThat(requestToken(null, TokenRequest.sign(key, null, null, null, T0, longest))).isNotNull();
+        assertCode(40001, () -> requestToken(null, TokenRequest.sign(key, null, null, null, T0, longest + "n")));
+    }
+
+    @Test
+    void refusalsComeAsTheFuturesFailureNotAsAThrow() {
+        TokenRequest r = TokenRequest.sign(key, null, null, null, T0, NONCE);
+        assertThat(tokens.requestToken("app.other", r)).isCompletedExceptionally();
+        assertThat(tokens.requestToken(null, r)).isCompleted();
+        assertThat(tokens.requestToken(null, r)).isCompletedExceptionally();
+    }
+
+    @Test
+    void nonceIsRememberedForTwiceTheWindowFromItsTimestamp() {
+        List<Long> expiries = new ArrayList<>();
+        NonceStore recording = new NonceStore() {
+            @Override public CompletableFuture<Boolean> firstUse(String keyName, String nonce, long expiresAt) {
+                expiries.add(expiresAt);
+                return CompletableFuture.completedFuture(true);
+            }
+
+            @Override public void close() {}
+        };
+        TokenService service = new TokenService(apps, clock, DEFAULT_TTL, WINDOW, recording);
+        service.requestToken(null, TokenRequest.sign(key, null, null, null, T0 - 5, NONCE)).join();
+        assertThat(expiries).containsExactly(T0 - 5 + 2 * WINDOW);
+    }
+
+    @Test
+    void aNonceStoreThatCannotTellRefusesTheRequestWithARetriable50003() {
+        NonceStore failing = new NonceStore() {
+            @Override public CompletableFuture<Boolean> firstUse(String keyName, String nonce, long expiresAt) {
+                return CompletableFuture.failedFuture(new java.sql.SQLException("connection refused"));
+            }
+
+            @Override public void close() {}
+        };
+        NonceStore throwing = new NonceStore() {
+            @Override public CompletableFuture<Boolean> firstUse(String keyName, String nonce, long expiresAt) {
+                throw new IllegalStateException("broken");
+            }
+
+            @Override public void close() {}
+        };
+        for (NonceStore store : List.of(failing, throwing)) {
+            TokenService service = new TokenService(apps, clock, DEFAULT_TTL, WINDOW, store);
+            assertThatThrownBy(() -> service.requestToken(null, TokenRequest.sign(key, null, null, null, T0, NONCE)).join())
+                    .extracting(Futures::cause)
+                    .isInstanceOfSatisfying(SwitchboardException.class, e -> {
+                        assertThat(e.error().code()).isEqualTo(50003);
+                        assertThat(e.error().statusCode()).isEqualTo(500);
+                    });
+        }
     }
 
     @Test
     void tokenRequestForMoreThanTheKeyGrantsIs40160() {
-        assertCode(40160, () -> tokens.requestToken(null, TokenRequest.sign(key, null, "{\"admin\":[\"publish\"]}", null, T0, NONCE)));
+        assertCode(40160, () -> requestToken(null, TokenRequest.sign(key, null, "{\"admin\":[\"publish\"]}", null, T0, NONCE)));
     }
 
     @Test
@@ -242,6 +301,16 @@ class TokenServiceTest {
     private static void assertTokenError(ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOfSatisfying(SwitchboardException.class,
                 e -> assertThat(e.error().code()).as(e.getMessage()).isBetween(40140, 40149));
+    }
+
+    /** Exchanges the request and waits: the token, or the refusal thrown as the exception it is. */
+    private TokenDetails requestToken(String keyNameInPath, TokenRequest request) {
+        try {
+            return tokens.requestToken(keyNameInPath, request).join();
+        } catch (CompletionException e) {
+            if (Futures.cause(e) instanceof RuntimeException refusal) throw refusal;
+            throw e;
+        }
     }
 
     private static void assertCode(int code, ThrowingCallable call) {

@@ -62,10 +62,14 @@ public final class HttpVerticle extends VerticleBase {
                 .setPerMessageWebSocketCompressionSupported(false)
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setTcpNoDelay(true)
+                // HTTP/1.1 only: with cleartext HTTP/2 detection a connection is set up (and guarded) only after its first bytes.
+                .setHttp2ClearTextEnabled(false)
                 // Closes connections that neither read nor write for this long: half-open sockets, peers that stopped
                 // reading. Live realtime connections always carry a heartbeat well within it.
                 .setIdleTimeout((int) limits.idleTimeoutMs())
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                // A refused WebSocket (bad credentials) is closed; a peer that never answers the close is dropped this soon.
+                .setWebSocketClosingTimeout((int) Math.max(1, (limits.handshakeTimeoutMs() + 999) / 1000));
         http = vertx.createHttpServer(options)
                 .connectionHandler(guard::onConnection)
                 .webSocketHandler(acceptor::accept)

@@ -49,6 +49,11 @@ public final class RawWebSocket implements AutoCloseable {
         return ws;
     }
 
+    /** Opens {@code ws://host:port/?<query>} without waiting for any frame (for connections the server refuses). */
+    public static RawWebSocket open(String wsBase, String query) throws Exception {
+        return new RawWebSocket(URI.create(wsBase + "?" + query));
+    }
+
     public void sendText(String text) throws Exception {
         socket.sendText(text, true).get(10, TimeUnit.SECONDS);
     }

@@ -100,15 +100,28 @@ public final class Channel {
     public Context owner() { return owner; }
 
     /**
-     * Marks the channel retired when nothing refers to it any more and it has been idle for {@code idleMs}:
-     * no attachments, no presence members, no retained events. Operations that still hold the old instance
-     * are redirected to a fresh one by the registry.
+     * True while something depends on this instance's memory: an attachment, a presence member (also one in its
+     * leave grace period), or a persisted publish committing or waiting to.
+     */
+    boolean inUse() { return !modesByAttachment.isEmpty() || !presence.isEmpty() || committing || !waiting.isEmpty(); }
+
+    /**
+     * The sweep's decision, on the owner. A channel in use keeps its retention floor. One nobody uses drops every event
+     * older than the retention age, floor included, and is retired once it retains nothing and has been quiet (no
+     * attach, detach, publish or presence change) for {@code idleMs}: the registry forgets it, and operations still
+     * holding this instance are redirected to a fresh one. An ephemeral channel's fresh instance has a new epoch, so
+     * a resume from this one's serials is never RESUMED; a persisted one continues this position from the store.
      */
     boolean retireIfIdle(long now, long idleMs) {
-        prune(now);
         if (retired) return true;
-        if (!modesByAttachment.isEmpty() || !presence.isEmpty() || history.oldest() != null || now - lastActivity < idleMs
-                || committing || !waiting.isEmpty()) return false;
+        if (inUse()) {
+            prune(now);
+            return false;
+        }
+        forget(history.pruneBelowFloor(now));
+        if (history.oldest() != null || now - lastActivity < idleMs) return false;
+        // Presence changes take serials too; the next instance must not give them out again.
+        if (persistence != null) persistence.position().seq = seq;
         retired = true;
         return true;
     }
@@ -476,6 +489,7 @@ public final class Channel {
 
     /** Removes every member a connection holds, broadcasting their LEAVEs (connection closed or gone for good). */
     void leaveAll(String connectionId, long now) {
+        lastActivity = now;
         List<PresenceMessage> leaves = new ArrayList<>();
         for (PresenceMessage m : presence.membersOf(connectionId)) {
             // Not prefixed by the connectionId, so SDKs order it by timestamp instead of by msgSerial.
@@ -583,8 +597,11 @@ public final class Channel {
         return new EncodedFrame(pm);
     }
 
-    private void prune(long now) {
-        for (ChannelEvent dropped : history.prune(now)) for (Message m : dropped.messages()) serialById.remove(m.id());
+    private void prune(long now) { forget(history.prune(now)); }
+
+    /** Forgets the ids of dropped events: idempotency lasts as long as retention. */
+    private void forget(List<ChannelEvent> dropped) {
+        for (ChannelEvent e : dropped) for (Message m : e.messages()) serialById.remove(m.id());
     }
 
     private record Attachment(Subscriber subscriber, String wireName) {}

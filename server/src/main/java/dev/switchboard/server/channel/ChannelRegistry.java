@@ -24,7 +24,10 @@ public final class ChannelRegistry {
     private final List<Context> owners;
     private final Clock clock;
     private final RetentionPolicy retention;
-    private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+    /** Channels by key, one map per owner context (same index as {@link #owners}): each owner sweeps only its own. */
+    private final List<Map<String, Channel>> channelsByOwner;
+    /** How long a channel nobody uses must have been quiet before the sweep frees it; set by {@link #startSweeper}. */
+    private volatile long idleBeforeFreeingMs = -1;
     private volatile ChannelListener listener = ChannelListener.NONE;
     private volatile PublishGate gate = PublishGate.OPEN;
     private volatile ChannelRules channelRules = ChannelRules.NONE;
@@ -45,15 +48,19 @@ public final class ChannelRegistry {
         this.owners = List.copyOf(owners);
         this.clock = clock;
         this.retention = retention;
+        List<Map<String, Channel>> maps = new java.util.ArrayList<>(owners.size());
+        for (int i = 0; i < owners.size(); i++) maps.add(new ConcurrentHashMap<>());
+        this.channelsByOwner = List.copyOf(maps);
     }
 
     public Clock clock() { return clock; }
 
     /** The channel, created on first use; a persisted namespace's channel continues from its persisted position. */
     public Channel channel(String appId, String name) {
-        String key = appId + "\u0000" + name;
-        return channels.computeIfAbsent(key, k -> new Channel(appId, name, ownerFor(key), new MemoryHistoryStore(retention), delegate,
-                clock.millis(), persistenceFor(key, name)));
+        String key = keyOf(appId, name);
+        int owner = ownerIndex(key);
+        return channelsByOwner.get(owner).computeIfAbsent(key, k -> new Channel(appId, name, owners.get(owner),
+                new MemoryHistoryStore(retention), delegate, clock.millis(), persistenceFor(key, name)));
     }
 
     private Persistence persistenceFor(String key, String name) {
@@ -74,7 +81,7 @@ public final class ChannelRegistry {
         long now = clock.millis();
         List<CompletableFuture<Void>> restored = new java.util.ArrayList<>();
         for (MessageStore.StoredChannel stored : store.load(now - retention.maxAgeMs())) {
-            String key = stored.appId() + "\u0000" + stored.channel();
+            String key = keyOf(stored.appId(), stored.channel());
             positions.put(key, new Persistence.Position(stored.epoch(), stored.lastSeq()));
             if (stored.recent().isEmpty() || rules.retentionMs(stored.channel()).isEmpty()) continue;
             Channel channel = channel(stored.appId(), stored.channel());
@@ -93,7 +100,10 @@ public final class ChannelRegistry {
     public void setListener(ChannelListener listener) { this.listener = listener; }
 
     /** The channel if it exists, else null. */
-    public Channel existing(String appId, String name) { return channels.get(appId + "\u0000" + name); }
+    public Channel existing(String appId, String name) {
+        String key = keyOf(appId, name);
+        return channelsByOwner.get(ownerIndex(key)).get(key);
+    }
 
     /**
      * Attaches on the owner. A persisted channel whose resume or rewind reaches beyond memory first reads the store (off
@@ -258,28 +268,70 @@ public final class ChannelRegistry {
 
 
     /**
-     * Drops channels that nobody uses from memory: every {@code intervalMs}, a channel with no attachments,
-     * members or retained events, idle for {@code idleMs}, is retired on its owner and forgotten.
+     * Frees channels nobody uses: every {@code intervalMs}, each owner sweeps the channels it owns (see
+     * {@link Channel#retireIfIdle}). A channel in use keeps its retention floor; one nobody uses keeps only messages
+     * younger than the history TTL, and once it holds none and has been quiet for {@code idleMs} it is forgotten.
+     * {@code idleMs} should cover the connection state TTL, so that no connection that could still resume finds its
+     * channel freed; a persisted channel's position stays here, so the next instance continues its serials.
      */
     public void startSweeper(io.vertx.core.Vertx vertx, long intervalMs, long idleMs) {
-        vertx.setPeriodic(intervalMs, id -> {
-            for (Map.Entry<String, Channel> e : channels.entrySet()) {
-                Channel ch = e.getValue();
-                ch.owner().runOnContext(v -> {
-                    if (ch.retireIfIdle(clock.millis(), idleMs)) channels.remove(e.getKey(), ch);
-                });
-            }
-        });
+        idleBeforeFreeingMs = idleMs;
+        for (int i = 0; i < owners.size(); i++) {
+            Map<String, Channel> owned = channelsByOwner.get(i);
+            // Set from the owner, the timer fires on the owner: the sweep reads channel state without hopping threads.
+            owners.get(i).runOnContext(v -> vertx.setPeriodic(intervalMs, id -> sweep(owned, idleMs)));
+        }
     }
 
-    public int channelCount() { return channels.size(); }
+    /** Runs one sweep on every owner now, as their timers would; completes with how many channels were freed. */
+    public CompletableFuture<Integer> sweepNow() {
+        long idleMs = idleBeforeFreeingMs;
+        if (idleMs < 0) throw new IllegalStateException("The sweeper was not started");
+        List<CompletableFuture<Integer>> perOwner = new java.util.ArrayList<>(owners.size());
+        for (int i = 0; i < owners.size(); i++) {
+            Map<String, Channel> owned = channelsByOwner.get(i);
+            CompletableFuture<Integer> freed = new CompletableFuture<>();
+            owners.get(i).runOnContext(v -> {
+                try {
+                    freed.complete(sweep(owned, idleMs));
+                } catch (RuntimeException e) {
+                    freed.completeExceptionally(e);
+                }
+            });
+            perOwner.add(freed);
+        }
+        return CompletableFuture.allOf(perOwner.toArray(new CompletableFuture[0]))
+                .thenApply(v -> perOwner.stream().mapToInt(CompletableFuture::join).sum());
+    }
+
+    /** How long a channel nobody uses must be quiet before a sweep frees it (-1 until the sweeper is started). */
+    public long idleBeforeFreeingMs() { return idleBeforeFreeingMs; }
+
+    /** One owner's sweep, on that owner: frees its idle channels and returns how many. */
+    private int sweep(Map<String, Channel> owned, long idleMs) {
+        long now = clock.millis();
+        int freed = 0;
+        for (Map.Entry<String, Channel> e : owned.entrySet()) {
+            Channel channel = e.getValue();
+            if (channel.retireIfIdle(now, idleMs) && owned.remove(e.getKey(), channel)) freed++;
+        }
+        if (freed > 0) log.debug("Freed {} idle channel(s); {} left on this owner", freed, owned.size());
+        return freed;
+    }
+
+    /** Channels in memory, on every owner. */
+    public int channelCount() {
+        int n = 0;
+        for (Map<String, Channel> owned : channelsByOwner) n += owned.size();
+        return n;
+    }
 
     /** The current instance for a channel: a caller may still hold one the sweeper retired. Owner thread only. */
     private Channel live(Channel channel) {
         return channel.retired() ? channel(channel.appId(), channel.name()) : channel;
     }
 
-    private Context ownerFor(String key) {
-        return owners.get(Math.floorMod(key.hashCode(), owners.size()));
-    }
+    private static String keyOf(String appId, String name) { return appId + "\u0000" + name; }
+
+    private int ownerIndex(String key) { return Math.floorMod(key.hashCode(), owners.size()); }
 }

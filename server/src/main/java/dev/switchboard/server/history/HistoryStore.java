@@ -16,6 +16,12 @@ public interface HistoryStore {
     /** Drops what the retention policy no longer covers; returns the dropped events (their ids are forgotten). */
     List<ChannelEvent> prune(long now);
 
+    /**
+     * As {@link #prune}, but without the floor of minimum messages: every event older than the retention age goes.
+     * For channels nobody uses, whose floor would otherwise keep old events, and the channel with them, for ever.
+     */
+    List<ChannelEvent> pruneBelowFloor(long now);
+
     /** Retained events, oldest first. */
     List<ChannelEvent> events();
 

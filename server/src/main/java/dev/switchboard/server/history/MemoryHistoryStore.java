@@ -21,13 +21,18 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
 
     @Override
-    public List<ChannelEvent> prune(long now) {
+    public List<ChannelEvent> prune(long now) { return prune(now, policy.minMessages()); }
+
+    @Override
+    public List<ChannelEvent> pruneBelowFloor(long now) { return prune(now, 0); }
+
+    private List<ChannelEvent> prune(long now, int minMessages) {
         long oldestKept = now - policy.maxAgeMs();
         List<ChannelEvent> dropped = null;
         while (!events.isEmpty()) {
             ChannelEvent first = events.peekFirst();
             boolean overCap = itemCount > policy.maxMessages();
-            boolean expired = first.timestamp() < oldestKept && itemCount - first.size() >= policy.minMessages();
+            boolean expired = first.timestamp() < oldestKept && itemCount - first.size() >= minMessages;
             if (!overCap && !expired) break;
             events.removeFirst();
             itemCount -= first.size();

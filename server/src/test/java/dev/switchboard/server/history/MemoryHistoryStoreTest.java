@@ -63,6 +63,22 @@ class MemoryHistoryStoreTest {
     }
 
     @Test
+    void pruningBelowTheFloorDropsEveryExpiredEventButKeepsYoungerOnes() {
+        MemoryHistoryStore store = new MemoryHistoryStore(new RetentionPolicy(1000, 3, 100));
+        ChannelEvent a = event(0, 2), b = event(0, 2), c = event(5_000, 1);
+        store.append(a);
+        store.append(b);
+        store.append(c);
+        assertThat(store.prune(5_500)).as("the floor keeps 3 items").containsExactly(a);
+
+        assertThat(store.pruneBelowFloor(5_500)).as("without the floor only the young event stays").containsExactly(b);
+        assertThat(store.events()).containsExactly(c);
+        assertThat(store.pruneBelowFloor(6_001)).containsExactly(c);
+        assertThat(store.oldest()).isNull();
+        assertThat(store.prune(6_001)).isEmpty();
+    }
+
+    @Test
     void neverKeepsMoreThanMaxMessagesWhateverTheirAge() {
         MemoryHistoryStore store = new MemoryHistoryStore(new RetentionPolicy(60_000, 10, 4));
         ChannelEvent a = event(0, 2), b = event(0, 2), c = event(0, 1);

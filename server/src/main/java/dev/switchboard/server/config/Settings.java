@@ -58,7 +58,7 @@ public final class Settings {
     public static final Setting<Long> HISTORY_TTL = new Setting<>("SWITCHBOARD_HISTORY_TTL_MS", "historyTtl", "120000",
             Setting.longBetween(1000, 7 * 24 * 3600_000L), "How long each channel keeps messages for history, rewind, resume and deduplication, in ms");
     public static final Setting<Integer> HISTORY_MIN_MESSAGES = new Setting<>("SWITCHBOARD_HISTORY_MIN_MESSAGES", "historyMinMessages", "100",
-            Setting.intBetween(0, 1_000_000), "Messages each channel keeps regardless of age");
+            Setting.intBetween(0, 1_000_000), "Messages a channel in use (attached or with presence members) keeps regardless of age");
     public static final Setting<Integer> HISTORY_MAX_MESSAGES = new Setting<>("SWITCHBOARD_HISTORY_MAX_MESSAGES", "historyMaxMessages", "20000",
             Setting.intBetween(1, 10_000_000), "Most messages one channel keeps in memory");
     public static final Setting<Boolean> SANDBOX = new Setting<>("SWITCHBOARD_SANDBOX", "sandbox", "false",
@@ -76,13 +76,15 @@ public final class Settings {
             Setting.intBetween(1, 1_000_000), "Token endpoint requests (requestToken, the chat's /auth/token) one IP address may make per minute; more get 429 with 42910");
     public static final Setting<Integer> MAX_CLIENT_ID_LENGTH = new Setting<>("SWITCHBOARD_MAX_CLIENT_ID_LENGTH", "maxClientIdLength", "256",
             Setting.intBetween(1, 65_536), "Longest clientId in characters (connection, token, message or presence member); longer ones are refused with 40012");
+    public static final Setting<Long> MAX_BACKLOG_BYTES = new Setting<>("SWITCHBOARD_MAX_BACKLOG_BYTES", "maxBacklogBytes", "16777216",
+            Setting.longBetween(1 << 16, 1L << 32), "Bytes of rewind, resume and presence backlog one connection may have waiting for a socket that does not read; over it the connection is cut off and may resume");
     public static final Setting<List<String>> ALLOWED_ORIGINS = new Setting<>("SWITCHBOARD_ALLOWED_ORIGINS", "allowedOrigins", "",
             Settings::origins, "Other origins (comma-separated) whose pages may make credentialed requests to the token endpoints; by default only the server's own origin");
 
     public static final List<Setting<?>> ALL = List.of(PORT, HOST, ROOT_KEY, DATA_DIR, MAX_MESSAGE_SIZE, MAX_FRAME_SIZE,
             MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, HISTORY_TTL,
             HISTORY_MIN_MESSAGES, HISTORY_MAX_MESSAGES, SANDBOX, MAX_CHANNELS_PER_CONNECTION, MAX_CONNECTIONS_PER_ADDRESS,
-            HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, TOKEN_REQUESTS_PER_MINUTE, MAX_CLIENT_ID_LENGTH, ALLOWED_ORIGINS);
+            HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, TOKEN_REQUESTS_PER_MINUTE, MAX_CLIENT_ID_LENGTH, MAX_BACKLOG_BYTES, ALLOWED_ORIGINS);
 
     public static final String CONFIG_FILE_ENV = "SWITCHBOARD_CONFIG";
 
@@ -108,7 +110,7 @@ public final class Settings {
                     + " (" + maxIdle + " ms), or live realtime connections between heartbeats would be closed");
         }
         Limits limits = new Limits(v.get(MAX_CHANNELS_PER_CONNECTION), v.get(MAX_CONNECTIONS_PER_ADDRESS), v.get(HANDSHAKE_TIMEOUT),
-                idleTimeout, v.get(TOKEN_REQUESTS_PER_MINUTE), v.get(MAX_CLIENT_ID_LENGTH), v.get(ALLOWED_ORIGINS));
+                idleTimeout, v.get(TOKEN_REQUESTS_PER_MINUTE), v.get(MAX_CLIENT_ID_LENGTH), v.get(MAX_BACKLOG_BYTES), v.get(ALLOWED_ORIGINS));
         return new ServerConfig(v.get(PORT), v.get(HOST), emptyToNull(v.get(ROOT_KEY)), v.get(DATA_DIR), v.get(MAX_MESSAGE_SIZE),
                 v.get(MAX_FRAME_SIZE), v.get(MAX_INBOUND_RATE), v.get(CONNECTION_STATE_TTL), v.get(MAX_IDLE_INTERVAL),
                 v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(PRESENCE_GRACE),

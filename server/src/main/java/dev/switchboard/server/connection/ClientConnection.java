@@ -113,7 +113,8 @@ public final class ClientConnection implements Subscriber {
 
     /** Sends CONNECTED and starts reading frames. */
     void start() {
-        outbound = new Outbound(((WebSocketInternal) socket).channelHandlerContext(), format, server.clock(), flusher);
+        outbound = new Outbound(((WebSocketInternal) socket).channelHandlerContext(), format, server.clock(), flusher,
+                server.config().limits().maxBacklogBytes());
         server.connections().add(this);
         socket.textMessageHandler(text -> onFrame(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         socket.binaryMessageHandler(buffer -> onFrame(buffer.getBytes()));
@@ -237,7 +238,7 @@ public final class ClientConnection implements Subscriber {
         // Rewind, resume and SYNC backlogs can be far larger than the socket buffer: they are written as it drains.
         List<byte[]> backlog = new ArrayList<>(result.followUp().size());
         for (EncodedFrame frame : result.followUp()) backlog.add(frame.bytes(format));
-        outbound.backlog(backlog);
+        if (outbound.backlog(backlog) == Outbound.Verdict.TOO_SLOW) cutOff("has more backlog waiting than its socket takes");
     }
 
     private void onDetach(ProtocolMessage pm) {
@@ -438,11 +439,20 @@ public final class ClientConnection implements Subscriber {
         if (closed) return;
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
-        if (outbound.deliver(frame.bytes(format)) == Outbound.Verdict.TOO_SLOW) {
-            // A subscriber that cannot keep up is cut off rather than buffered without bound; it resumes from history.
-            log.warn("Connection {} cannot keep up with its channels; closing its transport", connectionId);
-            closeTransport(true);
-        }
+        if (outbound.deliver(frame.bytes(format)) == Outbound.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
+    }
+
+    /**
+     * A reader that cannot keep up is cut off rather than buffered without bound; it may resume from history. The
+     * TCP connection is closed at once: a WebSocket close frame would only queue behind what it does not read.
+     */
+    private void cutOff(String why) {
+        if (closed) return;
+        log.warn("Connection {} {}; closing its transport", connectionId, why);
+        closed = true;
+        outbound.abort();
+        cleanUp();
+        suspend();
     }
 
     /** Ends this transport; a resumable end keeps the connection's identity (and presence, for a grace period). */

@@ -16,9 +16,9 @@ import java.util.List;
  * ({@link #BUFFER_BYTES}, Netty's write-buffer water mark). Live fan-out frames are written straight through
  * while the socket keeps up; a subscriber that falls a whole buffer behind is cut off (it resumes from history).
  * Backlogs (rewind, resume replay, presence SYNC) are larger than one buffer by nature, so they wait here and
- * are written as the socket drains: a client that never reads holds at most one buffer of copies plus
- * references to frames the channel already holds, and anything sent after a backlog queues behind it so order
- * is kept. Event loop thread only.
+ * are written as the socket drains, and anything sent after a backlog queues behind it so order is kept. What
+ * waits is bounded too ({@code maxWaitingBytes}): a client that never reads is cut off once its backlogs pass it,
+ * so it holds at most that plus one socket buffer. Event loop thread only.
  */
 final class Outbound {
     /** Bytes a subscriber may fall behind by before it is cut off. */
@@ -33,14 +33,15 @@ final class Outbound {
     private final FlushBatcher flusher;
     /** Frames waiting for the socket to drain, oldest first; while non-empty every new frame queues behind them. */
     private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
-    /** Bytes of live frames queued behind a backlog: the part a slow reader could grow without bound. */
-    private long waitingLiveBytes;
+    private final long maxWaitingBytes;
+    private long waitingBytes;
     private boolean flushPending;
     private long lastWriteAt;
     private boolean closed;
 
-    Outbound(ChannelHandlerContext ctx, WireFormat format, Clock clock, FlushBatcher flusher) {
+    Outbound(ChannelHandlerContext ctx, WireFormat format, Clock clock, FlushBatcher flusher, long maxWaitingBytes) {
         this.ctx = ctx;
+        this.maxWaitingBytes = maxWaitingBytes;
         this.format = format;
         this.clock = clock;
         this.flusher = flusher;
@@ -67,7 +68,7 @@ final class Outbound {
     void sendNow(byte[] bytes) {
         if (closed) return;
         if (!waiting.isEmpty()) {
-            waiting.add(bytes);
+            waiting.add(bytes); // small, and bounded by what the client asks for: not counted
             return;
         }
         write(bytes);
@@ -81,12 +82,7 @@ final class Outbound {
      */
     Verdict deliver(byte[] bytes) {
         if (closed) return Verdict.WRITTEN;
-        if (!waiting.isEmpty()) {
-            waitingLiveBytes += bytes.length;
-            if (waitingLiveBytes > BUFFER_BYTES) return Verdict.TOO_SLOW;
-            waiting.add(bytes);
-            return Verdict.WRITTEN;
-        }
+        if (!waiting.isEmpty()) return enqueue(List.of(bytes));
         if (!ctx.channel().isActive()) return Verdict.WRITTEN; // gone: its close handler suspends the connection
         if (!ctx.channel().isWritable()) return Verdict.TOO_SLOW;
         write(bytes);
@@ -94,11 +90,21 @@ final class Outbound {
         return Verdict.WRITTEN;
     }
 
-    /** A backlog: queued in order and written as fast as the socket drains. */
-    void backlog(List<byte[]> frames) {
-        if (closed || frames.isEmpty()) return;
-        waiting.addAll(frames);
+    /** A backlog: queued in order and written as fast as the socket drains; TOO_SLOW when too much already waits. */
+    Verdict backlog(List<byte[]> frames) {
+        if (closed || frames.isEmpty()) return Verdict.WRITTEN;
+        Verdict verdict = enqueue(frames);
         drain();
+        return verdict;
+    }
+
+    private Verdict enqueue(List<byte[]> frames) {
+        long bytes = 0;
+        for (byte[] f : frames) bytes += f.length;
+        if (waitingBytes + bytes > maxWaitingBytes) return Verdict.TOO_SLOW;
+        waitingBytes += bytes;
+        waiting.addAll(frames);
+        return Verdict.WRITTEN;
     }
 
     /** Flushes frames written by a batch. */
@@ -112,17 +118,28 @@ final class Outbound {
     void close() {
         closed = true;
         waiting.clear();
-        waitingLiveBytes = 0;
+        waitingBytes = 0;
+    }
+
+    /**
+     * Drops what waits and closes the TCP connection without a WebSocket close handshake: the close starts below
+     * Vert.x's handler, whose own close would send a close frame and wait for an answer that never comes.
+     */
+    void abort() {
+        close();
+        ctx.close();
     }
 
     private void drain() {
         if (closed || waiting.isEmpty()) return;
         boolean wrote = false;
         while (!waiting.isEmpty() && ctx.channel().isWritable()) {
-            write(waiting.poll());
+            byte[] next = waiting.poll();
+            waitingBytes -= next.length;
+            write(next);
             wrote = true;
         }
-        if (waiting.isEmpty()) waitingLiveBytes = 0;
+        if (waiting.isEmpty()) waitingBytes = 0;
         if (wrote) {
             flushPending = false;
             ctx.flush();

@@ -87,6 +87,25 @@ class BacklogBoundIT {
     }
 
     @Test
+    void aSubscriberThatStopsReadingLiveMessagesIsCutOff() throws Exception {
+        try (StalledWebSocket ws = stalled();
+             RawWebSocket publisher = RawWebSocket.connect(server, SwitchboardExtension.ROOT_KEY)) {
+            ws.sendText("{\"action\":10,\"channel\":\"live-flood\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.server().context().channels().channel("sbtest", "live-flood").subscriberCount() > 0);
+            // 9.6 MB of live messages: more than the kernel's send buffer (up to 4 MB here) and the 1 MiB socket buffer hold.
+            for (int frame = 0; frame < 20 && !ws.isClosedByServer(); frame++) {
+                ObjectNode publish = RawWebSocket.frame(15).put("channel", "live-flood").put("msgSerial", frame);
+                ArrayNode messages = publish.putArray("messages");
+                for (int i = 0; i < 8; i++) messages.addObject().put("data", "y".repeat(60_000));
+                publisher.send(publish);
+                long serial = frame;
+                publisher.awaitFrame(f -> f.path("action").asInt() == 1 && f.path("msgSerial").asLong() == serial);
+            }
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(ws::isClosedByServer);
+        }
+    }
+
+    @Test
     void aReaderGetsTheWholeBacklogInOrderThenLiveMessages() throws Exception {
         try (RawWebSocket reader = RawWebSocket.connect(server, SwitchboardExtension.ROOT_KEY);
              RawWebSocket publisher = RawWebSocket.connect(server, SwitchboardExtension.ROOT_KEY)) {

@@ -1,16 +1,13 @@
 package dev.switchboard.server.limits;
 
+import dev.switchboard.server.testing.MovableClock;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TokenBucketTest {
-    private final MutableClock clock = new MutableClock(1_000_000);
+    private final MovableClock clock = new MovableClock(1_000_000);
 
     @Test
     void fullBurstThenRefused() {
@@ -56,22 +53,5 @@ class TokenBucketTest {
         assertThat(limiter.tryAcquire(11)).isFalse();
         assertThat(limiter.tryAcquire(0)).isTrue();
         assertThat(limiter.tryAcquire(10)).isTrue();
-    }
-
-    /** A clock the test moves by hand. */
-    static final class MutableClock extends Clock {
-        private long millis;
-
-        MutableClock(long millis) { this.millis = millis; }
-
-        void advance(long ms) { millis += ms; }
-
-        @Override public long millis() { return millis; }
-
-        @Override public Instant instant() { return Instant.ofEpochMilli(millis); }
-
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-
-        @Override public Clock withZone(ZoneId zone) { return this; }
     }
 }

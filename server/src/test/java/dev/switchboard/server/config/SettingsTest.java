@@ -65,6 +65,23 @@ class SettingsTest {
     }
 
     @Test
+    void limitsHaveDefaultsAndCheckEachOther() {
+        Limits limits = Settings.load(Map.of()).limits();
+        assertThat(limits.maxChannelsPerConnection()).isEqualTo(200);
+        assertThat(limits.handshakeTimeoutMs()).isEqualTo(10_000);
+        assertThat(limits.idleTimeoutMs()).isEqualTo(30_000);
+        assertThat(limits.tokenRequestsPerMinute()).isEqualTo(300);
+        assertThat(limits.allowedOrigins()).isEmpty();
+        assertThat(Settings.load(Map.of("SWITCHBOARD_ALLOWED_ORIGINS", "https://App.example.com, http://localhost:3000")).limits()
+                .allowedOrigins()).containsExactly("https://app.example.com", "http://localhost:3000");
+        // An idle timeout inside the heartbeat interval would close live realtime connections: refused at start.
+        assertThatThrownBy(() -> Settings.load(Map.of("SWITCHBOARD_IDLE_TIMEOUT_MS", "20000")))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("SWITCHBOARD_IDLE_TIMEOUT_MS (20000 ms) must be at least twice");
+        assertThatThrownBy(() -> Settings.load(Map.of("SWITCHBOARD_ALLOWED_ORIGINS", "evil.example.net")))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("is not an origin");
+    }
+
+    @Test
     void nullInTheFileMeansTheDefault() throws IOException {
         assertThat(Settings.load(envWithFile("{\"port\": null}")).port()).isEqualTo(8080);
     }

@@ -369,48 +369,12 @@ class DecoderFuzzTest {
 
     @Provide
     Arbitrary<Frame> publishBodies() {
-        return Arbitraries.oneOf(publishBodies(JSON), publishBodies(MSGPACK));
-    }
-
-    /** One message or an array of them, as REST clients send them; mostly edited. */
-    private static Arbitrary<Frame> publishBodies(WireFormat format) {
-        Arbitrary<Map<String, Object>> message = FuzzInputs.messages(format);
-        Arbitrary<Map<String, Object>> body = Arbitraries.oneOf(message, message.list().ofMinSize(1).ofMaxSize(4).map(list -> {
-            Map<String, Object> holder = new HashMap<>();
-            holder.put("list", new ArrayList<Object>(list));
-            return holder;
-        }));
-        // A list body travels in a one-key holder so it can be edited like an object; the holder is dropped when written.
-        return Combinators.combine(body, FuzzInputs.treeMutations().list().ofMaxSize(3), FuzzInputs.byteMutations(
-                format == JSON ? FuzzInputs.JSON_TOKENS : FuzzInputs.MSGPACK_TOKENS).list().ofMaxSize(1)).as((tree, treeEdits, byteEdits) -> {
-            Object edited = FuzzInputs.mutateTree(tree, treeEdits);
-            if (edited instanceof Map<?, ?> m && m.size() == 1 && m.containsKey("list")) edited = m.get("list");
-            byte[] bytes = FuzzInputs.mutateBytes(FuzzInputs.encode(edited, format), byteEdits);
-            return new Frame(format, bytes, "tree " + treeEdits + " bytes " + byteEdits);
-        });
+        return Arbitraries.oneOf(FuzzInputs.restPublishBodies(JSON), FuzzInputs.restPublishBodies(MSGPACK));
     }
 
     @Provide
     Arbitrary<Frame> tokenRequestBodies() {
-        return Arbitraries.oneOf(tokenRequestBodies(JSON), tokenRequestBodies(MSGPACK));
-    }
-
-    /** Signed token requests, edited; half are signed again after the edit, so the checks after the mac are reached. */
-    private static Arbitrary<Frame> tokenRequestBodies(WireFormat format) {
-        return Combinators.combine(FuzzInputs.tokenRequests(FULL_KEY, NOW), FuzzInputs.treeMutations().list().ofMaxSize(2),
-                Arbitraries.of(true, false)).as((tree, edits, signAgain) -> {
-            Object edited = FuzzInputs.mutateTree(tree, edits);
-            if (signAgain && edited instanceof Map<?, ?> m) {
-                try {
-                    TokenRequest parsed = TokenRequest.fromTree(edited);
-                    @SuppressWarnings("unchecked") Map<String, Object> fields = (Map<String, Object>) m;
-                    fields.put("mac", Base64.getEncoder().encodeToString(Hmac.sha256(FULL_KEY.secret(), parsed.signedText())));
-                } catch (SwitchboardException unreadable) {
-                    // nothing to sign: the request goes as edited
-                }
-            }
-            return new Frame(format, FuzzInputs.encode(edited, format), "tree " + edits + (signAgain ? " signed again" : ""));
-        });
+        return Arbitraries.oneOf(FuzzInputs.tokenRequestBodies(JSON, FULL_KEY, NOW), FuzzInputs.tokenRequestBodies(MSGPACK, FULL_KEY, NOW));
     }
 
     @Provide

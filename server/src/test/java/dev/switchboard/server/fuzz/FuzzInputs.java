@@ -1,7 +1,9 @@
 package dev.switchboard.server.fuzz;
 
 import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Hmac;
 import dev.switchboard.server.auth.TokenRequest;
+import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -367,6 +369,52 @@ final class FuzzInputs {
                 .as((tree, treeEdits, byteEdits) -> {
                     byte[] bytes = mutateBytes(encode(mutateTree(tree, treeEdits), format), byteEdits);
                     return new Frame(format, bytes, "tree " + treeEdits + " bytes " + byteEdits);
+                });
+    }
+
+    /** What a realtime client may send: random bytes, token soup, valid frames, and (mostly) edited valid frames. */
+    static Arbitrary<Frame> realtimeFrames(WireFormat format) {
+        List<byte[]> tokens = format == WireFormat.JSON ? JSON_TOKENS : MSGPACK_TOKENS;
+        return Arbitraries.frequencyOf(
+                Tuple.of(2, randomBytes().map(b -> new Frame(format, b, "random bytes"))),
+                Tuple.of(2, tokenSoup(tokens, 40).map(b -> new Frame(format, b, "token soup"))),
+                Tuple.of(2, protocolMessages(format).map(tree -> new Frame(format, encode(tree, format), "valid"))),
+                Tuple.of(6, mutatedFrames(format, protocolMessages(format))));
+    }
+
+    /** REST publish bodies: one message or an array of them, as REST clients send them; mostly edited. */
+    static Arbitrary<Frame> restPublishBodies(WireFormat format) {
+        Arbitrary<Map<String, Object>> message = messages(format);
+        Arbitrary<Map<String, Object>> body = Arbitraries.oneOf(message, message.list().ofMinSize(1).ofMaxSize(4).map(list -> {
+            Map<String, Object> holder = new LinkedHashMap<>();
+            holder.put("list", new ArrayList<Object>(list));
+            return holder;
+        }));
+        // A list body travels in a one-key holder so it can be edited like an object; the holder is dropped when written.
+        return Combinators.combine(body, treeMutations().list().ofMaxSize(3),
+                byteMutations(format == WireFormat.JSON ? JSON_TOKENS : MSGPACK_TOKENS).list().ofMaxSize(1)).as((tree, treeEdits, byteEdits) -> {
+            Object edited = mutateTree(tree, treeEdits);
+            if (edited instanceof Map<?, ?> m && m.size() == 1 && m.containsKey("list")) edited = m.get("list");
+            byte[] bytes = mutateBytes(encode(edited, format), byteEdits);
+            return new Frame(format, bytes, "tree " + treeEdits + " bytes " + byteEdits);
+        });
+    }
+
+    /** Token requests for {@code key}, edited; half are signed again after the edit, so the checks after the mac are reached. */
+    static Arbitrary<Frame> tokenRequestBodies(WireFormat format, ApiKey key, long now) {
+        return Combinators.combine(tokenRequests(key, now), treeMutations().list().ofMaxSize(2), Arbitraries.of(true, false))
+                .as((tree, edits, signAgain) -> {
+                    Object edited = mutateTree(tree, edits);
+                    if (signAgain && edited instanceof Map<?, ?> m) {
+                        try {
+                            TokenRequest parsed = TokenRequest.fromTree(edited);
+                            @SuppressWarnings("unchecked") Map<String, Object> fields = (Map<String, Object>) m;
+                            fields.put("mac", Base64.getEncoder().encodeToString(Hmac.sha256(key.secret(), parsed.signedText())));
+                        } catch (SwitchboardException unreadable) {
+                            // nothing to sign: the request goes as edited
+                        }
+                    }
+                    return new Frame(format, encode(edited, format), "tree " + edits + (signAgain ? " signed again" : ""));
                 });
     }
 

@@ -82,7 +82,9 @@ public final class TokenService {
         if (key == null) throw ErrorCode.INVALID_CREDENTIALS.exception("No key named " + request.keyName());
         if (!request.macMatches(key.secret())) throw ErrorCode.INVALID_CREDENTIALS.exception("Token request mac does not match the key");
         long now = clock.millis();
-        if (Math.abs(now - request.timestamp()) > requestWindowMs) {
+        // Compared without subtracting from the timestamp: now - timestamp overflows for timestamp = now - 2^63, and
+        // Math.abs of that (Long.MIN_VALUE) is negative, which let the request through.
+        if (request.timestamp() < now - requestWindowMs || request.timestamp() > now + requestWindowMs) {
             throw ErrorCode.TOKEN_REQUEST_TIMESTAMP_OUTSIDE_WINDOW.exception(
                     "Token request timestamp " + request.timestamp() + " is more than " + requestWindowMs / 1000 + " s from server time " + now);
         }

@@ -96,16 +96,20 @@ public final class RestApi {
 
     private Principal authenticate(RoutingContext ctx) { return RestAuth.authenticate(ctx, server.tokens()); }
 
-    /** The request body as a tree, decoded by its Content-Type (JSON unless MessagePack). */
+    /** The request body as a tree, decoded by its Content-Type (JSON unless MessagePack); never null. */
     static Object body(RoutingContext ctx) {
         Buffer buffer = ctx.body().buffer();
         if (buffer == null || buffer.length() == 0) throw ErrorCode.INVALID_REQUEST_BODY.exception("Request body is empty");
         WireFormat format = WireFormat.fromMediaType(ctx.request().getHeader("Content-Type"));
+        Object tree;
         try {
-            return (format == null ? WireFormat.JSON : format).readTree(buffer.getBytes());
+            tree = (format == null ? WireFormat.JSON : format).readTree(buffer.getBytes());
         } catch (SwitchboardException e) {
             throw ErrorCode.INVALID_REQUEST_BODY.exception(e.error().message());
         }
+        // A JSON null (MessagePack nil) body is no message, object or array: refused here, not a NullPointerException later.
+        if (tree == null) throw ErrorCode.INVALID_REQUEST_BODY.exception("Request body is null");
+        return tree;
     }
 
     static WireFormat bodyFormat(RoutingContext ctx) {

@@ -20,9 +20,23 @@ public record Message(String id, String name, String clientId, String connection
         if (encoding != null && !(encoding instanceof String)) throw ErrorCode.INVALID_MESSAGE_DATA.exception("encoding must be a string");
         Object extras = m.get("extras");
         if (extras != null && !(extras instanceof Map<?, ?>)) throw ErrorCode.BAD_REQUEST.exception("extras must be an object");
+        requireShallowExtras(extras);
         return new Message((String) id, (String) name, (String) clientId, Trees.stringOr(m.get("connectionId"), null),
                 Trees.longOrNull(m.get("timestamp")), Payload.fromWire(m.get("data"), (String) encoding, format),
                 extras, null);
+    }
+
+    /**
+     * Deepest nesting of {@code extras}. They travel as trees inside the server's envelopes (frames, history pages, rule
+     * events), which must stay within the codecs' 1,000 levels: extras at that limit decoded, then failed to encode.
+     */
+    public static final int MAX_EXTRAS_DEPTH = 64;
+
+    /** Refuses (40000) extras nested deeper than {@link #MAX_EXTRAS_DEPTH}. */
+    static void requireShallowExtras(Object extras) {
+        if (Trees.nestedDeeperThan(extras, MAX_EXTRAS_DEPTH)) {
+            throw ErrorCode.BAD_REQUEST.exception("extras must not nest more than " + MAX_EXTRAS_DEPTH + " levels");
+        }
     }
 
     public Map<String, Object> toTree(WireFormat format) {

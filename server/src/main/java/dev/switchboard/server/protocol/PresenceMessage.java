@@ -22,6 +22,7 @@ public record PresenceMessage(String id, int action, String clientId, String con
         if (encoding != null && !(encoding instanceof String)) throw ErrorCode.INVALID_MESSAGE_DATA.exception("encoding must be a string");
         Object clientId = m.get("clientId");
         if (clientId != null && !(clientId instanceof String)) throw ErrorCode.INVALID_CLIENT_ID.exception("clientId must be a string");
+        Message.requireShallowExtras(m.get("extras"));
         return new PresenceMessage(Trees.stringOr(m.get("id"), null), action, (String) clientId,
                 Trees.stringOr(m.get("connectionId"), null), Trees.longOrNull(m.get("timestamp")),
                 Payload.fromWire(m.get("data"), (String) encoding, format), m.get("extras"));

@@ -12,4 +12,16 @@ public final class Futures {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) t = t.getCause();
         return t;
     }
+
+    /** Waits for the future and returns its value, or throws its failure as it was thrown (unwrapped). */
+    public static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            Throwable cause = cause(e);
+            if (cause instanceof RuntimeException r) throw r;
+            if (cause instanceof Error err) throw err;
+            throw e;
+        }
+    }
 }

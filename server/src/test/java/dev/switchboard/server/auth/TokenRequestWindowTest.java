@@ -1,5 +1,7 @@
 package dev.switchboard.server.auth;
 
+import dev.switchboard.server.util.Futures;
+
 import dev.switchboard.server.apps.AppRegistry;
 import dev.switchboard.server.protocol.SwitchboardException;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,7 +37,7 @@ class TokenRequestWindowTest {
     void aSignedRequestOutsideTheWindowIsRefusedWith40104(long timestamp) {
         TokenRequest request = TokenRequest.sign(key, null, null, null, timestamp, "nonce-0123456789");
 
-        assertThatThrownBy(() -> tokens.requestToken(key.keyName(), request))
+        assertThatThrownBy(() -> Futures.join(tokens.requestToken(key.keyName(), request)))
                 .isInstanceOfSatisfying(SwitchboardException.class, e -> assertThat(e.error().code()).isEqualTo(40104));
     }
 
@@ -44,6 +46,6 @@ class TokenRequestWindowTest {
     void theWindowsEdgesAreStillInside(long timestamp) {
         TokenRequest request = TokenRequest.sign(key, null, null, null, timestamp, "nonce-" + (timestamp - NOW) + "-0123456789");
 
-        assertThat(tokens.requestToken(key.keyName(), request).token()).startsWith("sb1.");
+        assertThat(Futures.join(tokens.requestToken(key.keyName(), request)).token()).startsWith("sb1.");
     }
 }

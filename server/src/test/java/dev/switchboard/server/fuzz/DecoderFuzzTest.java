@@ -1,5 +1,7 @@
 package dev.switchboard.server.fuzz;
 
+import dev.switchboard.server.util.Futures;
+
 import dev.switchboard.server.apps.AppRegistry;
 import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.Capability;
@@ -176,7 +178,7 @@ class DecoderFuzzTest {
         Object tree = decoded.answer();
         TokenRequest request = answerOrRefusal("TokenRequest.fromTree", () -> TokenRequest.fromTree(tree));
         if (request == null) return;
-        TokenDetails issued = answerOrRefusal("TokenService.requestToken", () -> TOKENS.requestToken(FULL_KEY.keyName(), request));
+        TokenDetails issued = answerOrRefusal("TokenService.requestToken", () -> Futures.join(TOKENS.requestToken(FULL_KEY.keyName(), request)));
         if (issued == null) return;
         BigInteger distance = BigInteger.valueOf(request.timestamp()).subtract(BigInteger.valueOf(NOW)).abs();
         if (distance.compareTo(BigInteger.valueOf(REQUEST_WINDOW_MS)) > 0) {

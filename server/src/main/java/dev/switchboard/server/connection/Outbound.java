@@ -31,8 +31,11 @@ final class Outbound {
     private final WireFormat format;
     private final Clock clock;
     private final FlushBatcher flusher;
-    /** Frames waiting for the socket to drain, oldest first; while non-empty every new frame queues behind them. */
-    private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
+    /**
+     * Frames waiting for the socket to drain, oldest first; while non-empty every new frame queues behind them. Made
+     * (with the handler that drains it) on the first backlog, so a connection that never has one pays for neither.
+     */
+    private ArrayDeque<byte[]> waiting;
     private final long maxWaitingBytes;
     private long waitingBytes;
     private boolean flushPending;
@@ -46,15 +49,9 @@ final class Outbound {
         this.clock = clock;
         this.flusher = flusher;
         ctx.channel().config().setWriteBufferHighWaterMark(BUFFER_BYTES);
-        // Resume a waiting backlog as soon as the socket has room again; this handler sits just before Vert.x's.
-        ctx.pipeline().addBefore(ctx.name(), "switchboard-outbound-drain", new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelWritabilityChanged(ChannelHandlerContext c) throws Exception {
-                if (c.channel().isWritable()) drain();
-                super.channelWritabilityChanged(c);
-            }
-        });
     }
+
+    private boolean hasWaiting() { return waiting != null && !waiting.isEmpty(); }
 
     long lastWriteAt() { return lastWriteAt; }
 
@@ -67,8 +64,10 @@ final class Outbound {
     /** A control frame (CONNECTED, ACK, ATTACHED, HEARTBEAT, errors): written and flushed now unless a backlog waits. */
     void sendNow(byte[] bytes) {
         if (closed) return;
-        if (!waiting.isEmpty()) {
-            waiting.add(bytes); // small, and bounded by what the client asks for: not counted
+        if (hasWaiting()) {
+            // Small, and bounded by what the client asks for: counted, never refused.
+            waiting.add(bytes);
+            waitingBytes += bytes.length;
             return;
         }
         write(bytes);
@@ -82,7 +81,7 @@ final class Outbound {
      */
     Verdict deliver(byte[] bytes) {
         if (closed) return Verdict.WRITTEN;
-        if (!waiting.isEmpty()) return enqueue(List.of(bytes));
+        if (hasWaiting()) return enqueue(List.of(bytes));
         if (!ctx.channel().isActive()) return Verdict.WRITTEN; // gone: its close handler suspends the connection
         if (!ctx.channel().isWritable()) return Verdict.TOO_SLOW;
         write(bytes);
@@ -102,6 +101,17 @@ final class Outbound {
         long bytes = 0;
         for (byte[] f : frames) bytes += f.length;
         if (waitingBytes + bytes > maxWaitingBytes) return Verdict.TOO_SLOW;
+        if (waiting == null) {
+            waiting = new ArrayDeque<>();
+            // Resume a waiting backlog as soon as the socket has room again; this handler sits just before Vert.x's.
+            ctx.pipeline().addBefore(ctx.name(), "switchboard-outbound-drain", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelWritabilityChanged(ChannelHandlerContext c) throws Exception {
+                    if (c.channel().isWritable()) drain();
+                    super.channelWritabilityChanged(c);
+                }
+            });
+        }
         waitingBytes += bytes;
         waiting.addAll(frames);
         return Verdict.WRITTEN;
@@ -117,7 +127,7 @@ final class Outbound {
     /** Drops whatever still waits: the transport is gone. */
     void close() {
         closed = true;
-        waiting.clear();
+        if (waiting != null) waiting.clear();
         waitingBytes = 0;
     }
 
@@ -131,7 +141,7 @@ final class Outbound {
     }
 
     private void drain() {
-        if (closed || waiting.isEmpty()) return;
+        if (closed || !hasWaiting()) return;
         boolean wrote = false;
         while (!waiting.isEmpty() && ctx.channel().isWritable()) {
             byte[] next = waiting.poll();

@@ -149,6 +149,7 @@ class ChannelSweepTest {
         attach(channel, subscriber, null);
         String seen = publish("resumed", 1).get(0);
         registry.detach(channel, subscriber, "resumed");
+        settle(channel); // the detach is quiet time's start: it must run before the clock moves
         clock.advance(IDLE + 1);
         assertThat(sweep()).isEqualTo(1);
 

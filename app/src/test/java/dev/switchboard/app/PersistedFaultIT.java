@@ -92,6 +92,10 @@ class PersistedFaultIT {
         try (AppProcess app = new AppProcess("persisted-sigkill", ORDERS)) {
             app.start();
             Channel channel = client(app).channels.get("orders:big");
+            // Publishing only once attached: ably-java sends a message published while its connection comes up before the
+            // ones it queued until then, which would reorder them before they reach us.
+            channel.attach();
+            await().atMost(Duration.ofSeconds(30)).until(() -> channel.state == ChannelState.attached);
             Publisher publisher = new Publisher(channel, "big", 10_000, 2_000);
             await().atMost(Duration.ofSeconds(60)).until(() -> publisher.acked.size() >= 4_000);
             app.kill();

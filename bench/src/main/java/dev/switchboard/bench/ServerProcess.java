@@ -57,6 +57,8 @@ public final class ServerProcess implements Target {
             env.put("SWITCHBOARD_ROOT_KEY", ROOT_KEY);
             env.put("SWITCHBOARD_EMBEDDED_DB_PORT", Integer.toString(dbPort));
             env.put("SWITCHBOARD_MAX_INBOUND_RATE", "100000");
+            // The load client is one host: it opens more connections than one address may hold by default.
+            env.put("SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS", "100000");
             env.put("SWITCHBOARD_CHAT", Boolean.toString(chat));
             env.put("SWITCHBOARD_LOG_LEVEL", "WARN");
             if (configJson != null) {

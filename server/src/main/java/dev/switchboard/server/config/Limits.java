@@ -9,7 +9,8 @@ import java.util.List;
  * @param maxChannelsPerConnection attachments one connection may hold, qualified aliases of one channel included (90010)
  * @param maxConnectionsPerAddress TCP connections one remote address may hold; further ones are closed on accept
  * @param handshakeTimeoutMs       time a new TCP connection has to send its first complete request or WebSocket upgrade
- * @param idleTimeoutMs            an HTTP or WebSocket connection with no completed read or write for this long is closed
+ * @param idleTimeoutMs            an HTTP connection with no completed read or write for this long is closed (not an accepted
+ *                                 realtime connection: it carries heartbeats, and the slow-reader bounds apply to it)
  * @param tokenRequestsPerMinute   token endpoint requests one remote address may make per minute (42910)
  * @param maxClientIdLength        longest clientId in characters (40012)
  * @param maxBacklogBytes          rewind/resume/SYNC bytes one connection may have waiting for its socket before it is cut off

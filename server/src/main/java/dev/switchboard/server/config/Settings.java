@@ -71,7 +71,7 @@ public final class Settings {
     public static final Setting<Long> HANDSHAKE_TIMEOUT = new Setting<>("SWITCHBOARD_HANDSHAKE_TIMEOUT_MS", "handshakeTimeout", "10000",
             Setting.longBetween(100, 600_000L), "Time a new TCP connection has to send a complete first HTTP request or WebSocket upgrade, in ms; then it is closed");
     public static final Setting<Long> IDLE_TIMEOUT = new Setting<>("SWITCHBOARD_IDLE_TIMEOUT_MS", "idleTimeout", "30000",
-            Setting.longBetween(100, 3600_000L), "A connection with no completed read or write for this long is closed, in ms (realtime connections get heartbeats well within it)");
+            Setting.longBetween(100, 3600_000L), "An HTTP connection (or WebSocket not yet accepted) with no completed read or write for this long is closed, in ms; accepted realtime connections get heartbeats instead");
     public static final Setting<Integer> TOKEN_REQUESTS_PER_MINUTE = new Setting<>("SWITCHBOARD_TOKEN_REQUESTS_PER_MINUTE", "tokenRequestsPerMinute", "300",
             Setting.intBetween(1, 1_000_000), "Token endpoint requests (requestToken, the chat's /auth/token) one IP address may make per minute; more get 429 with 42910");
     public static final Setting<Integer> MAX_CLIENT_ID_LENGTH = new Setting<>("SWITCHBOARD_MAX_CLIENT_ID_LENGTH", "maxClientIdLength", "256",

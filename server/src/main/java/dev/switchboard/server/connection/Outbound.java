@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.timeout.IdleStateHandler;
 
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -49,6 +50,9 @@ final class Outbound {
         this.clock = clock;
         this.flusher = flusher;
         ctx.channel().config().setWriteBufferHighWaterMark(BUFFER_BYTES);
+        // The HTTP idle timeout ends here: a live realtime connection always carries heartbeats, and the handler would
+        // allocate a promise and a listener for every frame written (a per-delivery cost on the fan-out path).
+        if (ctx.pipeline().get(IdleStateHandler.class) != null) ctx.pipeline().remove(IdleStateHandler.class);
     }
 
     private boolean hasWaiting() { return waiting != null && !waiting.isEmpty(); }

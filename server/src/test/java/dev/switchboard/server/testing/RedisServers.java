@@ -110,6 +110,46 @@ public final class RedisServers implements AutoCloseable {
         return Resp.call(ports.get(index), args);
     }
 
+    /** The index of the cluster server that owns hash slot {@code slot}, as server 0 sees it. */
+    public int ownerOf(int slot) throws IOException {
+        for (String line : command(0, "CLUSTER", "NODES").split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length < 9) continue;
+            for (int i = 8; i < f.length; i++) {
+                if (f[i].startsWith("[")) continue; // a slot being migrated or imported
+                String[] range = f[i].split("-");
+                int first = Integer.parseInt(range[0]);
+                int last = range.length > 1 ? Integer.parseInt(range[1]) : first;
+                if (slot >= first && slot <= last) return ports.indexOf(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@'))));
+            }
+        }
+        throw new IllegalStateException("no server owns slot " + slot);
+    }
+
+    /**
+     * Moves hash slot {@code slot} with its keys to cluster server {@code to}, as a resharding does (IMPORTING /
+     * MIGRATING, MIGRATE, SETSLOT NODE everywhere); the old owner drops its shard channel subscriptions of the slot.
+     */
+    public void moveSlot(int slot, int to) throws Exception {
+        int from = ownerOf(slot);
+        if (from == to) return;
+        String s = Integer.toString(slot);
+        String fromId = command(from, "CLUSTER", "MYID");
+        String toId = command(to, "CLUSTER", "MYID");
+        command(to, "CLUSTER", "SETSLOT", s, "IMPORTING", fromId);
+        command(from, "CLUSTER", "SETSLOT", s, "MIGRATING", toId);
+        while (true) {
+            String keys = command(from, "CLUSTER", "GETKEYSINSLOT", s, "100");
+            if (keys == null || keys.isEmpty()) break;
+            List<String> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", Integer.toString(ports.get(to)), "", "0", "5000", "KEYS"));
+            migrate.addAll(List.of(keys.split("\n")));
+            command(from, migrate.toArray(String[]::new));
+        }
+        command(to, "CLUSTER", "SETSLOT", s, "NODE", toId);
+        command(from, "CLUSTER", "SETSLOT", s, "NODE", toId);
+        for (int i = 0; i < ports.size(); i++) if (i != to && i != from) command(i, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    }
+
     @Override
     public void close() {
         for (Process p : processes) {
@@ -205,7 +245,7 @@ public final class RedisServers implements AutoCloseable {
         }
     }
 
-    /** Just enough RESP to send a command and read a simple, error, integer or bulk reply. */
+    /** Just enough RESP to send a command and read its reply: arrays come back one element a line. */
     private static final class Resp {
         static String call(int port, String... args) throws IOException {
             try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -217,16 +257,29 @@ public final class RedisServers implements AutoCloseable {
                 OutputStream os = socket.getOutputStream();
                 os.write(out.toString().getBytes(StandardCharsets.UTF_8));
                 os.flush();
-                InputStream in = socket.getInputStream();
-                String line = readLine(in);
-                if (line.startsWith("$")) {
+                return reply(socket.getInputStream());
+            }
+        }
+
+        private static String reply(InputStream in) throws IOException {
+            String line = readLine(in);
+            switch (line.charAt(0)) {
+                case '$' -> {
                     int len = Integer.parseInt(line.substring(1));
                     if (len < 0) return null;
                     byte[] body = in.readNBytes(len + 2);
                     return new String(body, 0, len, StandardCharsets.UTF_8);
                 }
-                if (line.startsWith("-")) throw new IOException("redis error: " + line.substring(1));
-                return line.substring(1);
+                case '*' -> {
+                    int n = Integer.parseInt(line.substring(1));
+                    List<String> items = new ArrayList<>();
+                    for (int i = 0; i < n; i++) items.add(reply(in));
+                    return String.join("\n", items);
+                }
+                case '-' -> throw new IOException("redis error: " + line.substring(1));
+                default -> {
+                    return line.substring(1);
+                }
             }
         }
 

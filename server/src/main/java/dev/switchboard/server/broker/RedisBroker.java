@@ -283,14 +283,15 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletableFuture<HistoryPage> history(ChannelKey channel, HistoryQuery query) {
         ChannelKeys keys = new ChannelKeys(channel);
-        String low = query.afterOffset() == null ? "-" : "(" + query.afterOffset() + "-0";
+        // offsets start at 1: bounds below that are no bounds (after) or leave nothing (before)
+        String low = query.afterOffset() == null || query.afterOffset() < 1 ? "-" : "(" + query.afterOffset() + "-0";
         String high = query.beforeOffset() == null ? "+" : "(" + query.beforeOffset() + "-0";
         boolean nothingBefore = query.beforeOffset() != null && query.beforeOffset() <= 1;
         List<byte[]> args = new ArrayList<>(8);
         addCommonArgs(args);
         args.add(ascii(query.backwards() ? 1 : 0));
         args.add(ascii(Math.max(query.limit(), 0)));
-        // no stream id lies below 1-0: say so rather than ask Redis for an interval it rejects
+        // an empty interval rather than one Redis rejects ("(1-0" backwards would go below 0-0)
         args.add(ascii(nothingBefore ? "+" : low));
         args.add(ascii(nothingBefore ? "-" : high));
         args.add(query.start() == null ? new byte[0] : ascii(query.start()));

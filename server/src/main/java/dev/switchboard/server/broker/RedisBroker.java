@@ -53,6 +53,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The broker shared by several nodes, on Redis 7: a standalone server or a Redis Cluster, through Lettuce's
@@ -150,7 +151,6 @@ public final class RedisBroker implements Broker {
         return create(Config.cluster(hostPorts), clock, retention);
     }
 
-    @SuppressWarnings("unchecked")
     private RedisBroker(Config config, Retention retention) {
         this.retention = Objects.requireNonNull(retention, "retention");
         this.keyTtlMs = Math.max(retention.maxAgeMs(), retention.dedupWindowMs()) + EXPIRY_MARGIN_MS;
@@ -571,7 +571,7 @@ public final class RedisBroker implements Broker {
         public void close() { connection.close(); }
     }
 
-    private static CompletableFuture<Void> attempt(java.util.function.Supplier<CompletableFuture<Void>> command) {
+    private static CompletableFuture<Void> attempt(Supplier<CompletableFuture<Void>> command) {
         try {
             return command.get();
         } catch (RuntimeException e) {

@@ -2,6 +2,11 @@
 -- KEYS[1] is the channel's meta hash (epoch, top), KEYS[2] its stream; all keys of a channel share one hash tag,
 -- so a script touches a single slot and runs unchanged on Redis Cluster.
 -- ARGV[1] is a random suffix for a new epoch, ARGV[2] the TTL in ms of a meta hash this script creates.
+--
+-- Stream entries have the id '<offset>-0' and the fields t (the entry's timestamp), a (Redis's append time), p (the
+-- payload) and i (the id, when it has one). Offset ids make since and history a range read (XRANGE from '<n+1>-0');
+-- time ids would let XTRIM MINID trim by age but need an offset index beside the stream. Appends come in time
+-- order, so age trimming instead reads the stream's head (see publish.lua), which costs one entry when nothing expired.
 
 -- Redis's clock, not a node's: retention and epochs then agree whichever node asks.
 local function now_ms()

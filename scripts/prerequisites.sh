@@ -25,3 +25,16 @@ require_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
   command -v chromedriver >/dev/null || fail "chromium-driver did not install"
 }
+
+# The Redis broker tests start their own redis-server processes (standalone and a 3-master cluster built with
+# redis-cli) on spare ports; the binaries come from Debian's packages.
+require_redis() {
+  if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then return; fi
+  echo "Installing redis-server and redis-tools from Debian's packages..."
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  command -v apt-get >/dev/null || fail "redis-server and redis-cli (Redis 7) are needed; install them with your package manager"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || fail "redis-server or redis-tools did not install"
+}

@@ -23,9 +23,11 @@ import java.util.function.Consumer;
  *       in offset order, at most once. A subscription may miss notices while its connection to the broker is
  *       interrupted; the subscriber sees a gap in the offsets and heals with {@link #since}. The memory broker
  *       never misses any.</li>
- *   <li><b>Retention.</b> Entries are kept at least {@link Retention#maxAgeMs()} (and the newest
- *       {@link Retention#minEntries()} regardless of age) and at most {@link Retention#maxEntries()}; what is older may
- *       be gone, and {@link #since} then says the continuity is broken.</li>
+ *   <li><b>Retention.</b> Entries are kept at least {@link Retention#maxAgeMs()} (and, while the channel is published
+ *       to, the newest {@link Retention#minEntries()} regardless of age) and at most {@link Retention#maxEntries()};
+ *       what is older may be gone (trimming may wait for the next publish), and {@link #since} then says the
+ *       continuity is broken. A channel nobody publishes to may expire as a whole once its entries and ids are past
+ *       their age; its next use starts a new epoch. Reading a channel never seen ({@link #top}) fixes its epoch.</li>
  *   <li><b>Non-blocking and fallible.</b> No method blocks the caller; futures complete on a broker thread or, for
  *       the memory broker, on the caller's. Failures are {@code SwitchboardException}s: retriable (50003) when the
  *       broker is unavailable, permanent for bad input.</li>

@@ -5,6 +5,8 @@ import dev.switchboard.server.protocol.ErrorCode;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +31,7 @@ import static dev.switchboard.server.broker.RedisSupport.utf8;
  *       itself, so counts stay exact however many nodes apply at once.</li>
  *   <li><b>Leases.</b> {@link #renew} sets {@code until} in the node's hash {@code sb:node:{id}:lease} by Redis's
  *       clock (never the JVM's), so nodes agree on who lapsed. Before an ENTER or UPDATE the node adds the channel to
- *       its index {@code sb:node:{id}:channels}; every node that ever renewed is in {@code sb:presence:nodes}.</li>
+ *       its index {@code sb:node:{id}:channels} and itself to {@code sb:presence:nodes}, the nodes expiry looks at.</li>
  *   <li><b>Expiry, each member reported once.</b> In a Cluster the lease and the channel live in different slots, so
  *       one script cannot check both. {@link #expireLapsed} therefore runs per node a script that, when the lease has
  *       lapsed, moves the node's channel index to {@code sb:node:{id}:stale} and returns a cutoff (Redis's time now);
@@ -41,9 +43,14 @@ import static dev.switchboard.server.broker.RedisSupport.utf8;
  *       default) fails them with a retriable {@link ErrorCode#TIMEOUT} (50003). The factories connect before they
  *       return (they block).</li>
  * </ul>
- * A node must {@link #renew} before its first {@link #apply}: members of a node without a live lease are lapsed.
+ * A node should {@link #renew} before its first {@link #apply}: members of a node without a live lease are lapsed
+ * (as in {@link MemoryPresenceManager}). Limits: a removal whose reply is lost (a timeout after Redis ran the script)
+ * is reported to nobody; in a Cluster the cutoff and the write times come from two servers' clocks, so a member a
+ * returning node writes within their skew of the cutoff may be expired too; a node writing after its lease lapsed
+ * (without renewing) can, in a narrow race with an expiry, leave a member that no later expiry finds.
  */
 public final class RedisPresenceManager implements PresenceManager {
+    private static final Logger log = LoggerFactory.getLogger(RedisPresenceManager.class);
     private static final byte[] NODES = utf8("sb:presence:nodes");
 
     private static final Script APPLY = Script.load("presence", "presence-apply");
@@ -68,11 +75,13 @@ public final class RedisPresenceManager implements PresenceManager {
     public CompletableFuture<Member> apply(ChannelKey channel, Change change) {
         if (closed) return closedFailure();
         String tag = RedisSupport.tag(channel);
-        // Indexed before the member is written: a node that dies between the two leaves an extra index entry, never
-        // a member that no expiry would find.
+        // Indexed (and the node registered, in case it never renewed) before the member is written: a node that dies
+        // between the two leaves an extra index entry, never a member that no expiry would find. Both in parallel.
         CompletableFuture<?> indexed = change.action() == Action.LEAVE ? CompletableFuture.completedFuture(null)
-                : guard("index the presence of " + change.nodeId() + " on " + channel,
-                        () -> clients.commands.sadd(NodeKeys.of(change.nodeId()).channels, utf8(tag)));
+                : CompletableFuture.allOf(
+                        guard("index the presence of " + change.nodeId() + " on " + channel,
+                                () -> clients.commands.sadd(NodeKeys.of(change.nodeId()).channels, utf8(tag))),
+                        guard("register node " + change.nodeId(), () -> clients.commands.sadd(NODES, utf8(change.nodeId()))));
         List<byte[]> args = List.of(utf8(change.action().name()), utf8(change.clientId() + "\n" + change.connectionId()),
                 utf8(change.clientId()), utf8(change.connectionId()), utf8(change.nodeId()), utf8(change.memberId()),
                 ascii(change.timestamp()), ascii(change.data() == null ? 0 : 1), change.data() == null ? new byte[0] : change.data());
@@ -100,23 +109,25 @@ public final class RedisPresenceManager implements PresenceManager {
                 .thenApply(ignored -> null);
     }
 
+    /**
+     * A node or channel that fails is skipped and tried again by the next call (its channels stay in the node's stale
+     * set), so members already removed are still reported; the call fails only when it removed nothing and something
+     * failed.
+     */
     @Override
     public CompletableFuture<List<Departure>> expireLapsed() {
         if (closed) return closedFailure();
         return guard("list the presence nodes", () -> clients.commands.smembers(NODES)).thenCompose(nodes -> {
             List<CompletableFuture<List<Departure>>> perNode = new ArrayList<>();
             for (byte[] node : nodes) perNode.add(expireNode(text(node)));
-            return CompletableFuture.allOf(perNode.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-                List<Departure> departed = new ArrayList<>();
-                for (CompletableFuture<List<Departure>> f : perNode) departed.addAll(f.join());
-                return departed;
-            });
+            return gather(perNode);
         });
     }
 
     /**
      * One node: whether it lapsed (its slot), then each of its channels (their slots). The lapse is read outside the
-     * channel scripts because in a Cluster no script may touch both; the cutoff keeps a node that came back safe.
+     * channel scripts because in a Cluster no script may touch both slots; keeping a lease copy in every channel instead
+     * would make each renew write all of a node's channels. The cutoff keeps members a returning node writes after it.
      */
     private CompletableFuture<List<Departure>> expireNode(String nodeId) {
         NodeKeys node = NodeKeys.of(nodeId);
@@ -132,15 +143,34 @@ public final class RedisPresenceManager implements PresenceManager {
                 byte[] tag = (byte[]) tagBytes;
                 ChannelKey channel = RedisSupport.untag(text(tag));
                 perChannel.add(run(EXPIRE, "expire the members of " + nodeId + " on " + channel, channelKeys(channel),
-                        List.of(utf8(nodeId), utf8(first)))
-                        .thenCompose(removed -> guard("unindex " + channel + " of " + nodeId, () -> clients.commands.srem(node.stale, tag))
-                                .thenApply(ignored -> removed.stream().map(m -> new Departure(channel, decode(m))).toList())));
+                        List.of(utf8(nodeId), utf8(first))).thenCompose(removed -> {
+                    List<Departure> departed = removed.stream().map(m -> new Departure(channel, decode(m))).toList();
+                    // a failed SREM only means the channel is checked once more: the departures stand
+                    return guard("unindex " + channel + " of " + nodeId, () -> clients.commands.srem(node.stale, tag))
+                            .handle((ignored, failure) -> departed);
+                }));
             }
-            return CompletableFuture.allOf(perChannel.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-                List<Departure> departed = new ArrayList<>();
-                for (CompletableFuture<List<Departure>> f : perChannel) departed.addAll(f.join());
-                return departed;
-            });
+            return gather(perChannel);
+        });
+    }
+
+    /** The departures of every part that succeeded; a failure only when there are none and some part failed. */
+    private static CompletableFuture<List<Departure>> gather(List<CompletableFuture<List<Departure>>> parts) {
+        CompletableFuture<?>[] settled = parts.stream().map(f -> f.handle((ok, failure) -> null)).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(settled).thenApply(ignored -> {
+            List<Departure> departed = new ArrayList<>();
+            Throwable firstFailure = null;
+            for (CompletableFuture<List<Departure>> f : parts) {
+                try {
+                    departed.addAll(f.join());
+                } catch (RuntimeException e) {
+                    if (firstFailure == null) firstFailure = RedisSupport.unwrap(e);
+                    else log.warn("Expiring lapsed presence failed in part; the next round tries again ({})", RedisSupport.describe(e));
+                }
+            }
+            if (departed.isEmpty() && firstFailure != null) throw RedisSupport.failure("expire lapsed presence", firstFailure);
+            if (firstFailure != null) log.warn("Expiring lapsed presence failed in part; the next round tries again ({})", RedisSupport.describe(firstFailure));
+            return departed;
         });
     }
 

@@ -1,19 +1,7 @@
 package dev.switchboard.server.broker;
 
+import dev.switchboard.server.broker.RedisSupport.Script;
 import dev.switchboard.server.protocol.ErrorCode;
-import dev.switchboard.server.protocol.SwitchboardException;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -24,7 +12,6 @@ import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
@@ -33,27 +20,28 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+
+import static dev.switchboard.server.broker.RedisSupport.ascii;
+import static dev.switchboard.server.broker.RedisSupport.describe;
+import static dev.switchboard.server.broker.RedisSupport.failure;
+import static dev.switchboard.server.broker.RedisSupport.readBytes;
+import static dev.switchboard.server.broker.RedisSupport.text;
+import static dev.switchboard.server.broker.RedisSupport.unwrap;
+import static dev.switchboard.server.broker.RedisSupport.utf8;
 
 /**
  * The broker shared by several nodes, on Redis 7: a standalone server or a Redis Cluster, through Lettuce's
@@ -90,10 +78,10 @@ public final class RedisBroker implements Broker {
     static final long EXPIRY_MARGIN_MS = 60_000;
     private static final Duration RESUBSCRIBE_RETRY = Duration.ofMillis(500);
 
-    private static final Script TOP = Script.load("top");
-    private static final Script SINCE = Script.load("since");
-    private static final Script HISTORY = Script.load("history");
-    private static final Script PUBLISH = Script.load("publish");
+    private static final Script TOP = Script.load("channel", "top");
+    private static final Script SINCE = Script.load("channel", "since");
+    private static final Script HISTORY = Script.load("channel", "history");
+    private static final Script PUBLISH = Script.load("channel", "publish");
 
     /**
      * Where Redis is: {@code redisUrl} for a standalone server or {@code clusterNodes} ({@code host:port} seeds) for a
@@ -118,10 +106,8 @@ public final class RedisBroker implements Broker {
     private final Retention retention;
     private final long keyTtlMs;
     private final boolean cluster;
+    private final RedisSupport.Clients clients;
     private final ClientResources resources;
-    private final RedisClient standaloneClient;
-    private final RedisClusterClient clusterClient;
-    private final StatefulConnection<byte[], byte[]> commandConnection;
     private final RedisClusterAsyncCommands<byte[], byte[]> commands;
     private final NoticeConnection notices;
     private final Disposable eventSubscription;
@@ -155,46 +141,14 @@ public final class RedisBroker implements Broker {
         this.retention = Objects.requireNonNull(retention, "retention");
         this.keyTtlMs = Math.max(retention.maxAgeMs(), retention.dedupWindowMs()) + EXPIRY_MARGIN_MS;
         this.cluster = config.isCluster();
-        // Reconnect quickly (at most every 2 s): a restarted Redis is used again as soon as it answers.
-        this.resources = ClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
-        Duration timeout = config.commandTimeout();
-        SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).build();
+        this.clients = RedisSupport.Clients.connect(config);
+        this.resources = clients.resources;
+        this.commands = clients.commands;
         try {
-            if (cluster) {
-                List<RedisURI> seeds = config.clusterNodes().stream().map(RedisBroker::clusterUri).toList();
-                seeds.forEach(u -> u.setTimeout(timeout));
-                standaloneClient = null;
-                clusterClient = RedisClusterClient.create(resources, seeds);
-                clusterClient.setOptions(ClusterClientOptions.builder()
-                        .socketOptions(socket)
-                        .timeoutOptions(TimeoutOptions.enabled(timeout))
-                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                                .enableAllAdaptiveRefreshTriggers()
-                                .enablePeriodicRefresh(Duration.ofSeconds(30))
-                                .build())
-                        .build());
-                var connection = clusterClient.connect(ByteArrayCodec.INSTANCE);
-                commandConnection = connection;
-                commands = connection.async();
-                notices = new ShardedNotices(clusterClient.connectPubSub(ByteArrayCodec.INSTANCE));
-            } else {
-                RedisURI uri = RedisURI.create(config.redisUrl());
-                uri.setTimeout(timeout);
-                clusterClient = null;
-                standaloneClient = RedisClient.create(resources, uri);
-                standaloneClient.setOptions(ClientOptions.builder()
-                        .socketOptions(socket)
-                        .timeoutOptions(TimeoutOptions.enabled(timeout))
-                        .build());
-                var connection = standaloneClient.connect(ByteArrayCodec.INSTANCE);
-                commandConnection = connection;
-                commands = connection.async();
-                notices = new PlainNotices(standaloneClient.connectPubSub(ByteArrayCodec.INSTANCE));
-            }
+            notices = cluster ? new ShardedNotices(clients.clusterClient.connectPubSub(ByteArrayCodec.INSTANCE))
+                    : new PlainNotices(clients.standaloneClient.connectPubSub(ByteArrayCodec.INSTANCE));
         } catch (RuntimeException e) {
-            shutdownClients();
+            clients.close();
             throw ErrorCode.TIMEOUT.exception("Redis at " + (cluster ? config.clusterNodes() : config.redisUrl())
                     + " could not be reached (" + describe(e) + ")");
         }
@@ -203,13 +157,6 @@ public final class RedisBroker implements Broker {
         this.eventSubscription = cluster ? resources.eventBus().get()
                 .filter(e -> e instanceof ClusterTopologyChangedEvent || e instanceof ConnectionActivatedEvent)
                 .subscribe(e -> resubscribeAll()) : null;
-    }
-
-    private static RedisURI clusterUri(String hostPort) {
-        if (hostPort.contains("://")) return RedisURI.create(hostPort);
-        int colon = hostPort.lastIndexOf(':');
-        if (colon < 0) return RedisURI.create("redis://" + hostPort);
-        return RedisURI.create(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     // ---- the log ----
@@ -322,48 +269,9 @@ public final class RedisBroker implements Broker {
         return out;
     }
 
-    /** Runs a script by its digest; a Redis that lost its script cache (restarted, failed over) gets the source. */
     private CompletableFuture<List<Object>> run(Script script, String what, List<byte[]> keys, List<byte[]> args) {
         if (closed) return CompletableFuture.failedFuture(ErrorCode.TIMEOUT.exception("The Redis broker is closed"));
-        byte[][] k = keys.toArray(new byte[0][]);
-        byte[][] a = args.toArray(new byte[0][]);
-        CompletableFuture<List<Object>> result = new CompletableFuture<>();
-        try {
-            commands.<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, k, a).whenComplete((reply, failure) -> {
-                if (failure == null) {
-                    result.complete(reply);
-                } else if (unwrap(failure) instanceof RedisNoScriptException) {
-                    commands.<List<Object>>eval(script.source(), ScriptOutputType.MULTI, k, a).whenComplete((again, failed) -> {
-                        if (failed == null) result.complete(again);
-                        else result.completeExceptionally(failure(what, failed));
-                    });
-                } else {
-                    result.completeExceptionally(failure(what, failure));
-                }
-            });
-        } catch (RuntimeException e) {
-            result.completeExceptionally(failure(what, e));
-        }
-        return result;
-    }
-
-    /** Every Redis failure is the broker being unavailable to the caller: retriable, with what went wrong. */
-    private static SwitchboardException failure(String what, Throwable failure) {
-        Throwable cause = unwrap(failure);
-        if (cause instanceof SwitchboardException s) return s;
-        if (cause instanceof RedisCommandExecutionException) log.warn("Redis refused to {}", what, cause);
-        return ErrorCode.TIMEOUT.exception("Redis could not " + what + " (" + describe(cause) + "); try again");
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) t = t.getCause();
-        return t;
-    }
-
-    private static String describe(Throwable t) {
-        Throwable cause = unwrap(t);
-        String message = cause.getMessage();
-        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return RedisSupport.run(commands, script, what, keys, args);
     }
 
     // ---- notices ----
@@ -479,13 +387,6 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** Lua strings are bytes: cmsgpack writes them as MessagePack str, which must be read raw, not as UTF-8. */
-    private static byte[] readBytes(MessageUnpacker in) throws IOException {
-        ValueType type = in.getNextFormat().getValueType();
-        int length = type == ValueType.BINARY ? in.unpackBinaryHeader() : in.unpackRawStringHeader();
-        return in.readPayload(length);
-    }
-
     /**
      * Sharded subscriptions that Redis dropped (the slot moved) or that a reconnect may have lost are subscribed again,
      * one command per channel so each goes to its slot's current owner; subscribing twice is harmless.
@@ -595,22 +496,7 @@ public final class RedisBroker implements Broker {
         } catch (RuntimeException e) {
             log.debug("Closing the Redis pub/sub connection failed", e);
         }
-        try {
-            commandConnection.close();
-        } catch (RuntimeException e) {
-            log.debug("Closing the Redis connection failed", e);
-        }
-        shutdownClients();
-    }
-
-    private void shutdownClients() {
-        try {
-            if (standaloneClient != null) standaloneClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            if (clusterClient != null) clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        } catch (RuntimeException e) {
-            log.debug("Shutting the Redis client down failed", e);
-        }
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        clients.close();
     }
 
     // ---- keys and scripts ----
@@ -623,61 +509,13 @@ public final class RedisBroker implements Broker {
         private final String prefix;
 
         ChannelKeys(ChannelKey channel) {
-            prefix = "sb:{" + escape(channel.appId()) + ":" + escape(channel.name()) + "}:";
+            prefix = RedisSupport.channelPrefix(channel);
             meta = utf8(prefix + "meta");
             log = utf8(prefix + "log");
             notices = utf8(prefix + "notices");
         }
 
         byte[] idKey(String id) { return utf8(prefix + "id:" + id); }
-
-        /**
-         * Percent-escapes what would break the hash tag ({@code { }}) or make two channels share keys ({@code : %}):
-         * the tag stays readable and is the same on every node.
-         */
-        static String escape(String s) {
-            StringBuilder out = new StringBuilder(s.length());
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '%' -> out.append("%25");
-                    case '{' -> out.append("%7B");
-                    case '}' -> out.append("%7D");
-                    case ':' -> out.append("%3A");
-                    default -> out.append(c);
-                }
-            }
-            return out.toString();
-        }
     }
 
-    /** A Lua script: the shared channel.lua followed by its own file, and its SHA-1 digest for EVALSHA. */
-    private record Script(byte[] source, String sha) {
-        static Script load(String name) {
-            String text = resource("channel") + "\n" + resource(name);
-            byte[] source = utf8(text);
-            try {
-                String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source));
-                return new Script(source, sha);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private static String resource(String name) {
-            String path = "redis/" + name + ".lua";
-            try (InputStream in = RedisBroker.class.getResourceAsStream(path)) {
-                if (in == null) throw new IllegalStateException("missing resource " + path);
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static byte[] utf8(String s) { return s.getBytes(StandardCharsets.UTF_8); }
-
-    private static byte[] ascii(Object o) { return String.valueOf(o).getBytes(StandardCharsets.US_ASCII); }
-
-    private static String text(Object bytes) { return new String((byte[]) bytes, StandardCharsets.UTF_8); }
 }

@@ -33,4 +33,11 @@ class RedisBrokerKeysTest {
         assertThat(new String(keys.notices, StandardCharsets.UTF_8)).isEqualTo("sb:{app:chat}:notices");
         assertThat(new String(keys.log, StandardCharsets.UTF_8)).isEqualTo("sb:{app:chat}:log");
     }
+
+    @Test
+    void aTagGivesItsChannelBack() {
+        for (ChannelKey c : new ChannelKey[]{new ChannelKey("app", "chat"), new ChannelKey("a:b%7B", "{x}:%y%"), new ChannelKey("", "")}) {
+            assertThat(RedisSupport.untag(RedisSupport.tag(c))).isEqualTo(c);
+        }
+    }
 }

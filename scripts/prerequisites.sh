@@ -38,3 +38,15 @@ require_redis() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || fail "redis-server or redis-tools did not install"
 }
+
+# The load-balancer tests put Debian's haproxy in front of Switchboard nodes.
+require_haproxy() {
+  if command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ]; then return; fi
+  echo "Installing haproxy from Debian's packages..."
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  command -v apt-get >/dev/null || fail "haproxy is needed; install it with your package manager"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq haproxy >/dev/null
+  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || fail "haproxy did not install"
+}

@@ -159,6 +159,12 @@ public final class SwitchboardServer implements AutoCloseable {
     @Override
     public void close() {
         try {
+            // Clients reconnect at once (to another node, behind a balancer) instead of noticing the silence later.
+            context.connections().disconnectAll("The server is shutting down; reconnect").get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("Telling connections the server is going away: {}", e.toString());
+        }
+        try {
             await(vertx.undeploy(httpDeployment));
         } catch (RuntimeException e) {
             log.warn("Stopping the HTTP listeners: {}", e.toString());

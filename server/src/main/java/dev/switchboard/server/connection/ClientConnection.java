@@ -412,6 +412,22 @@ public final class ClientConnection implements Subscriber {
         }));
     }
 
+    /** Sends DISCONNECTED with the reason and closes the transport, resumable; completes on this connection's context. */
+    java.util.concurrent.CompletableFuture<Void> disconnect(String reason) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        context.runOnContext(v -> {
+            try {
+                if (!closed) {
+                    send(ProtocolMessage.error(Action.DISCONNECTED, null, ErrorCode.DISCONNECTED.info(reason)));
+                    closeTransport(true);
+                }
+            } finally {
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
     /** Sends a connection-level ERROR (fatal for the client) and closes the transport. */
     void failConnection(ErrorInfo error) {
         if (closed) return;

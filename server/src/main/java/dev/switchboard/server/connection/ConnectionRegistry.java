@@ -84,6 +84,17 @@ public final class ConnectionRegistry {
 
     public int size() { return live.size(); }
 
+    /**
+     * Tells every live connection the server is going away (DISCONNECTED, 80003) and closes its transport, keeping it
+     * resumable, so clients reconnect at once (through a load balancer, to another node) instead of waiting for their
+     * idle timer. Completes when every connection has done so.
+     */
+    public java.util.concurrent.CompletableFuture<Void> disconnectAll(String reason) {
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> done = new java.util.ArrayList<>();
+        for (ClientConnection c : live.values()) done.add(c.disconnect(reason));
+        return java.util.concurrent.CompletableFuture.allOf(done.toArray(new java.util.concurrent.CompletableFuture[0]));
+    }
+
     public Collection<ClientConnection> all() { return live.values(); }
 
     private void sweep(long now) {

@@ -390,6 +390,21 @@ class ChatPersistenceIT {
     }
 
     @Test
+    void theChatsTokenEndpointGivesOneAddressItsBudgetPerMinuteThen42910() throws Exception {
+        try (RunningApp limited = RunningApp.start("chat-token-limit",
+                c -> c.withLimits(c.limits().withTokenRequestsPerMinute(3)))) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpRequest token = java.net.http.HttpRequest.newBuilder(java.net.URI.create(limited.baseUrl() + "/auth/token")).GET().build();
+            // Without the cookie every answer is a new identity: minted at most 3 a minute for one address.
+            for (int i = 0; i < 3; i++) assertThat(http.send(token, HttpResponse.BodyHandlers.ofString()).statusCode()).as("request " + i).isEqualTo(200);
+            HttpResponse<String> refused = http.send(token, HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("X-Ably-ErrorCode")).hasValue("42910");
+            assertThat(refused.body()).contains("3 per minute").doesNotContain("mac");
+        }
+    }
+
+    @Test
     void aChatTokenCannotPublishOnIncomingChat() throws Exception {
         RunningApp.ChatUser user = running.chatUser();
         JsonNode tokenRequest = RunningApp.JSON.readTree(user.tokenRequestJson());

@@ -8,6 +8,7 @@ import dev.switchboard.server.http.Responder;
 import dev.switchboard.server.config.Limits;
 import dev.switchboard.server.limits.AddressRateLimiter;
 import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.SwitchboardException;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.Router;
@@ -50,7 +51,7 @@ public final class ChatRoutes implements Consumer<Router> {
         this.cookie = cookie;
         this.clock = clock;
         this.limits = limits;
-        this.tokenRequests = new AddressRateLimiter(clock, limits.tokenRequestsPerMinute(), 60_000);
+        this.tokenRequests = AddressRateLimiter.forTokenRequests(clock, limits);
     }
 
     @Override
@@ -76,10 +77,11 @@ public final class ChatRoutes implements Consumer<Router> {
                     + " (add it to SWITCHBOARD_ALLOWED_ORIGINS to allow it)"));
             return;
         }
-        if (!tokenRequests.tryAcquire(Origins.remoteAddress(ctx))) {
+        try {
             // Each token is a new identity for a browser without the cookie: minting them is rate limited per address.
-            Responder.error(ctx, ErrorCode.RATE_LIMIT.exception("Too many token requests from this address; the limit is "
-                    + tokenRequests.permits() + " per minute (SWITCHBOARD_TOKEN_REQUESTS_PER_MINUTE)"));
+            tokenRequests.acquireTokenRequest(Origins.remoteAddress(ctx));
+        } catch (SwitchboardException e) {
+            Responder.error(ctx, e);
             return;
         }
         Cookie existing = ctx.request().getCookie(ClientIdCookie.NAME);

@@ -118,7 +118,7 @@ public final class SwitchboardServer implements AutoCloseable {
             ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
             ConnectionGuard guard = new ConnectionGuard(vertx, bound.limits());
-            AddressRateLimiter tokenRequests = new AddressRateLimiter(clock, bound.limits().tokenRequestsPerMinute(), 60_000);
+            AddressRateLimiter tokenRequests = AddressRateLimiter.forTokenRequests(clock, bound.limits());
             String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes, guard, tokenRequests), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
             return new SwitchboardServer(vertx, context, rootKey, port, rules, http);

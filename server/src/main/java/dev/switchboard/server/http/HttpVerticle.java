@@ -64,8 +64,8 @@ public final class HttpVerticle extends VerticleBase {
                 .setTcpNoDelay(true)
                 // HTTP/1.1 only: with cleartext HTTP/2 detection a connection is set up (and guarded) only after its first bytes.
                 .setHttp2ClearTextEnabled(false)
-                // Closes connections that neither read nor write for this long: half-open sockets, peers that stopped
-                // reading. Live realtime connections always carry a heartbeat well within it.
+                // Closes HTTP connections that neither read nor write for this long (silent keep-alive and half-open
+                // sockets); an accepted realtime connection leaves this handler behind (see Outbound).
                 .setIdleTimeout((int) limits.idleTimeoutMs())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 // A refused WebSocket (bad credentials) is closed; a peer that never answers the close is dropped this soon.

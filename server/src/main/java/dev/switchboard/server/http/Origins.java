@@ -1,6 +1,7 @@
 package dev.switchboard.server.http;
 
 import dev.switchboard.server.config.Limits;
+import dev.switchboard.server.limits.AddressRateLimiter;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.RoutingContext;
 
@@ -30,9 +31,5 @@ public final class Origins {
     }
 
     /** The remote IP address a request came from, for per-address limits. */
-    public static String remoteAddress(RoutingContext ctx) {
-        io.vertx.core.net.SocketAddress remote = ctx.request().remoteAddress();
-        if (remote == null) return "unknown";
-        return remote.hostAddress() != null ? remote.hostAddress() : remote.toString();
-    }
+    public static String remoteAddress(RoutingContext ctx) { return AddressRateLimiter.addressOf(ctx.request().remoteAddress()); }
 }

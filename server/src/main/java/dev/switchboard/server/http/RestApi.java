@@ -119,10 +119,7 @@ public final class RestApi {
 
     private void requestToken(RoutingContext ctx) {
         try {
-            if (!tokenRequests.tryAcquire(Origins.remoteAddress(ctx))) {
-                throw ErrorCode.RATE_LIMIT.exception("Too many token requests from this address; the limit is "
-                        + tokenRequests.permits() + " per minute (SWITCHBOARD_TOKEN_REQUESTS_PER_MINUTE)");
-            }
+            tokenRequests.acquireTokenRequest(Origins.remoteAddress(ctx));
             String keyName = ctx.pathParam("keyName");
             Object tree = body(ctx);
             TokenRequest request = TokenRequest.fromTree(tree);

@@ -1,5 +1,10 @@
 package dev.switchboard.server.limits;
 
+import dev.switchboard.server.config.Limits;
+import dev.switchboard.server.config.Settings;
+import dev.switchboard.server.protocol.ErrorCode;
+import io.vertx.core.net.SocketAddress;
+
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +37,25 @@ public final class AddressRateLimiter {
     }
 
     public int permits() { return permits; }
+
+    /** A token endpoint's budget ({@link Limits#tokenRequestsPerMinute()}); each endpoint has its own. */
+    public static AddressRateLimiter forTokenRequests(Clock clock, Limits limits) {
+        return new AddressRateLimiter(clock, limits.tokenRequestsPerMinute(), 60_000);
+    }
+
+    /** Takes a token request's permit for {@code address}, or refuses it (429, 42910) naming the limit and its setting. */
+    public void acquireTokenRequest(String address) {
+        if (!tryAcquire(address)) {
+            throw ErrorCode.RATE_LIMIT.exception("Too many token requests from this address; the limit is " + permits
+                    + " per minute (" + Settings.TOKEN_REQUESTS_PER_MINUTE.env() + ")");
+        }
+    }
+
+    /** The IP address of a peer, as the per-address limits count it. */
+    public static String addressOf(SocketAddress remote) {
+        if (remote == null) return "unknown";
+        return remote.hostAddress() != null ? remote.hostAddress() : remote.toString();
+    }
 
     private void sweepNowAndThen() {
         long now = clock.millis();

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +41,7 @@ public final class ConnectionGuard {
     public void onConnection(HttpConnection connection) {
         if (!(connection instanceof ConnectionBase base)) return;
         Channel channel = base.channel();
-        String address = host(connection.remoteAddress());
+        String address = AddressRateLimiter.addressOf(connection.remoteAddress());
         int now = perAddress.merge(address, 1, Integer::sum);
         channel.closeFuture().addListener(f -> release(address, channel));
         if (now > limits.maxConnectionsPerAddress()) {
@@ -90,10 +89,5 @@ public final class ConnectionGuard {
             log.warn("Closing connections from {}: it holds {} (limit {}, SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS); {} refused so far",
                     address, count - 1, limits.maxConnectionsPerAddress(), refused.get());
         }
-    }
-
-    private static String host(SocketAddress remote) {
-        if (remote == null) return "unknown";
-        return remote.hostAddress() != null ? remote.hostAddress() : remote.toString();
     }
 }

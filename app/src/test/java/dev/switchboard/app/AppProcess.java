@@ -83,9 +83,9 @@ final class AppProcess implements AutoCloseable {
     }
 
     /** ably-java options for this process with the root key: no fallback hosts, quick reconnects, quiet. */
-    io.ably.lib.types.ClientOptions clientOptions() {
+    io.ably.lib.debug.DebugOptions clientOptions() {
         try {
-            io.ably.lib.types.ClientOptions o = new io.ably.lib.types.ClientOptions(ROOT_KEY);
+            io.ably.lib.debug.DebugOptions o = new io.ably.lib.debug.DebugOptions(ROOT_KEY);
             o.restHost = o.realtimeHost = "localhost";
             o.port = port;
             o.tls = false;

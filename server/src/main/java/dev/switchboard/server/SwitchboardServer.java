@@ -47,9 +47,12 @@ public final class SwitchboardServer implements AutoCloseable {
     private final int port;
     private final RulesEngine rules;
     private final String httpDeployment;
+    private final ConnectionGuard guard;
 
-    private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port, RulesEngine rules, String httpDeployment) {
+    private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port, RulesEngine rules, String httpDeployment,
+                              ConnectionGuard guard) {
         this.rules = rules;
+        this.guard = guard;
         this.httpDeployment = httpDeployment;
         this.vertx = vertx;
         this.context = context;
@@ -121,7 +124,7 @@ public final class SwitchboardServer implements AutoCloseable {
             AddressRateLimiter tokenRequests = AddressRateLimiter.forTokenRequests(clock, bound.limits());
             String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes, guard, tokenRequests), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
-            return new SwitchboardServer(vertx, context, rootKey, port, rules, http);
+            return new SwitchboardServer(vertx, context, rootKey, port, rules, http, guard);
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
@@ -158,6 +161,8 @@ public final class SwitchboardServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        // First no new connections, so the clients told to reconnect below do not reconnect to this server.
+        guard.stopAccepting();
         try {
             // Clients reconnect at once (to another node, behind a balancer) instead of noticing the silence later.
             context.connections().disconnectAll("The server is shutting down; reconnect").get(5, TimeUnit.SECONDS);

@@ -51,6 +51,11 @@ public final class ConnectionAcceptor {
 
     public void accept(ServerWebSocket socket) {
         guard.onRequest(((WebSocketInternal) socket).channelHandlerContext().channel());
+        if (!guard.accepting()) {
+            // An upgrade on a keep-alive connection opened before the server began stopping.
+            socket.close((short) 1001, "The server is shutting down");
+            return;
+        }
         if (!"/".equals(socket.path()) && !socket.path().isEmpty()) {
             socket.close((short) 1008, "Unknown path " + socket.path());
             return;

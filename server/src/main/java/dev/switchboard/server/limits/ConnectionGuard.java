@@ -31,6 +31,7 @@ public final class ConnectionGuard {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong lastRefusalLog = new AtomicLong();
+    private volatile boolean stopping;
 
     public ConnectionGuard(Vertx vertx, Limits limits) {
         this.vertx = vertx;
@@ -41,6 +42,10 @@ public final class ConnectionGuard {
     public void onConnection(HttpConnection connection) {
         if (!(connection instanceof ConnectionBase base)) return;
         Channel channel = base.channel();
+        if (stopping) {
+            channel.close();
+            return;
+        }
         String address = AddressRateLimiter.addressOf(connection.remoteAddress());
         int now = perAddress.merge(address, 1, Integer::sum);
         channel.closeFuture().addListener(f -> release(address, channel));
@@ -58,6 +63,16 @@ public final class ConnectionGuard {
         });
         channel.attr(HANDSHAKE_TIMER).set(timer);
     }
+
+    /**
+     * From now on every new connection is closed on accept. A stopping server calls this before it tells its clients
+     * to reconnect, so none of them reconnects to it: the listening socket itself is shared by the HTTP verticles and
+     * only unbound once the last of them has stopped.
+     */
+    public void stopAccepting() { stopping = true; }
+
+    /** False once {@link #stopAccepting()} was called. */
+    public boolean accepting() { return !stopping; }
 
     /** A complete request (or WebSocket upgrade) arrived on {@code channel}: its handshake clock stops. */
     public void onRequest(Channel channel) {

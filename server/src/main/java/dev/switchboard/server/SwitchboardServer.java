@@ -14,6 +14,7 @@ import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.connection.ConnectionRegistry;
 import dev.switchboard.server.http.HttpVerticle;
 import dev.switchboard.server.limits.AddressRateLimiter;
+import dev.switchboard.server.cluster.RedisLink;
 import dev.switchboard.server.limits.ConnectionGuard;
 import dev.switchboard.server.rules.RuleFunctions;
 import dev.switchboard.server.rules.RulesEngine;
@@ -48,11 +49,13 @@ public final class SwitchboardServer implements AutoCloseable {
     private final RulesEngine rules;
     private final String httpDeployment;
     private final ConnectionGuard guard;
+    private final RedisLink redis;
 
     private SwitchboardServer(Vertx vertx, ServerContext context, ApiKey rootKey, int port, RulesEngine rules, String httpDeployment,
-                              ConnectionGuard guard) {
+                              ConnectionGuard guard, RedisLink redis) {
         this.rules = rules;
         this.guard = guard;
+        this.redis = redis;
         this.httpDeployment = httpDeployment;
         this.vertx = vertx;
         this.context = context;
@@ -92,6 +95,8 @@ public final class SwitchboardServer implements AutoCloseable {
             int port = config.port() == 0 ? freePort() : config.port();
             ServerConfig bound = config.withPort(port);
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
+            String nodeId = "sb-" + Ids.random(8);
+            RedisLink redis = bound.cluster().enabled() ? RedisLink.connect(bound, clock, vertx, channels, nodeId) : null;
             ChannelRules channelRules = ChannelRules.parse(bound.file());
             if (channelRules.anyPersisted()) {
                 if (store == null) {
@@ -118,13 +123,14 @@ public final class SwitchboardServer implements AutoCloseable {
             TokenService tokens = storage.tokenNonces() == null
                     ? new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs())
                     : new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs(), storage.tokenNonces());
-            ServerContext context = new ServerContext(vertx, bound, clock, "sb-" + Ids.random(8), apps, tokens, channels,
+            ServerContext context = new ServerContext(vertx, bound, clock, nodeId, apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
+            if (redis != null) redis.reportTo(context.health());
             ConnectionGuard guard = new ConnectionGuard(vertx, bound.limits());
             AddressRateLimiter tokenRequests = AddressRateLimiter.forTokenRequests(clock, bound.limits());
             String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes, guard, tokenRequests), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
-            return new SwitchboardServer(vertx, context, rootKey, port, rules, http, guard);
+            return new SwitchboardServer(vertx, context, rootKey, port, rules, http, guard, redis);
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
@@ -176,7 +182,11 @@ public final class SwitchboardServer implements AutoCloseable {
         }
         rules.close();
         await(vertx.close());
+        if (redis != null) redis.close();
     }
+
+    /** This node's link to the Redis that several nodes share; null on a single node. */
+    public RedisLink redis() { return redis; }
 
     private static <T> T await(io.vertx.core.Future<T> future) {
         try {

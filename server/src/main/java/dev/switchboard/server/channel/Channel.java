@@ -1,5 +1,8 @@
 package dev.switchboard.server.channel;
 
+import dev.switchboard.server.broker.Broker;
+import dev.switchboard.server.broker.PresenceManager;
+import dev.switchboard.server.broker.StreamPosition;
 import dev.switchboard.server.history.HistoryStore;
 import dev.switchboard.server.persistence.MessageStore;
 import dev.switchboard.server.presence.MemoryPresenceStore;
@@ -13,6 +16,7 @@ import dev.switchboard.server.protocol.PresenceMessage;
 import dev.switchboard.server.protocol.ProtocolMessage;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
+import dev.switchboard.server.util.Futures;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 
@@ -22,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
@@ -39,7 +44,8 @@ public final class Channel {
     private final String appId;
     private final String name;
     private final Context owner;
-    private final String epoch;
+    /** Final but for a brokered channel, which takes its shared log's epoch (and a new one if the log was lost). */
+    private String epoch;
     private final ChannelListener listener;
     private final PresenceStore presence = new MemoryPresenceStore();
     private long seq;
@@ -63,12 +69,29 @@ public final class Channel {
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private boolean committing;
 
+    /** Set when the channel shares its log with other nodes through a broker; null on a single node. */
+    private final BrokerLink link;
+    /** A brokered channel until its subscription and position are known, and while it fills a gap: operations wait. */
+    private boolean linking;
+    private boolean healing;
+    private Broker.Subscription subscription;
+    /** Notices that arrived while linking or healing, applied after. */
+    private final ArrayDeque<Broker.Notice> heldNotices = new ArrayDeque<>();
+
     Channel(String appId, String name, Context owner, HistoryStore history, ChannelListener listener, long now) {
         this(appId, name, owner, history, listener, now, null);
     }
 
     /** A channel; with {@code persistence} its epoch and serials continue from the persisted position. */
     Channel(String appId, String name, Context owner, HistoryStore history, ChannelListener listener, long now, Persistence persistence) {
+        this(appId, name, owner, history, listener, now, persistence, null);
+    }
+
+    /** A channel; with {@code link} it shares its log with other nodes and must be {@link #startLink started} before use. */
+    Channel(String appId, String name, Context owner, HistoryStore history, ChannelListener listener, long now, Persistence persistence,
+            BrokerLink link) {
+        this.link = link;
+        this.linking = link != null;
         this.appId = appId;
         this.name = name;
         this.owner = owner;
@@ -103,7 +126,7 @@ public final class Channel {
      * True while something depends on this instance's memory: an attachment, a presence member (also one in its
      * leave grace period), or a persisted publish committing or waiting to.
      */
-    boolean inUse() { return !modesByAttachment.isEmpty() || !presence.isEmpty() || committing || !waiting.isEmpty(); }
+    boolean inUse() { return !modesByAttachment.isEmpty() || !presence.isEmpty() || committing || linking || !waiting.isEmpty(); }
 
     /**
      * The sweep's decision, on the owner. A channel in use keeps its retention floor. One nobody uses drops every event
@@ -123,13 +146,23 @@ public final class Channel {
         // Presence changes take serials too; the next instance must not give them out again.
         if (persistence != null) persistence.position().seq = seq;
         retired = true;
+        if (subscription != null) subscription.unsubscribe();
         return true;
     }
 
     boolean retired() { return retired; }
 
     /** The serial of the latest event, or of the channel's start when there is none. */
-    public String currentSerial() { return new ChannelSerial(epoch, seq).format(); }
+    public String currentSerial() { return serialAt(seq); }
+
+    /** A serial of this channel; a brokered channel's sort as text (see {@link ChannelSerial#formatSortable}). */
+    private String serialAt(long at) {
+        ChannelSerial serial = new ChannelSerial(epoch, at);
+        return link != null ? serial.formatSortable() : serial.format();
+    }
+
+    /** True when the channel's log is shared with other nodes through a broker. */
+    public boolean brokered() { return link != null; }
 
     public int attachmentCount() { return modesByAttachment.size(); }
 
@@ -285,6 +318,285 @@ public final class Channel {
         listener.onMessages(this, accepted);
     }
 
+    // ---- brokered channels: the log is shared with other nodes --------------------------------------------------
+
+    /**
+     * Subscribes this node to the channel's shared log, then reads its position and members; until then operations
+     * wait. Retried every second while the broker is unavailable.
+     */
+    void startLink() {
+        CompletableFuture<Broker.Subscription> subscribed = link.broker().subscribe(link.key(), notice -> owner.runOnContext(v -> onNotice(notice)));
+        subscribed.thenCompose(sub -> link.broker().top(link.key()).thenCombine(link.presence().members(link.key()),
+                        (top, members) -> new Linked(sub, top, members)))
+                .whenComplete((linked, error) -> owner.runOnContext(v -> {
+                    if (error != null) {
+                        log.warn("Channel '{}': cannot reach the broker ({}); trying again in 1 s", name, Futures.cause(error).getMessage());
+                        subscribed.thenAccept(Broker.Subscription::unsubscribe);
+                        owner.owner().setTimer(1_000, id -> owner.runOnContext(x -> startLink()));
+                        return;
+                    }
+                    subscription = linked.subscription();
+                    epoch = linked.top().epoch();
+                    seq = linked.top().offset();
+                    for (PresenceManager.Member m : linked.members()) presence.apply(BrokerLink.decode(m.data()).presence.get(0));
+                    linking = false;
+                    drainHeldNotices();
+                    pump();
+                }));
+    }
+
+    private record Linked(Broker.Subscription subscription, StreamPosition top, List<PresenceManager.Member> members) {}
+
+    private void onNotice(Broker.Notice notice) {
+        if (retired) return;
+        if (linking || healing) {
+            heldNotices.add(notice);
+            return;
+        }
+        applyShared(notice.epoch(), notice.entries(), true);
+    }
+
+    private void drainHeldNotices() {
+        Broker.Notice held;
+        while (!linking && !healing && (held = heldNotices.poll()) != null) applyShared(held.epoch(), held.entries(), true);
+    }
+
+    /** Applies entries of the shared log: skips those this node has, fills a gap from the broker first. */
+    private void applyShared(String logEpoch, List<Broker.Entry> entries, boolean mayHeal) {
+        if (entries.isEmpty()) return;
+        long now = link.clock().millis();
+        long first = entries.get(0).offset();
+        if (!logEpoch.equals(epoch)) {
+            discontinuity(logEpoch, first - 1);
+        } else if (first > seq + 1 && mayHeal) {
+            heal(new Broker.Notice(link.key(), logEpoch, entries));
+            return;
+        } else if (first > seq + 1) {
+            discontinuity(logEpoch, first - 1);
+        }
+        lastActivity = now;
+        List<Message> run = new ArrayList<>();
+        for (Broker.Entry e : entries) {
+            if (e.offset() <= seq) continue;
+            ProtocolMessage event = BrokerLink.decode(e.payload());
+            if (event.action == Action.PRESENCE) {
+                sendShared(run, now);
+                seq = e.offset();
+                applySharedPresence(event.presence.get(0), now);
+                continue;
+            }
+            Message m = event.messages.get(0);
+            if (!run.isEmpty() && !java.util.Objects.equals(run.get(0).connectionId(), m.connectionId())) sendShared(run, now);
+            run.add(m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp() == null ? e.timestamp() : m.timestamp(), serialAt(e.offset())));
+            seq = e.offset();
+        }
+        sendShared(run, now);
+        prune(now);
+    }
+
+    /** Retains and fans out a run of messages of one publisher ending at {@link #seq}. */
+    private void sendShared(List<Message> run, long now) {
+        if (run.isEmpty()) return;
+        List<Message> messages = List.copyOf(run);
+        run.clear();
+        ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
+        pm.connectionId = messages.get(0).connectionId();
+        pm.timestamp = now;
+        pm.channelSerial = messages.get(messages.size() - 1).serial();
+        pm.messages = messages;
+        retainAndSend(new ChannelEvent(seq, now, pm.connectionId, messages, List.of(), new EncodedFrame(pm)), messageDelivery, now);
+    }
+
+    private void applySharedPresence(PresenceMessage change, long now) {
+        // The presence manager decided that this changed something; the replica follows it for SYNC and leaves.
+        presence.apply(change);
+        ProtocolMessage pm = ProtocolMessage.of(Action.PRESENCE, name);
+        pm.connectionId = change.connectionId();
+        pm.timestamp = now;
+        pm.channelSerial = currentSerial();
+        pm.presence = List.of(change);
+        retainAndSend(new ChannelEvent(seq, now, change.connectionId(), List.of(), List.of(change), new EncodedFrame(pm)), presenceDelivery, now);
+    }
+
+    /** Fetches the entries this node missed (its notices were interrupted), then goes on with those held meanwhile. */
+    private void heal(Broker.Notice pending) {
+        healing = true;
+        heldNotices.addFirst(pending);
+        link.broker().since(link.key(), new StreamPosition(epoch, seq), MAX_STORED_CATCH_UP).whenComplete((since, error) -> owner.runOnContext(v -> {
+            healing = false;
+            if (error != null) {
+                log.warn("Channel '{}': missed entries could not be read ({}); subscribers are told of the gap", name, Futures.cause(error).getMessage());
+            } else {
+                if (!since.continuous() && !since.entries().isEmpty()) discontinuity(since.top().epoch(), since.entries().get(0).offset() - 1);
+                applyShared(since.top().epoch(), since.entries(), false);
+            }
+            Broker.Notice next = heldNotices.peek();
+            if (next != null && next.entries().get(0).offset() > seq + 1 && next.epoch().equals(epoch)) {
+                heldNotices.poll();
+                applyShared(next.epoch(), next.entries(), false); // still a gap: reported, not healed forever
+            }
+            drainHeldNotices();
+            pump();
+        }));
+    }
+
+    /**
+     * The shared log lost entries (Redis restarted without persistence, or they are past retention): what this node
+     * holds no longer continues it. Every attachment gets an ATTACHED without RESUMED, which SDKs report as a
+     * discontinuity (a channel UPDATE with resumed false), instead of silently missing messages.
+     */
+    private void discontinuity(String newEpoch, long newSeq) {
+        log.info("Channel '{}': its shared log does not continue ({}:{} → {}:{}); subscribers are told", name, epoch, seq, newEpoch, newSeq);
+        epoch = newEpoch;
+        seq = newSeq;
+        history.clear();
+        for (Map.Entry<Attachment, Integer> a : modesByAttachment.entrySet()) {
+            ProtocolMessage pm = ProtocolMessage.of(Action.ATTACHED, a.getKey().wireName());
+            pm.flags = (long) a.getValue();
+            pm.channelSerial = currentSerial();
+            EncodedFrame frame = new EncodedFrame(pm);
+            Subscriber s = a.getKey().subscriber();
+            frame.prepare(s.format());
+            s.context().runOnContext(v -> s.deliver(frame));
+        }
+    }
+
+    /**
+     * Publishes through the broker, which deduplicates, orders and stores the messages and announces them to every
+     * node (this one included: delivery happens when the notice arrives). Answered with the serials the log gave.
+     */
+    void publishShared(List<Message> messages, String connectionId, String idBase, long now, BiConsumer<PublishOutcome, Throwable> done) {
+        lastActivity = now;
+        List<Message> identified = new ArrayList<>(messages.size());
+        List<Broker.NewEntry> entries = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = identified(messages.get(i), i, connectionId, idBase, now);
+            identified.add(m);
+            entries.add(new Broker.NewEntry(m.id(), m.timestamp(), BrokerLink.encode(m)));
+        }
+        link.broker().publish(link.key(), entries).whenComplete((published, error) -> owner.runOnContext(v -> {
+            if (error != null) {
+                done.accept(null, Futures.cause(error));
+                return;
+            }
+            List<String> serials = new ArrayList<>(identified.size());
+            List<Message> appended = new ArrayList<>(identified.size());
+            for (int i = 0; i < identified.size(); i++) {
+                String serial = new ChannelSerial(published.top().epoch(), published.offsets().get(i)).formatSortable();
+                serials.add(serial);
+                Message m = identified.get(i);
+                if (!published.duplicates().get(i)) appended.add(m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp(), serial));
+            }
+            // Rules see each message once cluster-wide: on the node that published it.
+            if (!appended.isEmpty()) listener.onMessages(this, appended);
+            done.accept(new PublishOutcome(serials), null);
+        }));
+    }
+
+    /**
+     * Applies presence actions through the presence manager (which keeps counts exact across nodes); what changed goes
+     * into the shared log, so every node's subscribers see it in order with the messages.
+     */
+    void presenceShared(List<PresenceMessage> actions, String connectionId, String idBase, long now, BiConsumer<PublishOutcome, Throwable> done) {
+        lastActivity = now;
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < actions.size(); i++) {
+            PresenceMessage a = actions.get(i);
+            String id = a.id() != null && a.action() == PresenceMessage.ENTER ? a.id() : idBase + ":" + i;
+            PresenceMessage event = a.with(id, a.action(), a.clientId(), connectionId, now);
+            chain = chain.thenCompose(x -> shareChange(event));
+        }
+        chain.whenComplete((x, error) -> owner.runOnContext(v -> {
+            if (error != null) done.accept(null, Futures.cause(error));
+            else done.accept(new PublishOutcome(List.of()), null);
+        }));
+    }
+
+    private CompletableFuture<Void> shareChange(PresenceMessage event) {
+        PresenceManager.Action action = switch (event.action()) {
+            case PresenceMessage.LEAVE -> PresenceManager.Action.LEAVE;
+            case PresenceMessage.UPDATE -> PresenceManager.Action.UPDATE;
+            default -> PresenceManager.Action.ENTER;
+        };
+        PresenceManager.Change change = new PresenceManager.Change(action, event.clientId(), event.connectionId(), link.nodeId(),
+                event.id(), event.timestamp() == null ? 0 : event.timestamp(), BrokerLink.encode(event));
+        return link.presence().apply(link.key(), change).thenCompose(member -> {
+            if (member == null) return CompletableFuture.completedFuture(null);
+            PresenceMessage changed = event.with(event.id(), actionOf(member.action()), event.clientId(), event.connectionId(),
+                    event.timestamp() == null ? 0 : event.timestamp());
+            return link.broker().publish(link.key(), List.of(new Broker.NewEntry(null, changed.timestamp(), BrokerLink.encode(changed))))
+                    .thenApply(p -> null);
+        });
+    }
+
+    static int actionOf(PresenceManager.Action action) {
+        return switch (action) {
+            case ENTER -> PresenceMessage.ENTER;
+            case UPDATE -> PresenceMessage.UPDATE;
+            case LEAVE -> PresenceMessage.LEAVE;
+        };
+    }
+
+    /** What a brokered channel's attach must read from the broker beyond what this node holds; null when nothing. */
+    record SharedRead(StreamPosition since, Broker.HistoryQuery history, long boundary) {}
+
+    SharedRead sharedReadFor(Map<String, String> params, String resumeFrom, int modes, long now) {
+        if (link == null || !Flags.has(modes, Flags.MODE_SUBSCRIBE)) return null;
+        prune(now);
+        long boundary = oldestRetainedSeq() - 1;
+        if (resumeFrom != null) {
+            ChannelSerial from = ChannelSerial.parse(resumeFrom);
+            if (from == null || !from.epoch().equals(epoch) || from.seq() > seq || covers(from.seq())) return null;
+            return new SharedRead(new StreamPosition(epoch, from.seq()), null, boundary);
+        }
+        String rewind = params == null ? null : params.get("rewind");
+        if (rewind == null) return null;
+        Rewind requested = Rewind.parse(rewind);
+        if (requested.count() != null) {
+            int inMemory = 0;
+            for (ChannelEvent e : history.events()) if (!e.isPresence()) inMemory += e.size();
+            if (inMemory >= requested.count()) return null;
+            return new SharedRead(null, new Broker.HistoryQuery(null, null, true, Math.min(requested.count() - inMemory, MAX_STORED_CATCH_UP),
+                    boundary + 1, null), boundary);
+        }
+        ChannelEvent oldest = history.oldest();
+        if (oldest != null && oldest.timestamp() <= now - requested.durationMs()) return null;
+        return new SharedRead(null, new Broker.HistoryQuery(now - requested.durationMs(), null, false, MAX_STORED_CATCH_UP, boundary + 1, null), boundary);
+    }
+
+    /**
+     * What the broker returned for {@link #sharedReadFor}, as the catch-up an attach takes: only messages (presence is
+     * not replayed), up to the boundary memory starts after; null when it cannot be continued from.
+     */
+    CatchUp sharedCatchUp(SharedRead read, List<Broker.Entry> entries, String logEpoch, boolean continuous) {
+        if (!continuous || !logEpoch.equals(epoch)) return null;
+        List<MessageStore.StoredMessage> messages = new ArrayList<>(entries.size());
+        for (Broker.Entry e : entries) {
+            if (e.offset() > read.boundary()) continue;
+            ProtocolMessage event = BrokerLink.decode(e.payload());
+            if (event.action != Action.MESSAGE) continue;
+            Message m = event.messages.get(0);
+            messages.add(new MessageStore.StoredMessage(e.offset(), m.timestamp() == null
+                    ? m.accepted(m.id(), m.clientId(), m.connectionId(), e.timestamp(), null) : m));
+        }
+        boolean backwards = read.history() != null && read.history().backwards();
+        return new CatchUp(new MessageStore.HistoryQuery(appId, name, epoch, read.boundary(), null, null, null, backwards, MAX_STORED_CATCH_UP + 1), messages);
+    }
+
+    /** Removes what a brokered channel's members of a connection hold, through the presence manager (closed connection). */
+    private void leaveAllShared(String connectionId, long now) {
+        for (PresenceMessage m : presence.membersOf(connectionId)) {
+            PresenceMessage leave = m.with(Ids.random(12) + ":0:0", PresenceMessage.LEAVE, m.clientId(), connectionId,
+                    Math.max(now, m.timestamp() == null ? now : m.timestamp()));
+            shareChange(leave).whenComplete((x, error) -> {
+                if (error != null) log.warn("Channel '{}': a LEAVE could not be shared: {}", name, Futures.cause(error).getMessage());
+            });
+        }
+    }
+
+    /** The link's clock, for a brokered channel's own timing. */
+    BrokerLink link() { return link; }
+
     // ---- persisted channels --------------------------------------------------------------------------------------
 
     /**
@@ -307,7 +619,7 @@ public final class Channel {
 
     /** Runs a presence change of a persisted channel in order behind the publishes waiting for their commit. */
     void inOrder(Runnable operation) {
-        if (!committing && waiting.isEmpty()) {
+        if (!committing && !linking && !healing && waiting.isEmpty()) {
             operation.run();
             return;
         }
@@ -315,7 +627,7 @@ public final class Channel {
     }
 
     private void pump() {
-        while (!committing && !waiting.isEmpty()) {
+        while (!committing && !linking && !healing && !waiting.isEmpty()) {
             if (waiting.peek() instanceof Waiting.Deferred d) {
                 waiting.poll();
                 d.operation().run();
@@ -438,7 +750,7 @@ public final class Channel {
     /** A stored message with its serial in this channel's epoch. */
     public Message withSerial(MessageStore.StoredMessage sm) {
         Message m = sm.message();
-        return m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp() == null ? 0 : m.timestamp(), new ChannelSerial(epoch, sm.seq()).format());
+        return m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp() == null ? 0 : m.timestamp(), serialAt(sm.seq()));
     }
 
     /** The store's view of this channel's history, for REST. */
@@ -490,6 +802,10 @@ public final class Channel {
     /** Removes every member a connection holds, broadcasting their LEAVEs (connection closed or gone for good). */
     void leaveAll(String connectionId, long now) {
         lastActivity = now;
+        if (link != null) {
+            leaveAllShared(connectionId, now);
+            return;
+        }
         List<PresenceMessage> leaves = new ArrayList<>();
         for (PresenceMessage m : presence.membersOf(connectionId)) {
             // Not prefixed by the connectionId, so SDKs order it by timestamp instead of by msgSerial.

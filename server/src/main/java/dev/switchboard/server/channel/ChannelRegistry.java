@@ -32,6 +32,11 @@ public final class ChannelRegistry {
     private volatile PublishGate gate = PublishGate.OPEN;
     private volatile ChannelRules channelRules = ChannelRules.NONE;
     private volatile MessageStore store;
+    /** Set when several nodes share channels; null on a single node. */
+    private volatile SharedLog shared;
+
+    /** The broker and presence manager that nodes share, and this node's id (its presence members' owner). */
+    public record SharedLog(dev.switchboard.server.broker.Broker broker, dev.switchboard.server.broker.PresenceManager presence, String nodeId) {}
     /** Persisted channels' epochs and last serials; never swept, so a channel dropped from memory carries on. */
     private final Map<String, Persistence.Position> positions = new ConcurrentHashMap<>();
     /** Channels hold this and reach whatever listener is set now. */
@@ -59,9 +64,51 @@ public final class ChannelRegistry {
     public Channel channel(String appId, String name) {
         String key = keyOf(appId, name);
         int owner = ownerIndex(key);
+        SharedLog log = shared;
+        if (log != null) {
+            return channelsByOwner.get(owner).computeIfAbsent(key, k -> {
+                Channel created = new Channel(appId, name, owners.get(owner), new MemoryHistoryStore(retention), delegate, clock.millis(), null,
+                        new BrokerLink(log.broker(), log.presence(), new dev.switchboard.server.broker.ChannelKey(appId, name), log.nodeId(), clock));
+                // Queued on the owner before anything the caller does with the channel.
+                owners.get(owner).runOnContext(v -> created.startLink());
+                return created;
+            });
+        }
         return channelsByOwner.get(owner).computeIfAbsent(key, k -> new Channel(appId, name, owners.get(owner),
                 new MemoryHistoryStore(retention), delegate, clock.millis(), persistenceFor(key, name)));
     }
+
+    /**
+     * Shares every channel with other nodes through {@code log}: publishes, history, resume and presence go through the
+     * broker and presence manager. Call before the server takes traffic. This node renews its presence lease every
+     * {@code leaseMs / 3} and announces the LEAVEs of members whose node let its lease lapse.
+     */
+    public void shareThrough(SharedLog log, io.vertx.core.Vertx vertx, long leaseMs) {
+        if (store != null) throw new IllegalStateException("Persisted namespaces and a shared broker cannot be combined yet");
+        this.shared = log;
+        log.presence().renew(log.nodeId(), leaseMs);
+        vertx.setPeriodic(Math.max(100, leaseMs / 3), id -> {
+            log.presence().renew(log.nodeId(), leaseMs).whenComplete((v, e) -> {
+                if (e != null) ChannelRegistry.log.warn("Presence lease of node {} not renewed: {}", log.nodeId(), e.toString());
+            });
+            log.presence().expireLapsed().whenComplete((departures, e) -> {
+                if (e != null || departures == null) return;
+                for (dev.switchboard.server.broker.PresenceManager.Departure d : departures) announceDeparture(log, d);
+            });
+        });
+    }
+
+    /** A member whose node is gone leaves: its LEAVE goes into the channel's log like any other change. */
+    private void announceDeparture(SharedLog log, dev.switchboard.server.broker.PresenceManager.Departure d) {
+        PresenceMessage was = BrokerLink.decode(d.member().data()).presence.get(0);
+        long now = clock.millis();
+        PresenceMessage leave = was.with(dev.switchboard.server.util.Ids.random(12) + ":0:0", PresenceMessage.LEAVE, was.clientId(),
+                was.connectionId(), Math.max(now, was.timestamp() == null ? now : was.timestamp()));
+        log.broker().publish(d.channel(), List.of(new dev.switchboard.server.broker.Broker.NewEntry(null, now, BrokerLink.encode(leave))));
+    }
+
+    /** The shared broker, when several nodes share channels; null on a single node. */
+    public SharedLog shared() { return shared; }
 
     private Persistence persistenceFor(String key, String name) {
         MessageStore s = store;
@@ -76,6 +123,7 @@ public final class ChannelRegistry {
      * into memory (history, resume, idempotency). Blocking; call before the server takes traffic.
      */
     public void enablePersistence(ChannelRules rules, MessageStore store) throws Exception {
+        if (shared != null) throw new IllegalStateException("Persisted namespaces and a shared broker cannot be combined yet");
         this.channelRules = rules;
         this.store = store;
         long now = clock.millis();
@@ -111,6 +159,10 @@ public final class ChannelRegistry {
      */
     public void attach(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
                        BiConsumer<AttachResult, Throwable> onOwner) {
+        if (channel.brokered()) {
+            attachShared(channel, subscriber, wireName, modes, params, resumeFrom, onOwner);
+            return;
+        }
         if (!channel.persisted()) {
             onOwner(channel, c -> c.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis()), onOwner);
             return;
@@ -132,6 +184,35 @@ public final class ChannelRegistry {
                 attachOnOwner(channel, subscriber, wireName, modes, params, resumeFrom, error == null ? new Channel.CatchUp(q, stored) : null, onOwner);
             }));
         });
+    }
+
+    /** As for a persisted channel, with the broker in the store's place, once the channel is linked to its log. */
+    private void attachShared(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
+                              BiConsumer<AttachResult, Throwable> onOwner) {
+        channel.owner().runOnContext(v -> live(channel).inOrder(() -> {
+            Channel c = live(channel);
+            Channel.SharedRead read;
+            try {
+                read = c.sharedReadFor(params, resumeFrom, modes, clock.millis());
+            } catch (RuntimeException e) {
+                read = null; // the attach itself reports it (e.g. an invalid rewind)
+            }
+            if (read == null) {
+                attachOnOwner(c, subscriber, wireName, modes, params, resumeFrom, null, onOwner);
+                return;
+            }
+            Channel.SharedRead r = read;
+            dev.switchboard.server.broker.Broker broker = c.link().broker();
+            CompletableFuture<Channel.CatchUp> catchUp = r.since() != null
+                    ? broker.since(c.link().key(), r.since(), Channel.MAX_STORED_CATCH_UP + 1)
+                        .thenApply(since -> c.sharedCatchUp(r, since.entries(), since.top().epoch(), since.continuous()))
+                    : broker.history(c.link().key(), r.history())
+                        .thenApply(page -> c.sharedCatchUp(r, page.entries(), page.epoch(), true));
+            catchUp.whenComplete((found, error) -> c.owner().runOnContext(x -> {
+                if (error != null) log.warn("Channel '{}': the broker could not be read for an attach: {}", c.name(), error.toString());
+                attachOnOwner(c, subscriber, wireName, modes, params, resumeFrom, error == null ? found : null, onOwner);
+            }));
+        }));
     }
 
     private void attachOnOwner(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
@@ -178,6 +259,10 @@ public final class ChannelRegistry {
     /** Hands messages to the channel: a persisted channel answers once they are committed, an ephemeral one at once. */
     private void accept(Channel channel, List<Message> messages, String connectionId, String idBase, boolean replayable,
                         BiConsumer<PublishOutcome, Throwable> onOwner) {
+        if (channel.brokered()) {
+            channel.owner().runOnContext(v -> live(channel).inOrder(() -> live(channel).publishShared(messages, connectionId, idBase, clock.millis(), onOwner)));
+            return;
+        }
         if (!channel.persisted()) {
             onOwner(channel, c -> c.publish(messages, connectionId, idBase, clock.millis()), onOwner);
             return;
@@ -200,6 +285,10 @@ public final class ChannelRegistry {
 
     public void presence(Channel channel, List<PresenceMessage> actions, String connectionId, String idBase,
                          BiConsumer<PublishOutcome, Throwable> onOwner) {
+        if (channel.brokered()) {
+            channel.owner().runOnContext(v -> live(channel).inOrder(() -> live(channel).presenceShared(actions, connectionId, idBase, clock.millis(), onOwner)));
+            return;
+        }
         if (!channel.persisted()) {
             onOwner(channel, c -> c.presence(actions, connectionId, idBase, clock.millis()), onOwner);
             return;
@@ -230,7 +319,7 @@ public final class ChannelRegistry {
     public void leaveAll(Channel channel, String connectionId) {
         channel.owner().runOnContext(v -> {
             Channel c = live(channel);
-            if (c.persisted()) c.inOrder(() -> c.leaveAll(connectionId, clock.millis()));
+            if (c.persisted() || c.brokered()) c.inOrder(() -> c.leaveAll(connectionId, clock.millis()));
             else c.leaveAll(connectionId, clock.millis());
         });
     }

@@ -16,7 +16,7 @@ import java.util.Map;
 public record ServerConfig(int port, String host, String rootKey, Path dataDir, int maxMessageSize, int maxFrameSize,
                            int maxInboundRate, long connectionStateTtlMs, long maxIdleIntervalMs, long tokenTtlMs,
                            long tokenRequestWindowMs, long presenceGraceMs, RetentionPolicy history, boolean sandbox,
-                           Limits limits, List<ApiKey> extraKeys, JsonNode file) {
+                           Limits limits, Cluster cluster, List<ApiKey> extraKeys, JsonNode file) {
 
     /** Defaults with a fixed root key and a free port on loopback: the starting point for tests and embedding. */
     public static ServerConfig defaults(String rootKey, Path dataDir) {
@@ -44,6 +44,8 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
 
     public ServerConfig withLimits(Limits newLimits) { return toBuilder().limits(newLimits).build(); }
 
+    public ServerConfig withCluster(Cluster newCluster) { return toBuilder().cluster(newCluster).build(); }
+
     /** A mutable copy for changing several settings at once. */
     public static final class Builder {
         private int port;
@@ -61,6 +63,7 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
         private RetentionPolicy history;
         private boolean sandbox;
         private Limits limits;
+        private Cluster cluster;
         private List<ApiKey> extraKeys;
         private JsonNode file;
 
@@ -68,7 +71,7 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
             port = c.port; host = c.host; rootKey = c.rootKey; dataDir = c.dataDir; maxMessageSize = c.maxMessageSize;
             maxFrameSize = c.maxFrameSize; maxInboundRate = c.maxInboundRate; connectionStateTtlMs = c.connectionStateTtlMs;
             maxIdleIntervalMs = c.maxIdleIntervalMs; tokenTtlMs = c.tokenTtlMs; tokenRequestWindowMs = c.tokenRequestWindowMs;
-            presenceGraceMs = c.presenceGraceMs; history = c.history; sandbox = c.sandbox; limits = c.limits; extraKeys = c.extraKeys; file = c.file;
+            presenceGraceMs = c.presenceGraceMs; history = c.history; sandbox = c.sandbox; limits = c.limits; cluster = c.cluster; extraKeys = c.extraKeys; file = c.file;
         }
 
         public Builder port(int v) { port = v; return this; }
@@ -86,12 +89,13 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
         public Builder history(RetentionPolicy v) { history = v; return this; }
         public Builder sandbox(boolean v) { sandbox = v; return this; }
         public Builder limits(Limits v) { limits = v; return this; }
+        public Builder cluster(Cluster v) { cluster = v; return this; }
         public Builder extraKeys(List<ApiKey> v) { extraKeys = List.copyOf(v); return this; }
         public Builder file(JsonNode v) { file = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate, connectionStateTtlMs,
-                    maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, limits, extraKeys, file);
+                    maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, limits, cluster, extraKeys, file);
         }
     }
 }

@@ -81,10 +81,19 @@ public final class Settings {
     public static final Setting<List<String>> ALLOWED_ORIGINS = new Setting<>("SWITCHBOARD_ALLOWED_ORIGINS", "allowedOrigins", "",
             Settings::origins, "Other origins (comma-separated) whose pages may make credentialed requests to the token endpoints; by default only the server's own origin");
 
+    public static final Setting<String> REDIS_URL = new Setting<>("SWITCHBOARD_REDIS_URL", "redisUrl", "",
+            s -> {
+                if (!s.isEmpty() && !s.startsWith("redis://") && !s.startsWith("rediss://")) throw new IllegalArgumentException("must look like redis://host:port");
+                return s;
+            }, "A standalone Redis shared by several Switchboard nodes (channels, history, resume); unset: one node, in memory");
+    public static final Setting<List<String>> REDIS_CLUSTER = new Setting<>("SWITCHBOARD_REDIS_CLUSTER", "redisCluster", "",
+            Settings::hostPorts, "Seed nodes host:port,host:port of a Redis Cluster shared by several Switchboard nodes (instead of SWITCHBOARD_REDIS_URL)");
+
     public static final List<Setting<?>> ALL = List.of(PORT, HOST, ROOT_KEY, DATA_DIR, MAX_MESSAGE_SIZE, MAX_FRAME_SIZE,
             MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, HISTORY_TTL,
             HISTORY_MIN_MESSAGES, HISTORY_MAX_MESSAGES, SANDBOX, MAX_CHANNELS_PER_CONNECTION, MAX_CONNECTIONS_PER_ADDRESS,
-            HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, TOKEN_REQUESTS_PER_MINUTE, MAX_CLIENT_ID_LENGTH, MAX_BACKLOG_BYTES, ALLOWED_ORIGINS);
+            HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, TOKEN_REQUESTS_PER_MINUTE, MAX_CLIENT_ID_LENGTH, MAX_BACKLOG_BYTES, ALLOWED_ORIGINS,
+            REDIS_URL, REDIS_CLUSTER);
 
     public static final String CONFIG_FILE_ENV = "SWITCHBOARD_CONFIG";
 
@@ -114,7 +123,19 @@ public final class Settings {
         return new ServerConfig(v.get(PORT), v.get(HOST), emptyToNull(v.get(ROOT_KEY)), v.get(DATA_DIR), v.get(MAX_MESSAGE_SIZE),
                 v.get(MAX_FRAME_SIZE), v.get(MAX_INBOUND_RATE), v.get(CONNECTION_STATE_TTL), v.get(MAX_IDLE_INTERVAL),
                 v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(PRESENCE_GRACE),
-                new RetentionPolicy(v.get(HISTORY_TTL), v.get(HISTORY_MIN_MESSAGES), v.get(HISTORY_MAX_MESSAGES)), v.get(SANDBOX), limits, extraKeys(fileConfig), fileConfig);
+                new RetentionPolicy(v.get(HISTORY_TTL), v.get(HISTORY_MIN_MESSAGES), v.get(HISTORY_MAX_MESSAGES)), v.get(SANDBOX), limits,
+                new Cluster(emptyToNull(v.get(REDIS_URL)), v.get(REDIS_CLUSTER)), extraKeys(fileConfig), fileConfig);
+    }
+
+    private static List<String> hostPorts(String text) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String part : text.split(",")) {
+            String t = part.trim();
+            if (t.isEmpty()) continue;
+            if (!t.matches("[^:\\s]+:\\d{1,5}")) throw new IllegalArgumentException("'" + t + "' is not host:port");
+            out.add(t);
+        }
+        return List.copyOf(out);
     }
 
     /** A help text listing every setting, its default and what it does. */

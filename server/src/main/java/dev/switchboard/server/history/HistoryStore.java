@@ -30,4 +30,7 @@ public interface HistoryStore {
 
     /** Events with at least one item after {@code seq}, oldest first. */
     List<ChannelEvent> after(long seq);
+
+    /** Drops every event: the log they came from was lost, their serials no longer mean anything. */
+    void clear();
 }

@@ -21,6 +21,9 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
 
     @Override
+    public void clear() { events.clear(); }
+
+    @Override
     public List<ChannelEvent> prune(long now) { return prune(now, policy.minMessages()); }
 
     @Override

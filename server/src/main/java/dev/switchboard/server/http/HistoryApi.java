@@ -54,6 +54,10 @@ public final class HistoryApi {
             }
             Query q = Query.parse(ctx);
             WireFormat format = Responder.responseFormat(ctx);
+            if (!presence && server.channels().shared() != null) {
+                sharedHistory(ctx, new dev.switchboard.server.broker.ChannelKey(principal.appId(), name.name()), q, format, linkPath);
+                return;
+            }
             if (!presence && server.channels().persisted(name.name())) {
                 storedHistory(ctx, server.channels().channel(principal.appId(), name.name()), q, format, linkPath);
                 return;
@@ -101,6 +105,32 @@ public final class HistoryApi {
             if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
             return page(items, q, query.untilSeq(), format, linkPath);
         })), page -> Responder.ok(ctx, 200, page.body(), page.link()));
+    }
+
+    /**
+     * Several nodes share the channel: its messages come from the broker's log, the query pushed down (one more than a
+     * page tells if there is a next); {@code fromSerial} (untilAttach) bounds it at the attach's position.
+     */
+    private void sharedHistory(RoutingContext ctx, dev.switchboard.server.broker.ChannelKey key, Query q, WireFormat format, String linkPath) {
+        dev.switchboard.server.channel.ChannelSerial until = dev.switchboard.server.channel.ChannelSerial.parse(q.fromSerial);
+        long untilSeq = until == null ? Long.MAX_VALUE : until.seq();
+        Long before = q.backwards ? (q.cursor != null ? q.cursor : until == null ? null : untilSeq + 1) : (until == null ? null : untilSeq + 1);
+        Long after = !q.backwards ? q.cursor : null;
+        var query = new dev.switchboard.server.broker.Broker.HistoryQuery(q.start, q.end, q.backwards, q.limit + 1, before, after);
+        Responder.whenDone(ctx, server.channels().shared().broker().history(key, query).thenApply(found -> {
+            List<Item> items = new ArrayList<>(found.entries().size());
+            for (var e : found.entries()) {
+                var event = dev.switchboard.server.protocol.ProtocolMessage.decode(e.payload(), WireFormat.MSGPACK);
+                if (event.messages == null || event.messages.isEmpty()) continue; // presence changes share the log
+                var m = event.messages.get(0);
+                long timestamp = m.timestamp() == null ? e.timestamp() : m.timestamp();
+                var stamped = m.accepted(m.id(), m.clientId(), m.connectionId(), timestamp,
+                        new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
+                items.add(new Item(e.offset(), timestamp, stamped::toTree));
+            }
+            if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
+            return page(items, q, Long.MAX_VALUE, format, linkPath);
+        }), page -> Responder.ok(ctx, 200, page.body(), page.link()));
     }
 
     private record Page(List<Object> body, String link) {}

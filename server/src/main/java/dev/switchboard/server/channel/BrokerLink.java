@@ -1,0 +1,35 @@
+package dev.switchboard.server.channel;
+
+import dev.switchboard.server.broker.Broker;
+import dev.switchboard.server.broker.ChannelKey;
+import dev.switchboard.server.broker.PresenceManager;
+import dev.switchboard.server.protocol.Action;
+import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.PresenceMessage;
+import dev.switchboard.server.protocol.ProtocolMessage;
+import dev.switchboard.server.protocol.WireFormat;
+
+import java.util.List;
+
+/**
+ * A channel's tie to the log it shares with other nodes: the broker that orders, stores and announces its events, the
+ * presence manager that holds its members, and the encoding of one event as a broker entry (a MessagePack protocol
+ * message with one message or one presence change, so both kinds share one order and one serial sequence).
+ */
+record BrokerLink(Broker broker, PresenceManager presence, ChannelKey key, String nodeId, java.time.Clock clock) {
+
+    static byte[] encode(Message m) {
+        ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, null);
+        pm.messages = List.of(m);
+        return pm.encode(WireFormat.MSGPACK);
+    }
+
+    static byte[] encode(PresenceMessage p) {
+        ProtocolMessage pm = ProtocolMessage.of(Action.PRESENCE, null);
+        pm.presence = List.of(p);
+        return pm.encode(WireFormat.MSGPACK);
+    }
+
+    /** An entry's event: a message or a presence change, as stored (without its serial). */
+    static ProtocolMessage decode(byte[] payload) { return ProtocolMessage.decode(payload, WireFormat.MSGPACK); }
+}

@@ -1,0 +1,101 @@
+package dev.switchboard.server.cluster;
+
+import dev.switchboard.server.broker.Broker;
+import dev.switchboard.server.broker.RedisBroker;
+import dev.switchboard.server.broker.RedisPresenceManager;
+import dev.switchboard.server.channel.ChannelRegistry;
+import dev.switchboard.server.config.Cluster;
+import dev.switchboard.server.config.ServerConfig;
+import dev.switchboard.server.health.Health;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * This node's tie to the Redis that several nodes share: the broker and presence manager every channel goes through,
+ * and a PING every second whose answer (or silence) is the node's view of Redis for {@code /health} and {@code /status}.
+ * A node that cannot reach Redis reports itself unhealthy, so a load balancer sends its clients to other nodes.
+ */
+public final class RedisLink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
+    /** Redis silent this long: unhealthy. */
+    private static final long STALE_AFTER_MS = 3_000;
+
+    private final RedisBroker broker;
+    private final RedisPresenceManager presence;
+    private final Clock clock;
+    private final String nodeId;
+    private volatile long lastAnswerAt;
+    private volatile long lastRoundTripMicros = -1;
+    private volatile String lastError;
+
+    private RedisLink(RedisBroker broker, RedisPresenceManager presence, Clock clock, String nodeId) {
+        this.broker = broker;
+        this.presence = presence;
+        this.clock = clock;
+        this.nodeId = nodeId;
+        this.lastAnswerAt = clock.millis();
+    }
+
+    /** Connects to the configured Redis and makes {@code channels} share their logs through it. */
+    public static RedisLink connect(ServerConfig config, Clock clock, Vertx vertx, ChannelRegistry channels, String nodeId) {
+        Cluster cluster = config.cluster();
+        RedisBroker.Config redis = cluster.isRedisCluster() ? RedisBroker.Config.cluster(cluster.redisClusterNodes())
+                : RedisBroker.Config.standalone(cluster.redisUrl());
+        var history = config.history();
+        // Ids are remembered as long as messages are kept: idempotent publishing lasts as long as history, as on one node.
+        Broker.Retention retention = new Broker.Retention(history.maxAgeMs(), history.minMessages(), history.maxMessages(), history.maxAgeMs());
+        RedisBroker broker = RedisBroker.create(redis, clock, retention);
+        RedisPresenceManager presence;
+        try {
+            presence = RedisPresenceManager.create(redis);
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+        RedisLink link = new RedisLink(broker, presence, clock, nodeId);
+        // A node's members outlive a short Redis hiccup, and leave (announced by another node) once it is gone this long.
+        long leaseMs = Math.max(3_000, config.presenceGraceMs());
+        channels.shareThrough(new ChannelRegistry.SharedLog(broker, presence, nodeId), vertx, leaseMs);
+        vertx.setPeriodic(1_000, id -> link.ping());
+        log.info("Node {} shares its channels through Redis {}", nodeId, cluster.isRedisCluster() ? "Cluster " + cluster.redisClusterNodes() : cluster.redisUrl());
+        return link;
+    }
+
+    private void ping() {
+        broker.ping().whenComplete((micros, error) -> {
+            if (error == null) {
+                lastRoundTripMicros = micros;
+                lastAnswerAt = clock.millis();
+                if (lastError != null) log.info("Redis answers again ({} µs)", micros);
+                lastError = null;
+            } else {
+                if (lastError == null) log.warn("Redis does not answer: {}", error.getMessage());
+                lastError = String.valueOf(error.getMessage());
+            }
+        });
+    }
+
+    /** Registers the Redis check with {@code /health}. */
+    public void reportTo(Health health) {
+        health.register("redis", () -> {
+            long silentFor = clock.millis() - lastAnswerAt;
+            if (silentFor <= STALE_AFTER_MS) return Optional.empty();
+            return Optional.of("Redis has not answered for " + silentFor + " ms" + (lastError == null ? "" : ": " + lastError));
+        });
+    }
+
+    public String nodeId() { return nodeId; }
+
+    /** The last PING's round trip in microseconds (-1 before the first answer). */
+    public long roundTripMicros() { return lastRoundTripMicros; }
+
+    @Override
+    public void close() {
+        presence.close();
+        broker.close();
+    }
+}

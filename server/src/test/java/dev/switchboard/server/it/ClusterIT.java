@@ -1,0 +1,266 @@
+package dev.switchboard.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.config.Cluster;
+import dev.switchboard.server.testing.AblyJava;
+import dev.switchboard.server.testing.LoadBalancer;
+import dev.switchboard.server.testing.RedisServers;
+import dev.switchboard.server.testing.SwitchboardExtension;
+import dev.switchboard.server.testing.WireProtocol;
+import io.ably.lib.realtime.AblyRealtime;
+import io.ably.lib.realtime.Channel;
+import io.ably.lib.realtime.ChannelEvent;
+import io.ably.lib.realtime.ChannelState;
+import io.ably.lib.realtime.CompletionListener;
+import io.ably.lib.realtime.ConnectionState;
+import io.ably.lib.rest.AblyRest;
+import io.ably.lib.types.ChannelOptions;
+import io.ably.lib.types.ClientOptions;
+import io.ably.lib.types.ErrorInfo;
+import io.ably.lib.types.Message;
+import io.ably.lib.types.PaginatedResult;
+import io.ably.lib.types.Param;
+import io.ably.lib.types.PresenceMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three Switchboard nodes sharing one standalone Redis, with ably-java in both wire formats: messages cross nodes in
+ * order, presence entered through every node is one member set, history and rewind read the shared log, an idempotent
+ * publish sent to two nodes is stored once, and a subscriber whose node stops resumes through haproxy on another.
+ */
+class ClusterIT {
+    private static RedisServers redis;
+    private final List<SwitchboardExtension> nodes = new ArrayList<>();
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() throws Exception { redis = RedisServers.standalone(); }
+
+    @AfterAll
+    static void stopRedis() { if (redis != null) redis.close(); }
+
+    private void startNodes(int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            SwitchboardExtension node = new SwitchboardExtension().withPresenceGraceMs(1_000)
+                    .withConfig(c -> c.withCluster(new Cluster(redis.url(), List.of())));
+            node.beforeAll(null);
+            nodes.add(node);
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : clients) c.close();
+        for (SwitchboardExtension node : nodes) {
+            try {
+                node.afterAll(null);
+            } catch (RuntimeException e) {
+                // already stopped by the test
+            }
+        }
+        redis.command(0, "FLUSHALL");
+    }
+
+    private AblyRealtime realtime(SwitchboardExtension node, WireProtocol protocol) {
+        ClientOptions o = new AblyJava(node).options(protocol, SwitchboardExtension.ROOT_KEY);
+        return realtime(o);
+    }
+
+    private AblyRealtime realtime(ClientOptions o) {
+        try {
+            AblyRealtime r = new AblyRealtime(o);
+            clients.add(r::close);
+            AblyJava.awaitState(r, ConnectionState.connected);
+            return r;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private AblyRest rest(SwitchboardExtension node, WireProtocol protocol) throws Exception {
+        AblyRest r = new AblyRest(new AblyJava(node).options(protocol, SwitchboardExtension.ROOT_KEY));
+        clients.add(r);
+        return r;
+    }
+
+    private static void attached(Channel channel) throws Exception {
+        channel.attach();
+        await().atMost(Duration.ofSeconds(15)).until(() -> channel.state == ChannelState.attached);
+    }
+
+    /** Publishes {@code count} messages named by index, waiting for every ACK. */
+    private static void publish(Channel channel, String prefix, int from, int count) {
+        AtomicInteger acked = new AtomicInteger();
+        List<ErrorInfo> errors = new CopyOnWriteArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            Message m = new Message("n", prefix + i);
+            try {
+                channel.publish(m, new CompletionListener() {
+                    @Override public void onSuccess() { acked.incrementAndGet(); }
+
+                    @Override public void onError(ErrorInfo reason) { errors.add(reason); }
+                });
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> acked.get() + errors.size() >= count);
+        assertThat(errors).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void aThousandMessagesPublishedOnOneNodeReachASubscriberOnAnotherInOrder(WireProtocol protocol) throws Exception {
+        startNodes(3);
+        Channel subscribed = realtime(nodes.get(0), protocol).channels.get("cross-node");
+        List<String> received = new CopyOnWriteArrayList<>();
+        subscribed.subscribe(m -> received.add((String) m.data));
+        attached(subscribed);
+        Channel publishing = realtime(nodes.get(1), protocol).channels.get("cross-node");
+        attached(publishing);
+
+        publish(publishing, "m", 0, 1_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 1_000);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) expected.add("m" + i);
+        assertThat(received).as("all, once, in order").isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void historyRewindAndUntilAttachReadTheSharedLogOnAnyNode(WireProtocol protocol) throws Exception {
+        startNodes(3);
+        Channel publishing = realtime(nodes.get(0), protocol).channels.get("shared-history");
+        attached(publishing);
+        publish(publishing, "h", 0, 30);
+
+        // History through a node that never saw the channel.
+        PaginatedResult<Message> page = rest(nodes.get(2), protocol).channels.get("shared-history").history(new Param[]{new Param("limit", "10")});
+        assertThat(page.items()).extracting(m -> (String) m.data).containsExactly("h29", "h28", "h27", "h26", "h25", "h24", "h23", "h22", "h21", "h20");
+        PaginatedResult<Message> next = page.next();
+        assertThat(next.items()).extracting(m -> (String) m.data).startsWith("h19");
+        assertThat(page.items()[0].serial.compareTo(page.items()[1].serial)).as("serials sort as text").isPositive();
+
+        // Rewind on a third node.
+        ChannelOptions rewind = new ChannelOptions();
+        rewind.params = Map.of("rewind", "5");
+        Channel rewinding = realtime(nodes.get(2), protocol).channels.get("shared-history", rewind);
+        List<String> rewound = new CopyOnWriteArrayList<>();
+        rewinding.subscribe(m -> rewound.add((String) m.data));
+        await().atMost(Duration.ofSeconds(15)).until(() -> rewound.size() >= 5);
+        assertThat(rewound).containsExactly("h25", "h26", "h27", "h28", "h29");
+
+        // untilAttach on the second node: history up to its attach, not what came after.
+        Channel late = realtime(nodes.get(1), protocol).channels.get("shared-history");
+        attached(late);
+        publish(publishing, "after", 0, 3);
+        PaginatedResult<Message> untilAttach = late.history(new Param[]{new Param("untilAttach", "true"), new Param("limit", "3")});
+        assertThat(untilAttach.items()).extracting(m -> (String) m.data).containsExactly("h29", "h28", "h27");
+    }
+
+    @Test
+    void anIdempotentRestPublishSentToTwoNodesIsStoredOnce() throws Exception {
+        startNodes(3);
+        for (int n = 0; n < 2; n++) {
+            Message m = new Message("once", "payload");
+            m.id = "idempotent-1";
+            rest(nodes.get(n), WireProtocol.JSON).channels.get("idempotent").publish(new Message[]{m});
+        }
+        PaginatedResult<Message> history = rest(nodes.get(2), WireProtocol.JSON).channels.get("idempotent").history(null);
+        assertThat(history.items()).extracting(m -> m.id).containsExactly("idempotent-1");
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void presenceEnteredThroughEveryNodeIsOneMemberSetForALateJoiner(WireProtocol protocol) throws Exception {
+        startNodes(3);
+        int perNode = 667;
+        for (int n = 0; n < 3; n++) {
+            Channel channel = realtime(nodes.get(n), protocol).channels.get("crowd");
+            attached(channel);
+            AtomicInteger entered = new AtomicInteger();
+            for (int i = 0; i < perNode; i++) {
+                channel.presence.enterClient("member-" + n + "-" + i, "hi", new CompletionListener() {
+                    @Override public void onSuccess() { entered.incrementAndGet(); }
+
+                    @Override public void onError(ErrorInfo reason) { }
+                });
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> entered.get() >= perNode);
+        }
+        Channel late = realtime(nodes.get(2), protocol).channels.get("crowd");
+        attached(late);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            PresenceMessage[] members = late.presence.get(false);
+            Set<String> ids = new HashSet<>();
+            for (PresenceMessage m : members) ids.add(m.clientId);
+            assertThat(ids).hasSize(3 * perNode);
+        });
+        // REST presence through the first node lists the same members.
+        assertThat(rest(nodes.get(0), protocol).channels.get("crowd").presence.get(new Param[]{new Param("limit", "1000")}).items()).hasSize(1000);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void aSubscriberWhoseNodeStopsResumesThroughTheBalancerOnAnotherWithEveryMessageOnce(WireProtocol protocol) throws Exception {
+        startNodes(3);
+        List<Integer> ports = nodes.stream().map(SwitchboardExtension::port).toList();
+        try (LoadBalancer balancer = LoadBalancer.start(ports, 200)) {
+            ClientOptions o = new AblyJava(nodes.get(0)).options(protocol, SwitchboardExtension.ROOT_KEY);
+            o.port = balancer.port();
+            o.restHost = o.realtimeHost = "127.0.0.1";
+            o.disconnectedRetryTimeout = 200;
+            AblyRealtime subscriber = realtime(o);
+            Channel subscribed = subscriber.channels.get("failover");
+            List<String> received = new CopyOnWriteArrayList<>();
+            List<String> discontinuities = new CopyOnWriteArrayList<>();
+            subscribed.subscribe(m -> received.add((String) m.data));
+            List<String> channelEvents = new CopyOnWriteArrayList<>();
+            subscribed.on(change -> {
+                channelEvents.add(change.event + (change.resumed ? "(resumed)" : ""));
+                if (change.event == ChannelEvent.update && !change.resumed) discontinuities.add(change.toString());
+                if (change.current == ChannelState.attached && change.previous == ChannelState.attaching && !change.resumed
+                        && change.reason != null) discontinuities.add(change.toString());
+            });
+            attached(subscribed);
+            String connectionId = subscriber.connection.id;
+            SwitchboardExtension serving = nodes.stream().filter(n -> n.server().context().connections().get(connectionId) != null).findFirst().orElseThrow();
+            SwitchboardExtension publisherNode = nodes.stream().filter(n -> n != serving).findFirst().orElseThrow();
+            Channel publishing = realtime(publisherNode, protocol).channels.get("failover");
+            attached(publishing);
+
+            Thread publisher = new Thread(() -> publish(publishing, "f", 0, 1_000));
+            publisher.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 200);
+            serving.afterAll(null);
+            publisher.join(60_000);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 1_000);
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) expected.add("f" + i);
+            assertThat(received).as("all, once, in order").isEqualTo(expected);
+            assertThat(discontinuities).as("the channel resumed on the other node").isEmpty();
+            assertThat(subscriber.connection.state).isEqualTo(ConnectionState.connected);
+            assertThat(subscriber.connection.id).as("a new connection on another node").isNotEqualTo(connectionId);
+            System.out.printf("ClusterIT (%s): the subscriber resumed on another node with %d messages, channel events %s%n",
+                    protocol, received.size(), channelEvents);
+        }
+    }
+}

@@ -32,6 +32,8 @@ import dev.switchboard.server.database.DatabaseProbe;
 import dev.switchboard.server.database.DatabaseUrl;
 import dev.switchboard.server.database.EmbeddedDatabase;
 import dev.switchboard.server.database.EmbeddedDatabaseSettings;
+import dev.switchboard.server.config.Settings;
+import dev.switchboard.server.config.SettingsException;
 import dev.switchboard.server.http.Responder;
 import dev.switchboard.server.http.RestAuth;
 import dev.switchboard.server.protocol.WireFormat;
@@ -124,9 +126,14 @@ public final class SwitchboardApp implements AutoCloseable {
             routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock,
                     config.limits()));
             if (!file.has("rules")) file = withChatRule(file);
-            file = withPersistedIncomingChat(file);
+            // With several nodes the shared log in Redis keeps the chat's channels (persisted namespaces are single-node for now).
+            if (!config.cluster().enabled()) file = withPersistedIncomingChat(file);
         }
         ChannelRules channelRules = ChannelRules.parse(file);
+        if (channelRules.anyPersisted() && config.cluster().enabled()) {
+            throw new SettingsException("config key 'channelRules': persisted namespaces are not available yet when nodes share channels through Redis ("
+                    + Settings.REDIS_URL.env() + " / " + Settings.REDIS_CLUSTER.env() + "); Redis keeps their history instead");
+        }
         PgMessageStore store = null;
         if (channelRules.anyPersisted()) {
             store = new PgMessageStore(database, clock);
@@ -258,6 +265,12 @@ public final class SwitchboardApp implements AutoCloseable {
     private Map<String, Object> status(ChangeConnector c) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("connections", server == null ? 0 : server.context().connections().size());
+        if (server != null) body.put("node", server.context().serverId());
+        if (server != null && server.redis() != null) {
+            Map<String, Object> redis = new LinkedHashMap<>();
+            redis.put("roundTripMicros", server.redis().roundTripMicros());
+            body.put("redis", redis);
+        }
         if (c != null) {
             ConnectorStatus s = c.status();
             Map<String, Object> cdc = new LinkedHashMap<>();

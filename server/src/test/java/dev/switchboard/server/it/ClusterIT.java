@@ -263,4 +263,31 @@ class ClusterIT {
                     protocol, received.size(), channelEvents);
         }
     }
+
+    @Test
+    void aRedisThatLostItsDataIsReportedToSubscribersAsADiscontinuityNeverASilentGap() throws Exception {
+        startNodes(2);
+        Channel subscribed = realtime(nodes.get(0), WireProtocol.JSON).channels.get("lost-log");
+        List<String> received = new CopyOnWriteArrayList<>();
+        List<String> updates = new CopyOnWriteArrayList<>();
+        subscribed.subscribe(m -> received.add((String) m.data));
+        subscribed.on(ChannelEvent.update, change -> updates.add("resumed=" + change.resumed));
+        attached(subscribed);
+        Channel publishing = realtime(nodes.get(1), WireProtocol.JSON).channels.get("lost-log");
+        attached(publishing);
+        publish(publishing, "before", 0, 5);
+        await().atMost(Duration.ofSeconds(15)).until(() -> received.size() >= 5);
+
+        redis.restart(0); // no persistence: the channel's log, its epoch and the subscriptions are gone
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            try {
+                publish(publishing, "after", 0, 1);
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError("not published yet: " + e.getMessage(), e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.contains("after0"));
+        assertThat(updates).as("told that the channel did not continue").contains("resumed=false");
+        System.out.println("ClusterIT: after a Redis restart the subscriber saw " + received + " and channel updates " + updates);
+    }
 }

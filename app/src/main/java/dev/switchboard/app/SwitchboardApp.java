@@ -20,6 +20,7 @@ import dev.switchboard.server.channel.ChannelRules;
 import dev.switchboard.server.persistence.PgMessageStore;
 import dev.switchboard.server.Storage;
 import dev.switchboard.server.rules.Invocation;
+import dev.switchboard.server.config.NodeIdStore;
 import dev.switchboard.server.rules.PgRuleOutbox;
 import dev.switchboard.server.rules.RuleSource;
 import dev.switchboard.server.rules.RulesConfig;
@@ -143,7 +144,8 @@ public final class SwitchboardApp implements AutoCloseable {
         PgRuleOutbox outbox = null;
         if (RulesConfig.parse(file, null).stream().anyMatch(r -> r.invocation() == Invocation.AFTER_PUBLISH && r.source() == RuleSource.CHANNEL_MESSAGE)) {
             try {
-                outbox = new PgRuleOutbox(database, clock);
+                // A stable id: restarted, this node resumes its own events at once and in order.
+                outbox = new PgRuleOutbox(database, clock, NodeIdStore.loadOrCreate(config.dataDir()), PgRuleOutbox.DEFAULT_LEASE);
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException("The rules' outbox could not be opened: " + e.getMessage(), e);
             }

@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The queue of one (rule, channel): the head is in flight (or waiting for its retry), the rest wait behind it,
@@ -52,6 +53,18 @@ final class Lane {
     }
 
     synchronized void setTimer(long id) { timerId = id; }
+
+    /** Marks the stored events whose id is not in {@code stillOwned} (another node delivers them); returns how many. */
+    synchronized int disownExcept(Set<Long> stillOwned) {
+        int marked = 0;
+        for (RulesEngine.Pending p : queue) {
+            if (p.durable() && !p.disowned && !stillOwned.contains(p.outboxId)) {
+                p.disowned = true;
+                marked++;
+            }
+        }
+        return marked;
+    }
 
     /** Events waiting or in flight. */
     synchronized int size() { return queue.size(); }

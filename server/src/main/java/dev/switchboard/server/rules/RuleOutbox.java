@@ -4,6 +4,7 @@ import dev.switchboard.server.protocol.Message;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -11,9 +12,14 @@ import java.util.concurrent.CompletableFuture;
  * added (and committed) before the publisher's ACK, removed when its target took it, and moved to the dead letters
  * when its attempts ran out. Ids increase in the order events were added; delivery follows them per (rule, channel).
  *
- * <p>Contract: no method blocks the caller except {@link #pending()}, {@link #deadLetters} and the replay/discard
- * calls, which are for start-up and the admin API. {@link #add} completes once the events are durable, or fails with a
- * retriable error and nothing was added.
+ * <p>Several nodes may share one outbox: an event belongs to the node that added it, which alone delivers it while it
+ * holds its lease; when a node's lease lapses, one other node takes over all its events and delivers them. A node is
+ * told its events through {@link Owner}: its own at {@link #start}, then those it takes over, and, should its own
+ * lease have lapsed, which of them it still owns.
+ *
+ * <p>Contract: no method blocks the caller except {@link #start}, {@link #pending()}, {@link #deadLetters} and the
+ * replay/discard calls, which are for start-up and the admin API. {@link #add} completes once the events are durable,
+ * or fails with a retriable error and nothing was added.
  */
 public interface RuleOutbox extends AutoCloseable {
 
@@ -32,8 +38,37 @@ public interface RuleOutbox extends AutoCloseable {
     /** The event's attempts ran out: it moves to the dead letters. */
     CompletableFuture<Void> deadLetter(long id, int attempts, String lastError);
 
-    /** Every event not yet delivered, in id order (for start-up). */
+    /** Every event of this node not yet delivered, in id order. */
     List<Event> pending() throws Exception;
+
+    /**
+     * Hands {@code owner} this node's undelivered events (what it left at its last stop or crash), then keeps it
+     * informed: events taken over from nodes whose lease lapsed, and the loss of events when this node's own lease
+     * lapsed. Call once, before traffic; blocking. Without a cluster there is nothing to take over.
+     */
+    default void start(Owner owner) throws Exception {
+        owner.take(pending());
+    }
+
+    /**
+     * False while this node cannot be sure it still owns its events (its lease may have lapsed): delivering them then
+     * could duplicate another node's delivery, so delivery waits.
+     */
+    default boolean holdsLease() {
+        return true;
+    }
+
+    /** Who delivers a node's events: the rules engine. Called on the outbox's threads; must not block. */
+    interface Owner {
+        /** Events this node is to deliver (its own at start, or taken over from a lapsed node), in id order. */
+        void take(List<Event> events);
+
+        /**
+         * This node's lease had lapsed and other nodes may have taken its events: of the events it was given before,
+         * only those with an id in {@code stillOwned} are its own; it must not deliver the others.
+         */
+        void keepOnly(Set<Long> stillOwned);
+    }
 
     /** Dead letters, oldest first, at most {@code limit}. */
     List<DeadLetter> deadLetters(int limit) throws Exception;

@@ -38,8 +38,9 @@ import java.util.function.DoubleSupplier;
  * <p>After-publish guarantees: at-least-once delivery with exponential backoff up to the rule's {@code maxAttempts}; strictly in
  * publish order per (rule, channel) — the next event waits until the previous one is delivered or has finally
  * failed; asynchronous to the publisher's ACK. The listener callbacks only enqueue (bounded per rule and channel;
- * past the bound the event is counted as overflowed and logged). Events live in memory: a crash or a stop past
- * the shutdown grace loses what is still queued.
+ * past the bound the event is counted as overflowed and logged). Without an outbox events live in memory: a crash or
+ * a stop past the shutdown grace loses what is still queued. With one, message events are stored before the ACK and
+ * delivered by the node that stored them, or, once its outbox lease lapsed, by the one node that took them over.
  *
  * <p>Threads: the callbacks run on channel owners and never block; attempts start on the engine's own event-loop
  * context; functions run on a worker pool; backoff waits are Vert.x timers.
@@ -48,6 +49,8 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
     private static final Logger log = LoggerFactory.getLogger(RulesEngine.class);
     static final int FUNCTION_WORKERS = 8;
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(2);
+    /** How often a delivery waiting for the outbox lease looks again. */
+    static final long LEASE_WAIT_MS = 200;
 
     private final Vertx vertx;
     private final Clock clock;
@@ -177,10 +180,26 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
      * holds from before (a crash, a restart) is queued for delivery first, in order. Blocking; call before traffic.
      */
     public void useOutbox(RuleOutbox box) throws Exception {
-        List<RuleOutbox.Event> waiting = box.pending();
         this.outbox = box;
+        // Shared by several nodes, the outbox also hands over the events of nodes that died, and takes back this
+        // node's events should its lease lapse.
+        box.start(new RuleOutbox.Owner() {
+            @Override
+            public void take(List<RuleOutbox.Event> events) {
+                resume(events);
+            }
+
+            @Override
+            public void keepOnly(java.util.Set<Long> stillOwned) {
+                disown(stillOwned);
+            }
+        });
+    }
+
+    /** Queues stored events (in id order) behind what waits on their lanes. */
+    private void resume(List<RuleOutbox.Event> events) {
         int resumed = 0;
-        for (RuleOutbox.Event e : waiting) {
+        for (RuleOutbox.Event e : events) {
             RuleRuntime rt = runtime(e.ruleId());
             if (rt == null || rt.rule.invocation() != Invocation.AFTER_PUBLISH) {
                 log.warn("Outbox holds an event of rule '{}', which is not configured any more; it stays there (id {})", e.ruleId(), e.id());
@@ -190,6 +209,13 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
             resumed++;
         }
         if (resumed > 0) log.info("Rules: resuming {} undelivered event(s) from the outbox", resumed);
+    }
+
+    /** Another node took over this node's stored events except {@code stillOwned}: the others are skipped, not delivered. */
+    private void disown(java.util.Set<Long> stillOwned) {
+        int dropped = 0;
+        for (Lane lane : lanes.values()) dropped += lane.disownExcept(stillOwned);
+        if (dropped > 0) log.warn("Rules: {} queued event(s) were taken over by another node (this node's lease had lapsed); skipping them here", dropped);
     }
 
     private RuleRuntime runtime(String ruleId) {
@@ -321,6 +347,20 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
 
     private void attempt(Lane lane, Pending pending, int attempt) {
         RuleRuntime rt = lane.runtime;
+        if (pending.durable()) {
+            if (pending.disowned) { // another node delivers it now
+                next(lane);
+                return;
+            }
+            if (!outbox.holdsLease()) {
+                // Another node may be taking this node's events over: wait until the lease is renewed (or they are gone).
+                lane.setTimer(vertx.setTimer(LEASE_WAIT_MS, id -> {
+                    lane.setTimer(-1);
+                    dispatch(() -> attempt(lane, pending, attempt));
+                }));
+                return;
+            }
+        }
         CompletableFuture<Void> result;
         try {
             result = rt.delivery.attempt(pending, attempt);
@@ -333,6 +373,10 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
                 rt.delivered.incrementAndGet();
                 if (pending.durable()) outbox.delivered(pending.outboxId);
                 if (attempt > 1) log.info("Rule '{}': delivered event on channel '{}' at attempt {} (ids {})", rt.rule.id(), pending.channel, attempt, pending.ids());
+                next(lane);
+                return;
+            }
+            if (pending.disowned) { // taken over meanwhile: retries and giving up are the new owner's business
                 next(lane);
                 return;
             }
@@ -463,6 +507,8 @@ public final class RulesEngine implements ChannelListener, PublishGate, AutoClos
         final String ruleId;
         /** The event's id in the outbox, or -1 for an event held in memory only. */
         final long outboxId;
+        /** Set when another node took the stored event over: this node must not deliver it. */
+        volatile boolean disowned;
         private final List<Message> messages;
         private final List<PresenceMessage> presence;
         private RuleEnvelope envelope;

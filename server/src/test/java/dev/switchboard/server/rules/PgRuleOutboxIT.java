@@ -40,14 +40,14 @@ class PgRuleOutboxIT {
     @Test
     void eventsGetIncreasingIdsSurviveAReopenAndMoveThroughDeadLetters() throws Exception {
         List<RuleOutbox.Event> stored;
-        try (PgRuleOutbox outbox = new PgRuleOutbox(db.endpoint(), Clock.systemUTC())) {
+        try (PgRuleOutbox outbox = new PgRuleOutbox(db.endpoint(), Clock.systemUTC(), "node-1", PgRuleOutbox.DEFAULT_LEASE)) {
             stored = outbox.add(List.of(event("a", "m1"), event("b", "m1"), event("a", "m2"))).get(10, TimeUnit.SECONDS);
             assertThat(stored).extracting(RuleOutbox.Event::id).isSorted().doesNotHaveDuplicates();
             outbox.delivered(stored.get(1).id());
             outbox.deadLetter(stored.get(2).id(), 3, "answered 400").get(10, TimeUnit.SECONDS);
             await().until(() -> outbox.pending().size() == 1);
         }
-        try (PgRuleOutbox reopened = new PgRuleOutbox(db.endpoint(), Clock.systemUTC())) {
+        try (PgRuleOutbox reopened = new PgRuleOutbox(db.endpoint(), Clock.systemUTC(), "node-1", PgRuleOutbox.DEFAULT_LEASE)) {
             List<RuleOutbox.Event> pending = reopened.pending();
             assertThat(pending).extracting(RuleOutbox.Event::id).containsExactly(stored.get(0).id());
             assertThat(pending.get(0).messages().get(0).id()).isEqualTo("m1");

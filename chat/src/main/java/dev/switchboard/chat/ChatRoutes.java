@@ -8,7 +8,6 @@ import dev.switchboard.server.http.Responder;
 import dev.switchboard.server.config.Limits;
 import dev.switchboard.server.limits.AddressRateLimiter;
 import dev.switchboard.server.protocol.ErrorCode;
-import dev.switchboard.server.protocol.SwitchboardException;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.Router;
@@ -46,12 +45,17 @@ public final class ChatRoutes implements Consumer<Router> {
 
     /** @param limits the server's limits: which other origins may read a token request, and how often one address may ask */
     public ChatRoutes(ApiKey signingKey, ChatStore store, ClientIdCookie cookie, Clock clock, Limits limits) {
+        this(signingKey, store, cookie, clock, limits, AddressRateLimiter.forTokenRequests(clock, limits));
+    }
+
+    /** @param tokenRequests the token endpoint's own budget per address, e.g. in Redis when several nodes serve the chat */
+    public ChatRoutes(ApiKey signingKey, ChatStore store, ClientIdCookie cookie, Clock clock, Limits limits, AddressRateLimiter tokenRequests) {
         this.signingKey = signingKey;
         this.store = store;
         this.cookie = cookie;
         this.clock = clock;
         this.limits = limits;
-        this.tokenRequests = AddressRateLimiter.forTokenRequests(clock, limits);
+        this.tokenRequests = tokenRequests;
     }
 
     @Override
@@ -77,13 +81,18 @@ public final class ChatRoutes implements Consumer<Router> {
                     + " (add it to SWITCHBOARD_ALLOWED_ORIGINS to allow it)"));
             return;
         }
-        try {
-            // Each token is a new identity for a browser without the cookie: minting them is rate limited per address.
-            tokenRequests.acquireTokenRequest(Origins.remoteAddress(ctx));
-        } catch (SwitchboardException e) {
-            Responder.error(ctx, e);
-            return;
-        }
+        // Each token is a new identity for a browser without the cookie: minting them is rate limited per address
+        // (the budget may be in Redis: signing goes on, on the request's event loop, once a permit is granted).
+        Responder.whenDone(ctx, tokenRequests.acquireTokenRequest(Origins.remoteAddress(ctx)), granted -> {
+            try {
+                signToken(ctx);
+            } catch (RuntimeException e) {
+                ctx.fail(e); // as if thrown by the handler, which is where it was thrown before the limit went async
+            }
+        });
+    }
+
+    private void signToken(RoutingContext ctx) {
         Cookie existing = ctx.request().getCookie(ClientIdCookie.NAME);
         String clientId = cookie.decode(existing == null ? null : existing.getValue());
         if (clientId == null) {

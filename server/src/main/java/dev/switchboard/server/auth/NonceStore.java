@@ -21,8 +21,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>When the store cannot tell (database down, store closed), the future fails with a retriable error
  *       (50003); the caller must refuse the request, never accept it.</li>
  * </ul>
- * Implementations: {@link MemoryNonceStore} (one process, forgotten on restart) and
- * {@link PgNonceStore} (PostgreSQL, shared by every node on the database).
+ * Implementations: {@link MemoryNonceStore} (one process, forgotten on restart),
+ * {@link PgNonceStore} (PostgreSQL, shared by every node on the database) and {@link RedisNonceStore} (Redis, shared
+ * by every node on it).
  */
 public interface NonceStore extends AutoCloseable {
 

@@ -37,8 +37,12 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-/** What {@link RedisBroker} and {@link RedisPresenceManager} share: channel hash tags, Lua scripts, error mapping. */
-final class RedisSupport {
+/**
+ * What {@link RedisBroker} and {@link RedisPresenceManager} share: channel hash tags, Lua scripts, error mapping. The
+ * public members ({@link Clients}, {@link Script}, {@link #escape}) are for the other Redis stores (token nonces, rate
+ * limits), so that every Redis user connects, runs scripts and maps failures the same way.
+ */
+public final class RedisSupport {
     private static final Logger log = LoggerFactory.getLogger(RedisSupport.class);
 
     private RedisSupport() {}
@@ -58,7 +62,7 @@ final class RedisSupport {
      * Percent-escapes what would break the hash tag ({@code { }}) or make two channels share keys ({@code : %}):
      * the tag stays readable and is the same on every node.
      */
-    static String escape(String s) {
+    public static String escape(String s) {
         StringBuilder out = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -88,10 +92,13 @@ final class RedisSupport {
     }
 
     /** A Lua script: its resource files (under {@code redis/}) one after the other, and its SHA-1 digest for EVALSHA. */
-    record Script(byte[] source, String sha) {
-        static Script load(String... names) {
+    public record Script(byte[] source, String sha) {
+        static Script load(String... names) { return load(RedisSupport.class, names); }
+
+        /** The script of the resources {@code redis/<name>.lua} beside {@code owner}'s class file. */
+        public static Script load(Class<?> owner, String... names) {
             StringBuilder text = new StringBuilder();
-            for (String name : names) text.append(resource(name)).append('\n');
+            for (String name : names) text.append(resource(owner, name)).append('\n');
             byte[] source = utf8(text.toString());
             try {
                 String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source));
@@ -101,9 +108,9 @@ final class RedisSupport {
             }
         }
 
-        private static String resource(String name) {
+        private static String resource(Class<?> owner, String name) {
             String path = "redis/" + name + ".lua";
-            try (InputStream in = RedisSupport.class.getResourceAsStream(path)) {
+            try (InputStream in = owner.getResourceAsStream(path)) {
                 if (in == null) throw new IllegalStateException("missing resource " + path);
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
@@ -172,9 +179,9 @@ final class RedisSupport {
 
     /**
      * A node's command connection to a standalone Redis or a Cluster, connected before the constructor returns (it
-     * blocks); unreachable, it throws a retriable 50003.
+     * blocks); unreachable, it throws a retriable 50003. Stores outside this package share one through {@link #run}.
      */
-    static final class Clients implements AutoCloseable {
+    public static final class Clients implements AutoCloseable {
         final ClientResources resources;
         final RedisClient standaloneClient;
         final RedisClusterClient clusterClient;
@@ -190,7 +197,8 @@ final class RedisSupport {
             this.commands = commands;
         }
 
-        static Clients connect(RedisBroker.Config config) {
+        /** Connects to the Redis of {@code config}; blocks up to its command timeout, then throws a retriable 50003. */
+        public static Clients connect(RedisBroker.Config config) {
             // Reconnect quickly (at most every 2 s): a restarted Redis is used again as soon as it answers.
             ClientResources resources = ClientResources.builder()
                     .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
@@ -236,6 +244,14 @@ final class RedisSupport {
             int colon = hostPort.lastIndexOf(':');
             if (colon < 0) return RedisURI.create("redis://" + hostPort);
             return RedisURI.create(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        }
+
+        /**
+         * Runs {@code script} on {@code keys} (one slot in a Cluster) without blocking; completes on a Lettuce thread
+         * with the script's array reply, or fails with a retriable 50003 naming {@code what} could not be done.
+         */
+        public CompletableFuture<List<Object>> run(Script script, String what, List<byte[]> keys, List<byte[]> args) {
+            return RedisSupport.run(commands, script, what, keys, args);
         }
 
         /** Closes the connection and Lettuce's threads; blocks up to a few seconds. */

@@ -118,8 +118,12 @@ public final class RestApi {
     }
 
     private void requestToken(RoutingContext ctx) {
+        // The budget may be in Redis: the request goes on, on its event loop, once a permit is granted.
+        Responder.whenDone(ctx, tokenRequests.acquireTokenRequest(Origins.remoteAddress(ctx)), granted -> requestTokenGranted(ctx));
+    }
+
+    private void requestTokenGranted(RoutingContext ctx) {
         try {
-            tokenRequests.acquireTokenRequest(Origins.remoteAddress(ctx));
             String keyName = ctx.pathParam("keyName");
             Object tree = body(ctx);
             TokenRequest request = TokenRequest.fromTree(tree);

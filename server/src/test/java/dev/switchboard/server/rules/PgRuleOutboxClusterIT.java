@@ -170,7 +170,9 @@ class PgRuleOutboxClusterIT {
         System.out.printf("PgRuleOutboxClusterIT: B took %d, C took %d%n", fromB.size(), fromC.size());
         assertThat(atB.takenIds()).doesNotHaveDuplicates();
         assertThat(atC.takenIds()).doesNotHaveDuplicates();
-        assertThat(fromB).as("no event given to both").doesNotContainAnyElementsOf(fromC);
+        Set<Long> toBoth = new HashSet<>(fromB);
+        toBoth.retainAll(fromC);
+        assertThat(toBoth).as("no event given to both").isEmpty(); // one of them may well have taken none
         Set<Long> union = new HashSet<>(fromB);
         union.addAll(fromC);
         assertThat(union).containsAll(all).hasSize(all.size() + 1);

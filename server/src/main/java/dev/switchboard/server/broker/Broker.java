@@ -15,7 +15,9 @@ import java.util.function.Consumer;
  *   <li><b>Atomic publish per channel.</b> {@link #publish} appends all entries of one call or none. Entries are
  *       deduplicated by id: an id appended to the channel within the dedup window gets its first offset back and is
  *       not appended again (also within one call). Offsets of one channel are consecutive and never reused within an
- *       epoch; concurrent publishes to one channel (from any node) are ordered by the broker.</li>
+ *       epoch; concurrent publishes to one channel (from any node) are ordered by the broker — calls in flight
+ *       together may be applied in any order (a Redis script re-sent after NOSCRIPT overtakes later calls), so a caller
+ *       that needs its own order keeps one call in flight per channel.</li>
  *   <li><b>Epochs.</b> A channel's epoch changes only when its log was lost (e.g. Redis restarted without persistence,
  *       or the channel expired): a position of another epoch can never be continued from, so a client learns of the
  *       discontinuity instead of silently missing entries.</li>

@@ -464,33 +464,59 @@ public final class Channel {
     /**
      * Publishes through the broker, which deduplicates, orders and stores the messages and announces them to every
      * node (this one included: delivery happens when the notice arrives). Answered with the serials the log gave.
+     * One broker call is in flight per channel on this node and what arrives meanwhile goes in the next one: calls in
+     * flight together could reach Redis out of order (a script reloaded after NOSCRIPT, a reconnect), and one
+     * connection's messages must keep their order.
      */
     void publishShared(List<Message> messages, String connectionId, String idBase, long now, BiConsumer<PublishOutcome, Throwable> done) {
         lastActivity = now;
-        List<Message> identified = new ArrayList<>(messages.size());
-        List<Broker.NewEntry> entries = new ArrayList<>(messages.size());
-        for (int i = 0; i < messages.size(); i++) {
-            Message m = identified(messages.get(i), i, connectionId, idBase, now);
-            identified.add(m);
-            entries.add(new Broker.NewEntry(m.id(), m.timestamp(), BrokerLink.encode(m)));
+        waiting.add(new Waiting.Publish(messages, connectionId, idBase, now, false, done));
+        pump();
+    }
+
+    private void startSharedPublish(List<Waiting.Publish> batch) {
+        List<List<Message>> identified = new ArrayList<>(batch.size());
+        List<Broker.NewEntry> entries = new ArrayList<>();
+        for (Waiting.Publish p : batch) {
+            List<Message> ms = new ArrayList<>(p.messages().size());
+            for (int i = 0; i < p.messages().size(); i++) {
+                Message m = identified(p.messages().get(i), i, p.connectionId(), p.idBase(), p.now());
+                ms.add(m);
+                entries.add(new Broker.NewEntry(m.id(), m.timestamp(), BrokerLink.encode(m)));
+            }
+            identified.add(ms);
         }
+        committing = true;
         link.broker().publish(link.key(), entries).whenComplete((published, error) -> owner.runOnContext(v -> {
-            if (error != null) {
-                done.accept(null, Futures.cause(error));
-                return;
+            committing = false;
+            try {
+                finishSharedPublish(batch, identified, published, error);
+            } finally {
+                pump();
             }
-            List<String> serials = new ArrayList<>(identified.size());
-            List<Message> appended = new ArrayList<>(identified.size());
-            for (int i = 0; i < identified.size(); i++) {
-                String serial = new ChannelSerial(published.top().epoch(), published.offsets().get(i)).formatSortable();
-                serials.add(serial);
-                Message m = identified.get(i);
-                if (!published.duplicates().get(i)) appended.add(m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp(), serial));
-            }
-            // Rules see each message once cluster-wide: on the node that published it.
-            if (!appended.isEmpty()) listener.onMessages(this, appended);
-            done.accept(new PublishOutcome(serials), null);
         }));
+    }
+
+    private void finishSharedPublish(List<Waiting.Publish> batch, List<List<Message>> identified, Broker.Published published, Throwable error) {
+        if (error != null) {
+            Throwable cause = Futures.cause(error);
+            for (Waiting.Publish p : batch) answerQuietly(p, null, cause);
+            return;
+        }
+        int k = 0;
+        List<Message> appended = new ArrayList<>();
+        for (int b = 0; b < batch.size(); b++) {
+            List<String> serials = new ArrayList<>(identified.get(b).size());
+            for (Message m : identified.get(b)) {
+                String serial = new ChannelSerial(published.top().epoch(), published.offsets().get(k)).formatSortable();
+                serials.add(serial);
+                if (!published.duplicates().get(k)) appended.add(m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp(), serial));
+                k++;
+            }
+            answerQuietly(batch.get(b), new PublishOutcome(serials), null);
+        }
+        // Rules see each message once cluster-wide: on the node that published it.
+        if (!appended.isEmpty()) listener.onMessages(this, appended);
     }
 
     /**
@@ -641,7 +667,8 @@ public final class Channel {
                 batch.add(p);
                 count += p.messages().size();
             }
-            startCommit(batch);
+            if (link != null) startSharedPublish(batch);
+            else startCommit(batch);
         }
     }
 

@@ -260,7 +260,8 @@ public final class ChannelRegistry {
     private void accept(Channel channel, List<Message> messages, String connectionId, String idBase, boolean replayable,
                         BiConsumer<PublishOutcome, Throwable> onOwner) {
         if (channel.brokered()) {
-            channel.owner().runOnContext(v -> live(channel).inOrder(() -> live(channel).publishShared(messages, connectionId, idBase, clock.millis(), onOwner)));
+            // Queued in the channel behind the broker call in flight (and behind linking).
+            channel.owner().runOnContext(v -> live(channel).publishShared(messages, connectionId, idBase, clock.millis(), onOwner));
             return;
         }
         if (!channel.persisted()) {

@@ -181,8 +181,9 @@ public final class SwitchboardServer implements AutoCloseable {
             log.warn("Stopping the HTTP listeners: {}", e.toString());
         }
         rules.close();
-        await(vertx.close());
+        // Before the event loops stop: notices still arriving would be handed to loops that no longer run.
         if (redis != null) redis.close();
+        await(vertx.close());
     }
 
     /** This node's link to the Redis that several nodes share; null on a single node. */

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  *       deduplicated by id: an id appended to the channel within the dedup window gets its first offset back and is
  *       not appended again (also within one call). Offsets of one channel are consecutive and never reused within an
  *       epoch; concurrent publishes to one channel (from any node) are ordered by the broker — calls in flight
- *       together may be applied in any order (a Redis script re-sent after NOSCRIPT overtakes later calls), so a caller
+ *       together may be applied in any order (later calls overtake a Redis script re-sent after NOSCRIPT), so a caller
  *       that needs its own order keeps one call in flight per channel.</li>
  *   <li><b>Epochs.</b> A channel's epoch changes only when its log was lost (e.g. Redis restarted without persistence,
  *       or the channel expired): a position of another epoch can never be continued from, so a client learns of the

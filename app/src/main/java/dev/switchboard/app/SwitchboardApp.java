@@ -33,7 +33,10 @@ import dev.switchboard.server.database.DatabaseProbe;
 import dev.switchboard.server.database.DatabaseUrl;
 import dev.switchboard.server.database.EmbeddedDatabase;
 import dev.switchboard.server.database.EmbeddedDatabaseSettings;
+import dev.switchboard.server.broker.RedisSupport;
+import dev.switchboard.server.cluster.RedisLink;
 import dev.switchboard.server.config.Settings;
+import dev.switchboard.server.limits.AddressRateLimiter;
 import dev.switchboard.server.config.SettingsException;
 import dev.switchboard.server.http.Responder;
 import dev.switchboard.server.http.RestAuth;
@@ -124,8 +127,16 @@ public final class SwitchboardApp implements AutoCloseable {
             ChatStore store = new ChatStore(pool);
             chat = new ChatPersistence(store, clock);
             functions.register(ChatPersistence.NAME, chat);
+            AddressRateLimiter chatTokens = AddressRateLimiter.forTokenRequests(clock, config.limits());
+            if (config.cluster().enabled()) {
+                // One budget per address across the nodes, counted in the Redis they share.
+                RedisSupport.Clients redis = RedisSupport.Clients.connect(RedisLink.redisConfig(config.cluster()));
+                started.add(redis);
+                chatTokens = AddressRateLimiter.forTokenRequests(redis, clock, config.limits(), "chat");
+                started.add(chatTokens.limiter());
+            }
             routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock,
-                    config.limits()));
+                    config.limits(), chatTokens));
             if (!file.has("rules")) file = withChatRule(file);
             // With several nodes the shared log in Redis keeps the chat's channels (persisted namespaces are single-node for now).
             if (!config.cluster().enabled()) file = withPersistedIncomingChat(file);

@@ -120,14 +120,18 @@ public final class SwitchboardServer implements AutoCloseable {
             channels.setGate(rules);
             // Idle long enough that no client can still resume from the channel's serials.
             channels.startSweeper(vertx, 30_000, Math.max(bound.connectionStateTtlMs(), bound.history().maxAgeMs()) + 60_000);
-            TokenService tokens = storage.tokenNonces() == null
+            // Used TokenRequests are remembered where every node sees them: the database if there is one, else Redis.
+            dev.switchboard.server.auth.NonceStore nonces = storage.tokenNonces() != null ? storage.tokenNonces()
+                    : redis != null ? redis.nonces() : null;
+            TokenService tokens = nonces == null
                     ? new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs())
-                    : new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs(), storage.tokenNonces());
+                    : new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs(), nonces);
             ServerContext context = new ServerContext(vertx, bound, clock, nodeId, apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
             if (redis != null) redis.reportTo(context.health());
             ConnectionGuard guard = new ConnectionGuard(vertx, bound.limits());
-            AddressRateLimiter tokenRequests = AddressRateLimiter.forTokenRequests(clock, bound.limits());
+            AddressRateLimiter tokenRequests = redis != null ? redis.tokenRequests(bound.limits(), "rest")
+                    : AddressRateLimiter.forTokenRequests(clock, bound.limits());
             String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes, guard, tokenRequests), new DeploymentOptions().setInstances(eventLoops)));
             log.info("Switchboard listening on {}:{}", bound.host(), port);
             return new SwitchboardServer(vertx, context, rootKey, port, rules, http, guard, redis);

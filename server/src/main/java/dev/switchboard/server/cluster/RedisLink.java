@@ -1,6 +1,11 @@
 package dev.switchboard.server.cluster;
 
+import dev.switchboard.server.auth.NonceStore;
+import dev.switchboard.server.auth.RedisNonceStore;
 import dev.switchboard.server.broker.Broker;
+import dev.switchboard.server.broker.RedisSupport;
+import dev.switchboard.server.config.Limits;
+import dev.switchboard.server.limits.AddressRateLimiter;
 import dev.switchboard.server.broker.RedisBroker;
 import dev.switchboard.server.broker.RedisPresenceManager;
 import dev.switchboard.server.channel.ChannelRegistry;
@@ -16,6 +21,7 @@ import java.util.Optional;
 
 /**
  * This node's tie to the Redis that several nodes share: the broker and presence manager every channel goes through,
+ * the used TokenRequests and token-request budgets,
  * and a PING every second whose answer (or silence) is the node's view of Redis for {@code /health} and {@code /status}.
  * A node that cannot reach Redis reports itself unhealthy, so a load balancer sends its clients to other nodes.
  */
@@ -26,14 +32,18 @@ public final class RedisLink implements AutoCloseable {
 
     private final RedisBroker broker;
     private final RedisPresenceManager presence;
+    /** For what nodes share besides channels: used TokenRequests and token-request budgets. */
+    private final RedisSupport.Clients shared;
+    private final java.util.List<AutoCloseable> sharedUsers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Clock clock;
     private final String nodeId;
     private volatile long lastAnswerAt;
     private volatile long lastRoundTripMicros = -1;
     private volatile String lastError;
 
-    private RedisLink(RedisBroker broker, RedisPresenceManager presence, Clock clock, String nodeId) {
+    private RedisLink(RedisBroker broker, RedisPresenceManager presence, RedisSupport.Clients shared, Clock clock, String nodeId) {
         this.broker = broker;
+        this.shared = shared;
         this.presence = presence;
         this.clock = clock;
         this.nodeId = nodeId;
@@ -43,20 +53,27 @@ public final class RedisLink implements AutoCloseable {
     /** Connects to the configured Redis and makes {@code channels} share their logs through it. */
     public static RedisLink connect(ServerConfig config, Clock clock, Vertx vertx, ChannelRegistry channels, String nodeId) {
         Cluster cluster = config.cluster();
-        RedisBroker.Config redis = cluster.isRedisCluster() ? RedisBroker.Config.cluster(cluster.redisClusterNodes())
-                : RedisBroker.Config.standalone(cluster.redisUrl());
+        RedisBroker.Config redis = redisConfig(cluster);
         var history = config.history();
         // Ids are remembered as long as messages are kept: idempotent publishing lasts as long as history, as on one node.
         Broker.Retention retention = new Broker.Retention(history.maxAgeMs(), history.minMessages(), history.maxMessages(), history.maxAgeMs());
         RedisBroker broker = RedisBroker.create(redis, clock, retention);
         RedisPresenceManager presence;
+        RedisSupport.Clients shared;
         try {
             presence = RedisPresenceManager.create(redis);
         } catch (RuntimeException e) {
             broker.close();
             throw e;
         }
-        RedisLink link = new RedisLink(broker, presence, clock, nodeId);
+        try {
+            shared = RedisSupport.Clients.connect(redis);
+        } catch (RuntimeException e) {
+            presence.close();
+            broker.close();
+            throw e;
+        }
+        RedisLink link = new RedisLink(broker, presence, shared, clock, nodeId);
         // A node's members outlive a short Redis hiccup, and leave (announced by another node) once it is gone this long.
         long leaseMs = Math.max(3_000, config.presenceGraceMs());
         channels.shareThrough(new ChannelRegistry.SharedLog(broker, presence, nodeId), vertx, leaseMs);
@@ -88,6 +105,25 @@ public final class RedisLink implements AutoCloseable {
         });
     }
 
+    /** The Redis client settings for {@code cluster} (a standalone URL or a Cluster's seed nodes). */
+    public static RedisBroker.Config redisConfig(Cluster cluster) {
+        return cluster.isRedisCluster() ? RedisBroker.Config.cluster(cluster.redisClusterNodes()) : RedisBroker.Config.standalone(cluster.redisUrl());
+    }
+
+    /** Used TokenRequests remembered in Redis, so a TokenRequest exchanged on one node is refused (40105) on every other. */
+    public NonceStore nonces() {
+        RedisNonceStore store = new RedisNonceStore(shared, clock);
+        sharedUsers.add(store);
+        return store;
+    }
+
+    /** A token endpoint's per-address budget counted in Redis, so a client cannot multiply it by the number of nodes. */
+    public AddressRateLimiter tokenRequests(Limits limits, String endpoint) {
+        AddressRateLimiter limiter = AddressRateLimiter.forTokenRequests(shared, clock, limits, endpoint);
+        sharedUsers.add(limiter.limiter());
+        return limiter;
+    }
+
     public String nodeId() { return nodeId; }
 
     /** The last PING's round trip in microseconds (-1 before the first answer). */
@@ -95,6 +131,14 @@ public final class RedisLink implements AutoCloseable {
 
     @Override
     public void close() {
+        for (AutoCloseable user : sharedUsers) {
+            try {
+                user.close();
+            } catch (Exception e) {
+                log.debug("Closing {}: {}", user, e.toString());
+            }
+        }
+        shared.close();
         presence.close();
         broker.close();
     }

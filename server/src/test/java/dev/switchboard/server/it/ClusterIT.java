@@ -56,9 +56,13 @@ class ClusterIT {
     static void stopRedis() { if (redis != null) redis.close(); }
 
     private void startNodes(int count) throws Exception {
+        startNodes(count, java.util.function.UnaryOperator.identity());
+    }
+
+    private void startNodes(int count, java.util.function.UnaryOperator<dev.switchboard.server.config.ServerConfig> change) throws Exception {
         for (int i = 0; i < count; i++) {
             SwitchboardExtension node = new SwitchboardExtension().withPresenceGraceMs(1_000)
-                    .withConfig(c -> c.withCluster(new Cluster(redis.url(), List.of())));
+                    .withConfig(c -> change.apply(c.withCluster(new Cluster(redis.url(), List.of()))));
             node.beforeAll(null);
             nodes.add(node);
         }
@@ -288,5 +292,29 @@ class ClusterIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> received.contains("after0"));
         assertThat(updates).as("told that the channel did not continue").contains("resumed=false");
         System.out.println("ClusterIT: after a Redis restart the subscriber saw " + received + " and channel updates " + updates);
+    }
+
+    @Test
+    void aTokenRequestIsExchangedOnceAndTheTokenBudgetIsCountedAcrossTheNodes() throws Exception {
+        startNodes(2, c -> c.withLimits(c.limits().withTokenRequestsPerMinute(4)));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        AblyRest signer = rest(nodes.get(0), WireProtocol.JSON);
+        java.util.function.BiFunction<Integer, io.ably.lib.rest.Auth.TokenRequest, Integer> exchange = (node, request) -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodes.get(node).httpBase() + "/keys/" + request.keyName + "/requestToken"))
+                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(request.asJson())).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        io.ably.lib.rest.Auth.TokenRequest once = signer.auth.createTokenRequest(new io.ably.lib.rest.Auth.TokenParams(), null);
+        assertThat(exchange.apply(0, once)).as("first use, on node 0").isEqualTo(200);
+        assertThat(exchange.apply(1, once)).as("the same TokenRequest on node 1 (40105)").isEqualTo(401);
+        // 4 a minute per address, shared: two used above, one more on each node, then none on either.
+        assertThat(exchange.apply(0, signer.auth.createTokenRequest(new io.ably.lib.rest.Auth.TokenParams(), null))).isEqualTo(200);
+        assertThat(exchange.apply(1, signer.auth.createTokenRequest(new io.ably.lib.rest.Auth.TokenParams(), null))).isEqualTo(200);
+        assertThat(exchange.apply(0, signer.auth.createTokenRequest(new io.ably.lib.rest.Auth.TokenParams(), null))).as("over the shared budget (42910)").isEqualTo(429);
+        assertThat(exchange.apply(1, signer.auth.createTokenRequest(new io.ably.lib.rest.Auth.TokenParams(), null))).isEqualTo(429);
     }
 }

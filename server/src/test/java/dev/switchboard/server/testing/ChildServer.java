@@ -19,12 +19,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChildServer implements AutoCloseable {
     private static final String PORT_LINE = "CHILD_SERVER_PORT=";
+    private static final String NODE_LINE = "CHILD_SERVER_NODE=";
     private final Process process;
     private final int port;
+    private final String nodeId;
 
-    private ChildServer(Process process, int port) {
+    private ChildServer(Process process, int port, String nodeId) {
         this.process = process;
         this.port = port;
+        this.nodeId = nodeId;
     }
 
     /** Starts a server with the root key and data directory of the test extension, plus {@code env}. */
@@ -41,13 +44,15 @@ public final class ChildServer implements AutoCloseable {
         var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String line;
+        String nodeId = null;
         while ((line = lines.readLine()) != null && System.nanoTime() < deadline) {
+            if (line.startsWith(NODE_LINE)) nodeId = line.substring(NODE_LINE.length()).trim();
             if (line.startsWith(PORT_LINE)) {
                 int port = Integer.parseInt(line.substring(PORT_LINE.length()).trim());
                 Thread drain = new Thread(() -> lines.lines().forEach(l -> { }), "child-server-output");
                 drain.setDaemon(true);
                 drain.start();
-                return new ChildServer(process, port);
+                return new ChildServer(process, port, nodeId);
             }
         }
         process.destroyForcibly();
@@ -55,6 +60,15 @@ public final class ChildServer implements AutoCloseable {
     }
 
     public int port() { return port; }
+
+    /** The node id the server gives clients as {@code connectionDetails.serverId}. */
+    public String nodeId() { return nodeId; }
+
+    /** SIGKILL: the process gets no chance to tell its clients or finish anything. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(15, TimeUnit.SECONDS);
+    }
 
     public String wsBase() { return "ws://127.0.0.1:" + port + "/"; }
 
@@ -67,6 +81,7 @@ public final class ChildServer implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         SwitchboardServer server = SwitchboardServer.start(Settings.fromEnvironment(), Clock.systemUTC(), List.of());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        System.out.println(NODE_LINE + server.context().serverId());
         System.out.println(PORT_LINE + server.port());
         System.out.flush();
         Thread.currentThread().join();

@@ -128,7 +128,10 @@ public final class SwitchboardServer implements AutoCloseable {
                     : new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs(), nonces);
             ServerContext context = new ServerContext(vertx, bound, clock, nodeId, apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
-            if (redis != null) redis.reportTo(context.health());
+            if (redis != null) {
+                redis.reportTo(context.health());
+                context.connections().shareThrough(redis.resumeDirectory(), bound.connectionStateTtlMs(), clock);
+            }
             ConnectionGuard guard = new ConnectionGuard(vertx, bound.limits());
             AddressRateLimiter tokenRequests = redis != null ? redis.tokenRequests(bound.limits(), "rest")
                     : AddressRateLimiter.forTokenRequests(clock, bound.limits());

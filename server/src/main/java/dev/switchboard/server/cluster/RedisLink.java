@@ -41,7 +41,10 @@ public final class RedisLink implements AutoCloseable {
     private volatile long lastRoundTripMicros = -1;
     private volatile String lastError;
 
-    private RedisLink(RedisBroker broker, RedisPresenceManager presence, RedisSupport.Clients shared, Clock clock, String nodeId) {
+    private final boolean cluster;
+
+    private RedisLink(RedisBroker broker, RedisPresenceManager presence, RedisSupport.Clients shared, boolean cluster, Clock clock, String nodeId) {
+        this.cluster = cluster;
         this.broker = broker;
         this.shared = shared;
         this.presence = presence;
@@ -73,7 +76,7 @@ public final class RedisLink implements AutoCloseable {
             broker.close();
             throw e;
         }
-        RedisLink link = new RedisLink(broker, presence, shared, clock, nodeId);
+        RedisLink link = new RedisLink(broker, presence, shared, cluster.isRedisCluster(), clock, nodeId);
         // A node's members outlive a short Redis hiccup, and leave (announced by another node) once it is gone this long.
         long leaseMs = Math.max(3_000, config.presenceGraceMs());
         channels.shareThrough(new ChannelRegistry.SharedLog(broker, presence, nodeId), vertx, leaseMs);
@@ -123,6 +126,9 @@ public final class RedisLink implements AutoCloseable {
         sharedUsers.add(limiter.limiter());
         return limiter;
     }
+
+    /** Connections' resume state where every node finds it. */
+    public dev.switchboard.server.connection.ResumeDirectory resumeDirectory() { return new RedisResumeDirectory(shared, cluster); }
 
     public String nodeId() { return nodeId; }
 

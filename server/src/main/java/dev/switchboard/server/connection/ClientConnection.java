@@ -116,6 +116,7 @@ public final class ClientConnection implements Subscriber {
         outbound = new Outbound(((WebSocketInternal) socket).channelHandlerContext(), format, server.clock(), flusher,
                 server.config().limits().maxBacklogBytes());
         server.connections().add(this);
+        server.connections().announce(this, server.config().connectionStateTtlMs());
         socket.textMessageHandler(text -> onFrame(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         socket.binaryMessageHandler(buffer -> onFrame(buffer.getBytes()));
         socket.closeHandler(v -> onTransportClosed());

@@ -77,19 +77,41 @@ public final class ConnectionAcceptor {
             String resumeKey = first(query, "resume");
             if (resumeKey == null) resumeKey = first(query, "recover");
             ConnectionRegistry.Suspended resumed = null;
-            ErrorInfo resumeError = null;
             if (resumeKey != null) {
                 resumed = server.connections().claim(resumeKey, principal.appId(), clientId, server.clock().millis());
-                if (resumed == null) resumeError = ErrorCode.RESUME_FAILED.info("Unable to recover connection: connection key not found or expired");
+                if (resumed == null && server.connections().directory() != null) {
+                    // Perhaps another node's connection (that node went away): ask the directory the nodes share.
+                    socket.pause();
+                    WireFormat f = format;
+                    server.connections().claimShared(resumeKey, principal.appId(), clientId).whenComplete((found, error) -> context.runOnContext(v -> {
+                        if (socket.isClosed()) return;
+                        try {
+                            open(socket, f, echo, principal, clientId, found);
+                        } finally {
+                            socket.resume();
+                        }
+                    }));
+                    return;
+                }
             }
-            ClientConnection[] holder = new ClientConnection[1];
-            holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, resumed, resumeError,
-                    flusher, () -> local.remove(holder[0]));
-            local.add(holder[0]);
-            holder[0].start();
+            open(socket, format, echo, principal, clientId, resumed);
         } catch (SwitchboardException e) {
             reject(socket, format, e.error());
         }
+    }
+
+    /** Starts the connection: the one {@code resumed} names, else a new one (told of a failed resume if one was asked for). */
+    private void open(ServerWebSocket socket, WireFormat format, boolean echo, Principal principal, String clientId,
+                      ConnectionRegistry.Suspended resumed) {
+        String resumeKey = first(new QueryStringDecoder(socket.uri()).parameters(), "resume");
+        if (resumeKey == null) resumeKey = first(new QueryStringDecoder(socket.uri()).parameters(), "recover");
+        ErrorInfo resumeError = resumeKey != null && resumed == null
+                ? ErrorCode.RESUME_FAILED.info("Unable to recover connection: connection key not found or expired") : null;
+        ClientConnection[] holder = new ClientConnection[1];
+        holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, resumed, resumeError,
+                flusher, () -> local.remove(holder[0]));
+        local.add(holder[0]);
+        holder[0].start();
     }
 
     private Principal authenticate(Map<String, List<String>> query) {

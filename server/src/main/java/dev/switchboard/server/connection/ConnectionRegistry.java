@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * be resumed until their state TTL runs out. Thread-safe.
  */
 public final class ConnectionRegistry {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConnectionRegistry.class);
     private final Map<String, ClientConnection> live = new ConcurrentHashMap<>();
     private final Map<String, Suspended> suspended = new ConcurrentHashMap<>();
 
@@ -28,6 +30,8 @@ public final class ConnectionRegistry {
 
     private final Vertx vertx;
     private final ChannelRegistry channels;
+    /** Set when several nodes share connections' resume state; null on a single node. */
+    private volatile ResumeDirectory directory;
 
     public ConnectionRegistry(Vertx vertx, ChannelRegistry channels) {
         this.vertx = vertx;
@@ -78,6 +82,56 @@ public final class ConnectionRegistry {
         if (!suspended.remove(id, s)) return null;
         if (s.leaveTimer() >= 0) vertx.cancelTimer(s.leaveTimer());
         return s;
+    }
+
+    /**
+     * Shares this node's connections with the other nodes through {@code directory}: every {@code ttlMs / 3} the live
+     * ones are remembered for {@code ttlMs}, the suspended ones until their own expiry, so a client whose node dies can
+     * resume on another (within the connection-state TTL, as on one node).
+     */
+    public void shareThrough(ResumeDirectory directory, long ttlMs, java.time.Clock clock) {
+        this.directory = directory;
+        vertx.setPeriodic(Math.max(100, ttlMs / 3), id -> refresh(ttlMs, clock.millis()));
+    }
+
+    /** Remembers a new connection at once: its node may die before the next refresh. */
+    void announce(ClientConnection c, long ttlMs) {
+        ResumeDirectory d = directory;
+        if (d == null) return;
+        d.remember(List.of(new ResumeDirectory.Entry(c.connectionKey(), c.connectionId(), c.appId(), c.clientId())), ttlMs)
+                .whenComplete((v, e) -> { if (e != null) log.debug("Connection {} not shared for resume: {}", c.connectionId(), e.toString()); });
+    }
+
+    private void refresh(long ttlMs, long now) {
+        ResumeDirectory d = directory;
+        if (d == null) return;
+        List<ResumeDirectory.Entry> entries = new java.util.ArrayList<>(live.size());
+        for (ClientConnection c : live.values()) entries.add(new ResumeDirectory.Entry(c.connectionKey(), c.connectionId(), c.appId(), c.clientId()));
+        d.remember(entries, ttlMs).whenComplete((v, e) -> { if (e != null) log.warn("Connections not shared for resume: {}", e.toString()); });
+        for (Suspended s : suspended.values()) {
+            if (s.expiresAt() <= now) continue;
+            d.remember(List.of(new ResumeDirectory.Entry(s.connectionKey(), s.connectionId(), s.appId(), s.clientId())), s.expiresAt() - now);
+        }
+    }
+
+    ResumeDirectory directory() { return directory; }
+
+    /**
+     * A connection another node held, claimed from the shared directory for {@code appId}/{@code clientId}; null when
+     * there is none, it is someone else's, or the directory cannot tell (the resume then fails: never a stolen one).
+     */
+    java.util.concurrent.CompletableFuture<Suspended> claimShared(String connectionKey, String appId, String clientId) {
+        ResumeDirectory d = directory;
+        if (d == null) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        return d.claim(connectionKey).handle((entry, error) -> {
+            if (error != null) {
+                log.warn("Resume of {} not looked up in the shared directory: {}", connectionKey, error.toString());
+                return null;
+            }
+            if (entry == null || !entry.appId().equals(appId) || !java.util.Objects.equals(entry.clientId(), clientId)) return null;
+            if (live.containsKey(entry.connectionId())) return null;
+            return new Suspended(entry.connectionId(), entry.connectionKey(), entry.appId(), entry.clientId(), Long.MAX_VALUE, Set.of(), -1);
+        });
     }
 
     public ClientConnection get(String connectionId) { return live.get(connectionId); }

@@ -65,7 +65,10 @@ class NodeKillIT {
             };
             AblyRealtime subscriber = new AblyRealtime(o);
             open.add(subscriber::close);
+            List<String> connectionEvents = new CopyOnWriteArrayList<>();
+            subscriber.connection.on(change -> connectionEvents.add(change.current + (change.reason == null ? "" : "(" + change.reason.code + ")")));
             await().atMost(Duration.ofSeconds(15)).until(() -> subscriber.connection.state == ConnectionState.connected && servedBy.get() != null);
+            String connectionId = subscriber.connection.id;
             ChildServer doomed = nodes.stream().filter(n -> n.nodeId().equals(servedBy.get())).findFirst().orElseThrow();
             ChildServer publisherNode = nodes.stream().filter(n -> n != doomed).findFirst().orElseThrow();
 
@@ -116,6 +119,9 @@ class NodeKillIT {
             System.out.printf("NodeKillIT (%s): reconnected to %s %d ms after the SIGKILL of %s; channel events %s%n",
                     binary ? "msgpack" : "json", servedBy.get(), reconnectedMs, doomed.nodeId(), channelEvents);
             assertThat(received).as("all, once, in order").isEqualTo(expected);
+            System.out.printf("NodeKillIT: connection events %s%n", connectionEvents);
+            assertThat(subscriber.connection.id).as("the same connection, resumed on another node").isEqualTo(connectionId);
+            assertThat(connectionEvents).as("no failed resume").noneMatch(e -> e.contains("80008"));
             // The first attach, then only a RESUMED re-attach on the new node: no discontinuity reported.
             assertThat(channelEvents.subList(1, channelEvents.size())).as("the channel resumed").doesNotContain("update", "attached")
                     .contains("attached(resumed)");

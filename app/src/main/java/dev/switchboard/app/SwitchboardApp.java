@@ -282,6 +282,7 @@ public final class SwitchboardApp implements AutoCloseable {
         if (server != null && server.redis() != null) {
             Map<String, Object> redis = new LinkedHashMap<>();
             redis.put("roundTripMicros", server.redis().roundTripMicros());
+            redis.put("liveNodes", server.redis().liveNodes());
             body.put("redis", redis);
         }
         if (c != null) {

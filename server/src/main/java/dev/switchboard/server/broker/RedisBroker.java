@@ -159,12 +159,6 @@ public final class RedisBroker implements Broker {
                 .subscribe(e -> resubscribeAll()) : null;
     }
 
-    /** One round trip to Redis (PING), in microseconds; fails with 50003 when Redis does not answer. */
-    public CompletableFuture<Long> ping() {
-        long start = System.nanoTime();
-        return RedisSupport.guard("ping", () -> commands.ping()).thenApply(pong -> (System.nanoTime() - start) / 1_000);
-    }
-
     // ---- the log ----
 
     @Override

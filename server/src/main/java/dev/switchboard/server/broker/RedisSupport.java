@@ -119,29 +119,50 @@ public final class RedisSupport {
         }
     }
 
-    /** Runs a script by its digest; a Redis that lost its script cache (restarted, failed over) gets the source. */
+    /** How long a script is tried again while its slot is being resharded (Redis answers TRYAGAIN meanwhile). */
+    static final long RESHARDING_PATIENCE_MS = 5_000;
+    private static final long RESHARDING_RETRY_MS = 20;
+
+    /**
+     * Runs a script by its digest; a Redis that lost its script cache (restarted, failed over) gets the source, and a
+     * script whose keys are half moved by a resharding (TRYAGAIN) is run again shortly, for a few seconds at most.
+     */
     static CompletableFuture<List<Object>> run(RedisClusterAsyncCommands<byte[], byte[]> commands, Script script, String what,
                                                List<byte[]> keys, List<byte[]> args) {
-        byte[][] k = keys.toArray(new byte[0][]);
-        byte[][] a = args.toArray(new byte[0][]);
         CompletableFuture<List<Object>> result = new CompletableFuture<>();
+        attempt(commands, script, what, keys.toArray(new byte[0][]), args.toArray(new byte[0][]), System.nanoTime(), result);
+        return result;
+    }
+
+    private static void attempt(RedisClusterAsyncCommands<byte[], byte[]> commands, Script script, String what, byte[][] k, byte[][] a,
+                                long startedAt, CompletableFuture<List<Object>> result) {
+        java.util.function.BiConsumer<List<Object>, Throwable> answer = (reply, failure) -> {
+            if (failure == null) {
+                result.complete(reply);
+            } else if (resharding(failure) && System.nanoTime() - startedAt < TimeUnit.MILLISECONDS.toNanos(RESHARDING_PATIENCE_MS)) {
+                CompletableFuture.delayedExecutor(RESHARDING_RETRY_MS, TimeUnit.MILLISECONDS)
+                        .execute(() -> attempt(commands, script, what, k, a, startedAt, result));
+            } else {
+                result.completeExceptionally(failure(what, failure));
+            }
+        };
         try {
             commands.<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, k, a).whenComplete((reply, failure) -> {
-                if (failure == null) {
-                    result.complete(reply);
-                } else if (unwrap(failure) instanceof RedisNoScriptException) {
-                    commands.<List<Object>>eval(script.source(), ScriptOutputType.MULTI, k, a).whenComplete((again, failed) -> {
-                        if (failed == null) result.complete(again);
-                        else result.completeExceptionally(failure(what, failed));
-                    });
+                if (failure != null && unwrap(failure) instanceof RedisNoScriptException) {
+                    commands.<List<Object>>eval(script.source(), ScriptOutputType.MULTI, k, a).whenComplete(answer);
                 } else {
-                    result.completeExceptionally(failure(what, failure));
+                    answer.accept(reply, failure);
                 }
             });
         } catch (RuntimeException e) {
             result.completeExceptionally(failure(what, e));
         }
-        return result;
+    }
+
+    /** TRYAGAIN: a multi-key command while some of its keys have moved to the slot's new master and some not yet. */
+    private static boolean resharding(Throwable failure) {
+        Throwable t = unwrap(failure);
+        return t.getMessage() != null && t.getMessage().startsWith("TRYAGAIN");
     }
 
     /** A plain command's future, its failures mapped as a script's are. */

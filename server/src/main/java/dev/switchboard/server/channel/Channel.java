@@ -525,6 +525,8 @@ public final class Channel {
      */
     void presenceShared(List<PresenceMessage> actions, String connectionId, String idBase, long now, BiConsumer<PublishOutcome, Throwable> done) {
         lastActivity = now;
+        // Like a publish, one change in flight per channel on this node: an ENTER and the UPDATE after it stay in order.
+        committing = true;
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int i = 0; i < actions.size(); i++) {
             PresenceMessage a = actions.get(i);
@@ -533,8 +535,13 @@ public final class Channel {
             chain = chain.thenCompose(x -> shareChange(event));
         }
         chain.whenComplete((x, error) -> owner.runOnContext(v -> {
-            if (error != null) done.accept(null, Futures.cause(error));
-            else done.accept(new PublishOutcome(List.of()), null);
+            committing = false;
+            try {
+                if (error != null) done.accept(null, Futures.cause(error));
+                else done.accept(new PublishOutcome(List.of()), null);
+            } finally {
+                pump();
+            }
         }));
     }
 

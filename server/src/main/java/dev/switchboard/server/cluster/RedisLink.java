@@ -17,12 +17,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * This node's tie to the Redis that several nodes share: the broker and presence manager every channel goes through,
  * the used TokenRequests and token-request budgets,
- * and a PING every second whose answer (or silence) is the node's view of Redis for {@code /health} and {@code /status}.
+ * and a round trip every second (this node says it is alive and reads who else is) whose answer, or silence, is the node's view of Redis for {@code /health} and {@code /status}.
  * A node that cannot reach Redis reports itself unhealthy, so a load balancer sends its clients to other nodes.
  */
 public final class RedisLink implements AutoCloseable {
@@ -40,6 +43,11 @@ public final class RedisLink implements AutoCloseable {
     private volatile long lastAnswerAt;
     private volatile long lastRoundTripMicros = -1;
     private volatile String lastError;
+    private volatile List<String> liveNodes = List.of();
+    private static final RedisSupport.Script NODE_ALIVE = RedisSupport.Script.load(RedisLink.class, "node-alive");
+    private static final byte[] NODES_KEY = "sb:nodes".getBytes(StandardCharsets.UTF_8);
+    /** A node that has not said so for this long is not counted as alive (it says so every second). */
+    private static final long ALIVE_FOR_MS = 5_000;
 
     private final boolean cluster;
 
@@ -86,7 +94,15 @@ public final class RedisLink implements AutoCloseable {
     }
 
     private void ping() {
-        broker.ping().whenComplete((micros, error) -> {
+        long start = System.nanoTime();
+        long now = clock.millis();
+        shared.run(NODE_ALIVE, "tell the other nodes this one is alive", List.of(NODES_KEY),
+                List.of(bytes(nodeId), bytes(Long.toString(now + ALIVE_FOR_MS)), bytes(Long.toString(now)))).thenApply(reply -> {
+            List<String> nodes = new ArrayList<>(reply.size());
+            for (Object o : reply) nodes.add(new String((byte[]) o, StandardCharsets.UTF_8));
+            liveNodes = List.copyOf(nodes);
+            return (System.nanoTime() - start) / 1_000;
+        }).whenComplete((micros, error) -> {
             if (error == null) {
                 lastRoundTripMicros = micros;
                 lastAnswerAt = clock.millis();
@@ -132,7 +148,10 @@ public final class RedisLink implements AutoCloseable {
 
     public String nodeId() { return nodeId; }
 
-    /** The last PING's round trip in microseconds (-1 before the first answer). */
+    /** The nodes that said they are alive within the last few seconds, this one included, as of the last round trip. */
+    public List<String> liveNodes() { return liveNodes; }
+
+    /** The last round trip to Redis in microseconds (-1 before the first answer). */
     public long roundTripMicros() { return lastRoundTripMicros; }
 
     @Override
@@ -148,4 +167,6 @@ public final class RedisLink implements AutoCloseable {
         presence.close();
         broker.close();
     }
+
+    private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
 }

@@ -317,4 +317,34 @@ class ClusterIT {
         assertThat(exchange.apply(0, signer.auth.createTokenRequest(new io.ably.lib.rest.Auth.TokenParams(), null))).as("over the shared budget (42910)").isEqualTo(429);
         assertThat(exchange.apply(1, signer.auth.createTokenRequest(new io.ably.lib.rest.Auth.TokenParams(), null))).isEqualTo(429);
     }
+
+    @Test
+    void everyNodeSeesTheLiveNodesAndReportsRedisLossOnItsHealth() throws Exception {
+        startNodes(3);
+        List<String> ids = nodes.stream().map(n -> n.server().context().serverId()).toList();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            for (SwitchboardExtension node : nodes) assertThat(node.server().redis().liveNodes()).containsExactlyInAnyOrderElementsOf(ids);
+        });
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Supplier<java.net.http.HttpResponse<String>> health = () -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodes.get(0).httpBase() + "/health")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertThat(health.get().statusCode()).isEqualTo(200);
+
+        redis.kill(0);
+        long lostAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            java.net.http.HttpResponse<String> r = health.get();
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).contains("redis");
+        });
+        System.out.printf("ClusterIT: /health 503 %d ms after Redis went away%n", (System.nanoTime() - lostAt) / 1_000_000);
+        redis.restart(0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> health.get().statusCode() == 200);
+    }
 }

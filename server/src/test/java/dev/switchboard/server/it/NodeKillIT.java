@@ -147,4 +147,54 @@ class NodeKillIT {
         o.logLevel = Log.NONE;
         return o;
     }
+
+    @org.junit.jupiter.api.Test
+    void theMembersOfANodeThatDiesLeaveAnnouncedByTheSurvivors() throws Exception {
+        List<AutoCloseable> open = new ArrayList<>();
+        try (RedisServers redis = RedisServers.standalone()) {
+            List<ChildServer> nodes = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ChildServer node = ChildServer.start(Map.of("SWITCHBOARD_REDIS_URL", redis.url(), "SWITCHBOARD_PRESENCE_GRACE_MS", "1000"));
+                nodes.add(node);
+                open.add(node);
+            }
+            DebugOptions direct = options(nodes.get(0).port(), true);
+            direct.disconnectedRetryTimeout = 60_000; // stays away once its node is gone
+            AblyRealtime member = new AblyRealtime(direct);
+            open.add(member::close);
+            AblyRealtime observer = new AblyRealtime(options(nodes.get(1).port(), true));
+            open.add(observer::close);
+            Channel entering = member.channels.get("crowd-of-a-dying-node");
+            entering.attach();
+            await().atMost(Duration.ofSeconds(15)).until(() -> entering.state == ChannelState.attached);
+            AtomicInteger entered = new AtomicInteger();
+            for (int i = 0; i < 50; i++) {
+                entering.presence.enterClient("doomed-" + i, "here", new CompletionListener() {
+                    @Override public void onSuccess() { entered.incrementAndGet(); }
+
+                    @Override public void onError(ErrorInfo reason) { }
+                });
+            }
+            await().atMost(Duration.ofSeconds(15)).until(() -> entered.get() == 50);
+            Channel watching = observer.channels.get("crowd-of-a-dying-node");
+            List<String> leaves = new CopyOnWriteArrayList<>();
+            watching.presence.subscribe(io.ably.lib.types.PresenceMessage.Action.leave, m -> leaves.add(m.clientId));
+            await().atMost(Duration.ofSeconds(15)).until(() -> watching.presence.get(false).length == 50);
+
+            long killedAt = System.nanoTime();
+            nodes.get(0).kill();
+            await().atMost(Duration.ofSeconds(20)).until(() -> leaves.size() >= 50);
+            System.out.printf("NodeKillIT: the 50 members of the SIGKILLed node left %d ms after it died%n", (System.nanoTime() - killedAt) / 1_000_000);
+            assertThat(new java.util.HashSet<>(leaves)).hasSize(50);
+            assertThat(watching.presence.get(false)).isEmpty();
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
 }

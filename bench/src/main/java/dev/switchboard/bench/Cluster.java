@@ -46,6 +46,13 @@ final class Cluster implements Scenario {
             return sum;
         }
 
+        /** As {@link #cpuSeconds()}, with the nodes' embedded PostgreSQL processes. */
+        double cpuSecondsWithDatabases() {
+            double sum = cpuSeconds();
+            for (Target t : all) sum += t.childCpuSeconds();
+            return sum;
+        }
+
         @Override
         public void close() {
             for (Target t : all) t.close();
@@ -65,7 +72,7 @@ final class Cluster implements Scenario {
         Csv csv = new Csv("setup", "nodes", "subscribers", "rate_msg_s", "seconds", "published", "expected", "delivered", "lost",
                 "deliveries_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_us_per_delivery", "client_cpu_us_per_delivery",
                 "redis_cpu_us_per_publish", "redis_round_trips_per_publish", "redis_background_commands_s", "redis_commands_per_publish", "dropped_subscribers",
-                "server_log_problems");
+                "server_log_problems", "other_processes_cpu_cores", "load_average_1m");
         // calls and calls_per_publish: INFO commandstats over the measured step (commands run by scripts included);
         // sent_by_clients / run_by_scripts: MONITOR over the short step after it.
         Csv commands = new Csv("setup", "command", "calls", "calls_per_publish", "monitored_sent_by_clients", "monitored_run_by_scripts");
@@ -92,8 +99,14 @@ final class Cluster implements Scenario {
 
                 Map<String, Long> calls0 = redis == null ? Map.of() : redis.commandCalls();
                 double redisCpu0 = redis == null ? 0 : ProcStat.cpuSeconds(redis.pid());
+                // What the machine spent besides the benchmark's processes: the cores were shared with other work.
+                double ours0 = nodes.cpuSecondsWithDatabases() + redisCpu0 + ProcStat.cpuSeconds(ProcStat.self()), busy0 = ProcStat.machineBusySeconds();
+                long w0 = System.nanoTime();
                 Fanout.Step s = Fanout.runStep(b, nodes::cpuSeconds, pub, rec, id, subs, rate, seconds, live, dropped);
                 double redisCpu1 = redis == null ? 0 : ProcStat.cpuSeconds(redis.pid());
+                double ours1 = nodes.cpuSecondsWithDatabases() + redisCpu1 + ProcStat.cpuSeconds(ProcStat.self()), busy1 = ProcStat.machineBusySeconds();
+                double wall = (System.nanoTime() - w0) / 1e9;
+                double othersCores = Math.max(0, (busy1 - busy0) - (ours1 - ours0)) / wall;
                 Map<String, Long> calls1 = redis == null ? Map.of() : redis.commandCalls();
                 // The bench's own INFO calls are no part of a publish.
                 Map<String, Long> delta = new TreeMap<>();
@@ -138,11 +151,11 @@ final class Cluster implements Scenario {
                 csv.row(setup.label(), setup.nodes(), s.subscribers(), rate, seconds, s.published(), s.expected(), s.delivered(), s.lost(),
                         s.deliveriesPerSecond(), Bench.ms(s.p50()), Bench.ms(s.p90()), Bench.ms(s.p99()), Bench.ms(s.max()), s.serverUsPerDelivery(),
                         s.clientUsPerDelivery(), redis == null ? null : redisUs, redis == null ? null : roundTrips,
-                        redis == null ? null : background, redis == null ? null : commandsPerPublish, s.dropped(), problems);
+                        redis == null ? null : background, redis == null ? null : commandsPerPublish, s.dropped(), problems, othersCores, loadAverage());
                 System.out.printf(Locale.ROOT, "  %s: %d subs @ %.0f/s, p50 %.2f p99 %.2f max %.1f ms, lost %d, server %.2f µs/delivery, "
-                                + "redis %.1f µs/publish, %.3f round trips and %.2f commands per publish (%.1f background/s), dropped %d, log problems %d%n",
+                                + "redis %.1f µs/publish, %.3f round trips and %.2f commands per publish (%.1f background/s), dropped %d, log problems %d, other processes %.2f cores, load %.2f%n",
                         setup.label(), s.subscribers(), rate, Bench.ms(s.p50()), Bench.ms(s.p99()), Bench.ms(s.max()), s.lost(),
-                        s.serverUsPerDelivery(), redisUs, roundTrips, commandsPerPublish, background, s.dropped(), problems);
+                        s.serverUsPerDelivery(), redisUs, roundTrips, commandsPerPublish, background, s.dropped(), problems, othersCores, loadAverage());
                 if (who != null) System.out.println("    redis calls in the step: " + delta + "; monitored: sent by nodes " + who.fromClients()
                         + ", by scripts " + who.fromScripts());
 
@@ -155,6 +168,7 @@ final class Cluster implements Scenario {
                 b.add("cluster", c, "lost", s.lost(), "msgs", "0", s.lost() == 0);
                 b.add("cluster", c, "server CPU per delivery", s.serverUsPerDelivery(), "µs", null, null);
                 b.add("cluster", c, "client CPU per delivery", s.clientUsPerDelivery(), "µs", null, null);
+                b.add("cluster", c, "others' CPU during the step", othersCores, "cores", null, null);
                 if (redis != null) {
                     b.add("cluster", c, "Redis round trips per publish", roundTrips, "", target ? "<= 1" : null, target ? roundTrips <= 1.0 : null);
                     b.add("cluster", c, "Redis background commands", background, "/s", null, null);
@@ -189,6 +203,15 @@ final class Cluster implements Scenario {
         } catch (RuntimeException e) {
             started.forEach(Target::close);
             throw e;
+        }
+    }
+
+    /** The machine's 1-minute load average now, NaN if unknown. */
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         }
     }
 

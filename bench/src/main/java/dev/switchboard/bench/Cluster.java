@@ -70,7 +70,7 @@ final class Cluster implements Scenario {
         double seconds = b.smoke() ? 1 : 10;
         Recorder rec = new Recorder();
         Csv csv = new Csv("setup", "nodes", "subscribers", "rate_msg_s", "seconds", "published", "expected", "delivered", "lost",
-                "deliveries_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_us_per_delivery", "client_cpu_us_per_delivery",
+                "deliveries_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_us_per_delivery", "publisher_node_cpu_us_per_publish", "client_cpu_us_per_delivery",
                 "redis_cpu_us_per_publish", "redis_round_trips_per_publish", "redis_background_commands_s", "redis_commands_per_publish", "dropped_subscribers",
                 "server_log_problems", "other_processes_cpu_cores", "load_average_1m");
         // calls and calls_per_publish: INFO commandstats over the measured step (commands run by scripts included);
@@ -101,11 +101,14 @@ final class Cluster implements Scenario {
                 double redisCpu0 = redis == null ? 0 : ProcStat.cpuSeconds(redis.pid());
                 // What the machine spent besides the benchmark's processes: the cores were shared with other work.
                 double ours0 = nodes.cpuSecondsWithDatabases() + redisCpu0 + ProcStat.cpuSeconds(ProcStat.self()), busy0 = ProcStat.machineBusySeconds();
+                // Node B only publishes: its CPU per publish is the cost of the publish path through Redis on its own.
+                double pubNode0 = nodes.publisherNode().cpuSeconds();
                 long w0 = System.nanoTime();
                 Fanout.Step s = Fanout.runStep(b, nodes::cpuSeconds, pub, rec, id, subs, rate, seconds, live, dropped);
                 double redisCpu1 = redis == null ? 0 : ProcStat.cpuSeconds(redis.pid());
                 double ours1 = nodes.cpuSecondsWithDatabases() + redisCpu1 + ProcStat.cpuSeconds(ProcStat.self()), busy1 = ProcStat.machineBusySeconds();
                 double wall = (System.nanoTime() - w0) / 1e9;
+                double pubNodeUs = setup.nodes() > 1 ? (nodes.publisherNode().cpuSeconds() - pubNode0) * 1e6 / Math.max(1, s.published()) : Double.NaN;
                 double othersCores = Math.max(0, (busy1 - busy0) - (ours1 - ours0)) / wall;
                 Map<String, Long> calls1 = redis == null ? Map.of() : redis.commandCalls();
                 // The bench's own INFO calls are no part of a publish.
@@ -150,7 +153,7 @@ final class Cluster implements Scenario {
                 int problems = logProblems(b.out(), setup);
                 csv.row(setup.label(), setup.nodes(), s.subscribers(), rate, seconds, s.published(), s.expected(), s.delivered(), s.lost(),
                         s.deliveriesPerSecond(), Bench.ms(s.p50()), Bench.ms(s.p90()), Bench.ms(s.p99()), Bench.ms(s.max()), s.serverUsPerDelivery(),
-                        s.clientUsPerDelivery(), redis == null ? null : redisUs, redis == null ? null : roundTrips,
+                        pubNodeUs, s.clientUsPerDelivery(), redis == null ? null : redisUs, redis == null ? null : roundTrips,
                         redis == null ? null : background, redis == null ? null : commandsPerPublish, s.dropped(), problems, othersCores, loadAverage());
                 System.out.printf(Locale.ROOT, "  %s: %d subs @ %.0f/s, p50 %.2f p99 %.2f max %.1f ms, lost %d, server %.2f µs/delivery, "
                                 + "redis %.1f µs/publish, %.3f round trips and %.2f commands per publish (%.1f background/s), dropped %d, log problems %d, other processes %.2f cores, load %.2f%n",
@@ -167,6 +170,7 @@ final class Cluster implements Scenario {
                 b.add("cluster", c, "max", Bench.ms(s.max()), "ms", null, null);
                 b.add("cluster", c, "lost", s.lost(), "msgs", "0", s.lost() == 0);
                 b.add("cluster", c, "server CPU per delivery", s.serverUsPerDelivery(), "µs", null, null);
+                if (setup.nodes() > 1) b.add("cluster", c, "node B (publisher) CPU per publish", pubNodeUs, "µs", null, null);
                 b.add("cluster", c, "client CPU per delivery", s.clientUsPerDelivery(), "µs", null, null);
                 b.add("cluster", c, "others' CPU during the step", othersCores, "cores", null, null);
                 if (redis != null) {

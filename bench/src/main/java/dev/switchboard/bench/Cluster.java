@@ -93,8 +93,9 @@ final class Cluster implements Scenario {
                         .onSuccess(x -> live.incrementAndGet()));
                 if (failure != null) throw new IllegalStateException(setup.label() + ": subscribers did not connect: " + failure, failure);
                 Fanout.Publisher pub = Fanout.publisher(b, nodes.publisherNode(), setup.socketIo());
-                // Warm-up (JIT, buffers, the nodes' Redis subscriptions): not reported.
-                Fanout.runStep(b, nodes::cpuSeconds, pub, rec, warmId, subs, rate, b.smoke() ? 0.5 : 3, live, dropped);
+                // Warm-up (JIT, buffers, the nodes' Redis subscriptions): not reported. Longer than fanout's 3 s: with 3 s the
+                // publisher's node was still compiling its publish path in the measured step (its CPU load kept falling).
+                Fanout.runStep(b, nodes::cpuSeconds, pub, rec, warmId, subs, rate, b.smoke() ? 0.5 : 10, live, dropped);
                 rec.awaitQuiet(300, 10_000);
 
                 Map<String, Long> calls0 = redis == null ? Map.of() : redis.commandCalls();

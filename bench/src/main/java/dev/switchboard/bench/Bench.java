@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Bench implements AutoCloseable {
     /** @param smoke tiny scale for the test run; @param url/key an already running server instead of starting one */
     public record Options(boolean smoke, Path out, String url, String key, long serverPid, String jdbcUrl, List<String> serverJvmArgs,
-                          Path peerDir, String format, int[] fanoutSizes, int connections) {}
+                          Path peerDir, String format, int[] fanoutSizes, int connections, int clusterSubs, double clusterRate) {}
 
     public record Row(String scenario, String caseName, String metric, double value, String unit, String target, Boolean ok) {}
 

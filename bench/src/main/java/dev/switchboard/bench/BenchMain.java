@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Runs benchmark scenarios and writes a table to stdout plus CSVs and PNG plots.
  * <pre>
- * java -jar bench/target/switchboard-bench.jar [db-roundtrip] [fanout] [cdc] [connections] [peer] [options]
+ * java -jar bench/target/switchboard-bench.jar [db-roundtrip] [fanout] [cdc] [persisted] [connections] [peer] [cluster] [options]
  *   --smoke                 tiny scale (what the test run does)
  *   --out DIR               results directory (default bench/results)
  *   --url URL --key KEY     target a running Switchboard instead of starting one per scenario
@@ -20,6 +20,8 @@ import java.util.Map;
  *   --peer-dir DIR          the Socket.IO peer (default bench/peer)
  *   --fanout-subs 1000,5000 subscriber counts of fanout and peer
  *   --connections 19000     idle connections of the connections scenario
+ *   --cluster-subs 1000     subscribers of the cluster scenario (on node A)
+ *   --cluster-rate 200      publish rate of the cluster scenario, msg/s (publisher on node B)
  * </pre>
  */
 public final class BenchMain {
@@ -34,6 +36,7 @@ public final class BenchMain {
         SCENARIOS.put("persisted", new Persisted());
         SCENARIOS.put("connections", new Connections());
         SCENARIOS.put("peer", new Fanout(true));
+        SCENARIOS.put("cluster", new Cluster());
     }
 
     public static void main(String[] args) throws Exception {
@@ -51,7 +54,8 @@ public final class BenchMain {
         List<String> jvm = List.of("-Xms1g", "-Xmx1g");
         Path peer = null;
         int[] sizes = null;
-        int connections = 0;
+        int connections = 0, clusterSubs = 0;
+        double clusterRate = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
@@ -64,6 +68,8 @@ public final class BenchMain {
                 case "--format" -> format = args[++i];
                 case "--peer-dir" -> peer = Path.of(args[++i]);
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
+                case "--cluster-subs" -> clusterSubs = Integer.parseInt(args[++i]);
+                case "--cluster-rate" -> clusterRate = Double.parseDouble(args[++i]);
                 case "--fanout-subs" -> sizes = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "-h", "--help" -> {
                     System.out.println("Scenarios: " + String.join(" ", SCENARIOS.keySet()) + "\nSee BenchMain's Javadoc for options.");
@@ -76,7 +82,8 @@ public final class BenchMain {
             }
         }
         if (names.isEmpty()) names.addAll(SCENARIOS.keySet());
-        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes, connections);
+        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes, connections,
+                clusterSubs, clusterRate);
         java.nio.file.Files.createDirectories(options.out());
         System.out.println(Environment.describe(options));
         int failed = 0;

@@ -22,7 +22,7 @@ final class Fanout implements Scenario {
     Fanout(boolean peer) { this.peer = peer; }
 
     /** Publishes one marker; runs on the publisher's context. */
-    private interface Publisher {
+    interface Publisher {
         void send(String marker);
 
         Context context();
@@ -48,21 +48,21 @@ final class Fanout implements Scenario {
                 live.decrementAndGet();
                 dropped.incrementAndGet();
             };
-            Publisher pub = publisher(b, t);
+            Publisher pub = publisher(b, t, peer);
             int stepId = 0;
             for (int n : sizes) {
                 int missing = n - live.get();
-                Throwable failure = LoadClient.runBounded(missing, 200, () -> subscriber(b, t, onData, onClose).onSuccess(x -> live.incrementAndGet()));
+                Throwable failure = LoadClient.runBounded(missing, 200, () -> subscriber(b, t, peer, onData, onClose).onSuccess(x -> live.incrementAndGet()));
                 if (failure != null) throw new IllegalStateException("subscribers did not connect: " + failure, failure);
                 double[] rates = b.smoke() ? new double[] {10, 20} : n <= 1000 ? new double[] {25, 50, 75, 100, 125, 150, 200, 300, 400, 600, 800, 1200}
                         : new double[] {5, 10, 15, 20, 25, 30, 40, 60, 80, 120, 160, 240};
                 // Warm-up (JIT, buffers): not reported.
-                runStep(b, t, pub, rec, stepId++, n, rates[0], b.smoke() ? 0.5 : 3, live, dropped);
+                runStep(b, t::cpuSeconds, pub, rec, stepId++, n, rates[0], b.smoke() ? 0.5 : 3, live, dropped);
                 Step best = null;
                 boolean missed = false;
                 for (double rate : rates) {
                     int id = stepId++;
-                    Step s = runStep(b, t, pub, rec, id, n, rate, b.smoke() ? 1 : 6, live, dropped);
+                    Step s = runStep(b, t::cpuSeconds, pub, rec, id, n, rate, b.smoke() ? 1 : 6, live, dropped);
                     stepsCsv.row(t.name(), n, rate, s.published, s.expected, s.delivered, s.lost, s.deliveriesPerSecond, Bench.ms(s.p50),
                             Bench.ms(s.p90), Bench.ms(s.p99), Bench.ms(s.max), s.serverUsPerDelivery, s.clientUsPerDelivery, s.dropped);
                     System.out.printf(java.util.Locale.ROOT, "  %s n=%d rate=%.0f/s: %.0f deliveries/s, p50 %.1f p99 %.1f max %.1f ms, lost %d, "
@@ -137,11 +137,15 @@ final class Fanout implements Scenario {
                 b.out().resolve("peer-vs-switchboard-cpu.png"));
     }
 
-    private Step runStep(Bench b, Target t, Publisher pub, Recorder rec, int id, int n, double rate, double seconds,
-                         AtomicInteger live, AtomicInteger dropped) throws InterruptedException {
+    /**
+     * Publishes at {@code rate} for {@code seconds}, waits for the deliveries, and measures them; {@code serverCpu} gives
+     * the CPU seconds of the server processes so far (one process, or the sum over a cluster's nodes).
+     */
+    static Step runStep(Bench b, java.util.function.DoubleSupplier serverCpu, Publisher pub, Recorder rec, int id, int n, double rate,
+                        double seconds, AtomicInteger live, AtomicInteger dropped) throws InterruptedException {
         int subscribers = live.get();
         int droppedBefore = dropped.get();
-        double cpu0 = t.cpuSeconds(), self0 = ProcStat.cpuSeconds(ProcStat.self());
+        double cpu0 = serverCpu.getAsDouble(), self0 = ProcStat.cpuSeconds(ProcStat.self());
         AtomicLong sent = new AtomicLong();
         long start = System.nanoTime();
         long[] timer = new long[1];
@@ -157,7 +161,7 @@ final class Fanout implements Scenario {
         long published = sent.get();
         long expected = published * subscribers;
         rec.awaitStep(id, expected, b.smoke() ? 3000 : 5000);
-        double cpu1 = t.cpuSeconds(), self1 = ProcStat.cpuSeconds(ProcStat.self());
+        double cpu1 = serverCpu.getAsDouble(), self1 = ProcStat.cpuSeconds(ProcStat.self());
         long delivered = rec.received(id);
         Histogram h = rec.latency(id);
         return new Step(subscribers, rate, published, expected, delivered, Math.max(0, expected - delivered), delivered / active,
@@ -166,12 +170,14 @@ final class Fanout implements Scenario {
                 dropped.get() - droppedBefore);
     }
 
-    private Future<?> subscriber(Bench b, Target t, Consumer<Buffer> onData, Runnable onClose) {
+    /** A subscriber of {@link #CHANNEL} on {@code t} (a Socket.IO client when {@code peer}); every frame goes to {@code onData}. */
+    static Future<?> subscriber(Bench b, Target t, boolean peer, Consumer<Buffer> onData, Runnable onClose) {
         if (peer) return SioConn.open(b.client(), t, onData, onClose);
         return AblyConn.open(b.client(), t, b.options().format(), "", onData, onClose).compose(c -> c.attach(CHANNEL));
     }
 
-    private Publisher publisher(Bench b, Target t) throws Exception {
+    /** The publisher on {@code t}: realtime MESSAGEs with echo off, or Socket.IO "pub" events when {@code peer}. */
+    static Publisher publisher(Bench b, Target t, boolean peer) throws Exception {
         if (peer) {
             SioConn c = SioConn.open(b.client(), t, null, null).toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
             return new Publisher() {

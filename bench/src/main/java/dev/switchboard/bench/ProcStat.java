@@ -50,4 +50,20 @@ public final class ProcStat {
     }
 
     public static long self() { return ProcessHandle.current().pid(); }
+
+    /**
+     * CPU seconds the whole machine has been busy so far (all cores, {@code /proc/stat}: everything but idle and iowait),
+     * or NaN. Against the benchmark's own processes it tells how much of the cores others took during a step.
+     */
+    public static double machineBusySeconds() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0); // "cpu  user nice system idle iowait irq softirq steal ..."
+            String[] f = cpu.trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]);
+            return busy / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
 }

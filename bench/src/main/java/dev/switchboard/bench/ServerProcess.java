@@ -38,6 +38,16 @@ public final class ServerProcess implements Target {
 
     /** Starts Switchboard (app main) and waits until it accepts connections. */
     public static ServerProcess switchboard(Path logDir, String label, List<String> jvmArgs, boolean chat, String configJson) {
+        return switchboard(logDir, label, jvmArgs, chat, configJson, Map.of());
+    }
+
+    /**
+     * As {@link #switchboard(Path, String, List, boolean, String)}, with {@code extraEnv} added to (or replacing) the
+     * server's environment, e.g. {@code SWITCHBOARD_REDIS_URL} for a node of a cluster. Each node gets its own data
+     * directory and embedded database.
+     */
+    public static ServerProcess switchboard(Path logDir, String label, List<String> jvmArgs, boolean chat, String configJson,
+                                            Map<String, String> extraEnv) {
         try {
             Path temp = Files.createTempDirectory("switchboard-bench-");
             // The embedded PostgreSQL may run as another user (when this is root): its parents must be searchable.
@@ -66,6 +76,7 @@ public final class ServerProcess implements Target {
                 Files.writeString(config, configJson);
                 env.put("SWITCHBOARD_CONFIG", config.toString());
             }
+            env.putAll(extraEnv);
             Files.createDirectories(logDir);
             Path log = logDir.resolve("server-" + label + ".log");
             pb.redirectErrorStream(true).redirectOutput(log.toFile());
@@ -80,15 +91,26 @@ public final class ServerProcess implements Target {
 
     /** Starts the Socket.IO broadcast server from {@code peerDir} (installing its locked packages if missing). */
     public static ServerProcess socketIo(Path logDir, Path peerDir) {
+        return socketIo(logDir, peerDir, "socketio", null);
+    }
+
+    /**
+     * As {@link #socketIo(Path, Path)}, logging to {@code server-<label>.log}; with a {@code redisUrl} the process joins
+     * the others on that Redis through the official Redis adapter.
+     */
+    public static ServerProcess socketIo(Path logDir, Path peerDir, String label, String redisUrl) {
         try {
-            if (!Files.isDirectory(peerDir.resolve("node_modules/socket.io"))) {
+            // The redis packages came later than socket.io: a node_modules from before them needs the install too.
+            if (!Files.isDirectory(peerDir.resolve("node_modules/socket.io")) || !Files.isDirectory(peerDir.resolve("node_modules/@socket.io/redis-adapter"))) {
                 Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(peerDir.toFile())
                         .redirectErrorStream(true).redirectOutput(logDir.resolve("npm-ci.log").toFile()).start();
                 if (!npm.waitFor(300, TimeUnit.SECONDS) || npm.exitValue() != 0) throw new IllegalStateException("npm ci failed in " + peerDir);
             }
             int port = freePort();
-            Path log = logDir.resolve("server-socketio.log");
-            Process p = new ProcessBuilder("node", "server.js", Integer.toString(port)).directory(peerDir.toFile())
+            Path log = logDir.resolve("server-" + label + ".log");
+            List<String> cmd = new ArrayList<>(List.of("node", "server.js", Integer.toString(port)));
+            if (redisUrl != null) cmd.add(redisUrl);
+            Process p = new ProcessBuilder(cmd).directory(peerDir.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             ServerProcess s = new ServerProcess("socket.io", p, port, null, null);
             s.awaitLine(log, "listening", 60);

@@ -22,16 +22,19 @@ class BenchSmokeIT {
 
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertThat(summary).anyMatch(l -> l.startsWith("db-roundtrip,")).anyMatch(l -> l.startsWith("fanout,"))
-                .anyMatch(l -> l.startsWith("cdc,")).anyMatch(l -> l.startsWith("connections,")).anyMatch(l -> l.startsWith("peer,"));
+                .anyMatch(l -> l.startsWith("cdc,")).anyMatch(l -> l.startsWith("connections,")).anyMatch(l -> l.startsWith("peer,"))
+                .anyMatch(l -> l.startsWith("cluster,"));
         for (String line : summary) {
             String[] f = line.split(",");
             if (f.length > 3 && f[2].equals("lost")) assertThat(Double.parseDouble(f[3])).as(line).isZero();
             if (f.length > 3 && f[2].startsWith("highest rate")) assertThat(Double.parseDouble(f[3])).as(line).isPositive();
             if (f.length > 3 && f[2].startsWith("held")) assertThat(Double.parseDouble(f[3])).as(line).isEqualTo(200);
+            // The MONITOR saw the nodes' commands carrying the messages (a publish crossing Redis without one is impossible).
+            if (f.length > 3 && f[2].equals("Redis round trips per publish")) assertThat(Double.parseDouble(f[3])).as(line).isPositive();
         }
         for (String file : List.of("environment.txt", "db-roundtrip.csv", "db-roundtrip-latency-cdf.png", "fanout-steps.csv",
                 "fanout-latency-cdf.csv", "fanout-latency-cdf.png", "fanout-throughput.png", "cdc.csv", "cdc-latency-cdf.png",
-                "connections.csv", "peer-steps.csv", "peer-latency-cdf.png")) {
+                "connections.csv", "peer-steps.csv", "peer-latency-cdf.png", "cluster.csv", "cluster-redis-commands.csv", "cluster-latency-cdf.png")) {
             assertThat(out.resolve(file)).as(file).exists();
             assertThat(Files.size(out.resolve(file))).as(file).isPositive();
         }

@@ -211,16 +211,27 @@ public final class Channel {
         if (rewind == null) return null;
         Rewind requested = Rewind.parse(rewind);
         if (requested.count() != null) {
-            int inMemory = 0;
-            for (ChannelEvent e : history.events()) if (!e.isPresence()) inMemory += e.size();
+            int inMemory = retainedMessageCount();
             if (inMemory >= requested.count()) return null;
             return new MessageStore.HistoryQuery(appId, name, epoch, boundary, null, null, null, true,
                     Math.min(requested.count() - inMemory, MAX_STORED_CATCH_UP));
         }
         long since = now - requested.durationMs();
-        ChannelEvent oldest = history.oldest();
-        if (oldest != null && oldest.timestamp() <= since) return null;
+        if (memoryReaches(since)) return null;
         return new MessageStore.HistoryQuery(appId, name, epoch, boundary, null, since, null, false, MAX_STORED_CATCH_UP);
+    }
+
+    /** Messages (not presence changes) memory holds, for a rewind by count. */
+    private int retainedMessageCount() {
+        int n = 0;
+        for (ChannelEvent e : history.events()) if (!e.isPresence()) n += e.size();
+        return n;
+    }
+
+    /** True when memory holds everything since {@code since}, for a rewind by duration. */
+    private boolean memoryReaches(long since) {
+        ChannelEvent oldest = history.oldest();
+        return oldest != null && oldest.timestamp() <= since;
     }
 
     /** The first serial memory still holds (seq + 1 when it holds nothing). */
@@ -586,14 +597,12 @@ public final class Channel {
         if (rewind == null) return null;
         Rewind requested = Rewind.parse(rewind);
         if (requested.count() != null) {
-            int inMemory = 0;
-            for (ChannelEvent e : history.events()) if (!e.isPresence()) inMemory += e.size();
+            int inMemory = retainedMessageCount();
             if (inMemory >= requested.count()) return null;
             return new SharedRead(null, new Broker.HistoryQuery(null, null, true, Math.min(requested.count() - inMemory, MAX_STORED_CATCH_UP),
                     boundary + 1, null), boundary);
         }
-        ChannelEvent oldest = history.oldest();
-        if (oldest != null && oldest.timestamp() <= now - requested.durationMs()) return null;
+        if (memoryReaches(now - requested.durationMs())) return null;
         return new SharedRead(null, new Broker.HistoryQuery(now - requested.durationMs(), null, false, MAX_STORED_CATCH_UP, boundary + 1, null), boundary);
     }
 

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.server.config.Cluster;
 import dev.switchboard.server.testing.LoadBalancer;
 import dev.switchboard.server.testing.RedisServers;
+import dev.switchboard.server.testing.NodeTests;
 import dev.switchboard.server.testing.SwitchboardExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,16 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,7 +39,6 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class AblyJsClusterIT {
     private static final Logger log = LoggerFactory.getLogger(AblyJsClusterIT.class);
-    private static final Duration NPM_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration NODE_TIMEOUT = Duration.ofSeconds(150);
     private static final int NODES = 3;
     /** Tests in cluster.test.mjs: four scenarios, each in both wire formats. */
@@ -60,7 +55,7 @@ class AblyJsClusterIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        installPackages();
+        NodeTests.installPackages();
         redis = RedisServers.standalone();
         for (int i = 0; i < NODES; i++) {
             nodes[i] = startNode(0);
@@ -114,11 +109,11 @@ class AblyJsClusterIT {
         env.put("SWITCHBOARD_BALANCER_PORT", String.valueOf(balancer.port()));
         env.put("SWITCHBOARD_CONTROL_URL", "http://127.0.0.1:" + control.getAddress().getPort());
 
-        Result node = run(List.of("node", "--test", "--test-reporter=spec", "cluster.test.mjs"), jsDir(), env, NODE_TIMEOUT);
+        NodeTests.Result node = NodeTests.run(List.of("node", "--test", "--test-reporter=spec", "cluster.test.mjs"), NodeTests.jsDir(), env, NODE_TIMEOUT);
 
-        if (node.exitCode != 0) fail("node --test cluster.test.mjs exited with " + node.exitCode + ":\n" + node.output
+        if (node.exitCode() != 0) fail("node --test cluster.test.mjs exited with " + node.exitCode() + ":\n" + node.output()
                 + "\ncontrol: " + controlLog + "\nhaproxy:\n" + balancer.log());
-        assertThat(node.output).as("node output").contains("ℹ fail 0").contains("ℹ skipped 0").contains("ℹ cancelled 0")
+        assertThat(node.output()).as("node output").contains("ℹ fail 0").contains("ℹ skipped 0").contains("ℹ cancelled 0")
                 .contains("ℹ pass " + EXPECTED_TESTS);
         assertThat(controlLog.stream().filter(s -> s.startsWith("stop ")).count())
                 .as("each failover test (json, msgpack) stopped a node: %s", controlLog).isEqualTo(2);
@@ -208,55 +203,5 @@ class AblyJsClusterIT {
 
     // ---- running node ----------------------------------------------------------------------------------------------
 
-    private static Path jsDir() {
-        Path base = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        Path dir = base.resolve("src/test/js");
-        if (!Files.isDirectory(dir)) dir = base.resolve("server/src/test/js");
-        return dir.toAbsolutePath();
-    }
 
-    private static void installPackages() throws Exception {
-        Path dir = jsDir();
-        if (Files.isDirectory(dir.resolve("node_modules/ably")) && Files.isDirectory(dir.resolve("node_modules/ws"))) return;
-        Result npm = run(List.of("npm", "ci", "--no-audit", "--no-fund"), dir, Map.of(), NPM_TIMEOUT);
-        if (npm.exitCode != 0) fail("npm ci in " + dir + " failed with exit code " + npm.exitCode + ":\n" + npm.output);
-    }
-
-    private record Result(int exitCode, String output) {}
-
-    /** Runs a command with its output in the test log; kills it and its children when it outlives {@code timeout}. */
-    private static Result run(List<String> command, Path dir, Map<String, String> env, Duration timeout) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        log.info("Running {} in {}", String.join(" ", command), dir);
-        Process process;
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new AssertionError("Could not start " + command.get(0) + " (is Node.js 20+ installed and on PATH?)", e);
-        }
-        StringBuilder output = new StringBuilder();
-        Thread pump = new Thread(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = reader.readLine()) != null; ) {
-                    log.info("[{}] {}", command.get(0), line);
-                    synchronized (output) { output.append(line).append('\n'); }
-                }
-            } catch (IOException ignored) {
-                // the process was killed
-            }
-        }, "output-" + command.get(0));
-        pump.setDaemon(true);
-        pump.start();
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            pump.join(5_000);
-            synchronized (output) {
-                fail(String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s and was killed:\n" + output);
-            }
-        }
-        pump.join(10_000);
-        synchronized (output) { return new Result(process.exitValue(), output.toString()); }
-    }
 }

@@ -201,4 +201,21 @@ class SettingsTest {
                     assertThat(w.dataDir()).isEqualTo(dir);
                 });
     }
+
+    @Test
+    void redisIsAStandaloneUrlOrClusterSeedsButNotBoth() {
+        assertThat(Settings.load(Map.of()).cluster().enabled()).as("no Redis: one node").isFalse();
+        Cluster standalone = Settings.load(Map.of("SWITCHBOARD_REDIS_URL", "redis://10.0.0.5:6379")).cluster();
+        assertThat(standalone.redisUrl()).isEqualTo("redis://10.0.0.5:6379");
+        assertThat(standalone.isRedisCluster()).isFalse();
+        Cluster cluster = Settings.load(Map.of("SWITCHBOARD_REDIS_CLUSTER", "10.0.0.5:7000, 10.0.0.6:7000")).cluster();
+        assertThat(cluster.redisClusterNodes()).containsExactly("10.0.0.5:7000", "10.0.0.6:7000");
+        assertThat(cluster.isRedisCluster()).isTrue();
+        assertThatThrownBy(() -> Settings.load(Map.of("SWITCHBOARD_REDIS_URL", "10.0.0.5:6379")))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("SWITCHBOARD_REDIS_URL");
+        assertThatThrownBy(() -> Settings.load(Map.of("SWITCHBOARD_REDIS_CLUSTER", "10.0.0.5")))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("SWITCHBOARD_REDIS_CLUSTER");
+        assertThatThrownBy(() -> Settings.load(Map.of("SWITCHBOARD_REDIS_URL", "redis://a:1", "SWITCHBOARD_REDIS_CLUSTER", "b:2")))
+                .isInstanceOf(SettingsException.class).hasMessageContaining("choose one");
+    }
 }

@@ -16,7 +16,7 @@ import java.util.List;
  * presence manager that holds its members, and the encoding of one event as a broker entry (a MessagePack protocol
  * message with one message or one presence change, so both kinds share one order and one serial sequence).
  */
-record BrokerLink(Broker broker, PresenceManager presence, ChannelKey key, String nodeId, java.time.Clock clock) {
+public record BrokerLink(Broker broker, PresenceManager presence, ChannelKey key, String nodeId, java.time.Clock clock) {
 
     static byte[] encode(Message m) {
         ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, null);
@@ -32,4 +32,15 @@ record BrokerLink(Broker broker, PresenceManager presence, ChannelKey key, Strin
 
     /** An entry's event: a message or a presence change, as stored (without its serial). */
     static ProtocolMessage decode(byte[] payload) { return ProtocolMessage.decode(payload, WireFormat.MSGPACK); }
+
+    /** The message entry {@code e} holds, with {@code serial} (null: none) and the entry's time if it had none; null for a presence change. */
+    public static Message messageOf(Broker.Entry e, String serial) {
+        ProtocolMessage event = decode(e.payload());
+        return event.action == Action.MESSAGE ? stamped(event.messages.get(0), e, serial) : null;
+    }
+
+    /** {@code m} as entry {@code e} of the log holds it: with {@code serial}, and the entry's time if it had none. */
+    static Message stamped(Message m, Broker.Entry e, String serial) {
+        return m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp() == null ? e.timestamp() : m.timestamp(), serial);
+    }
 }

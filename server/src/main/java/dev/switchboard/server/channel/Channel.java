@@ -195,17 +195,21 @@ public final class Channel {
     static final int MAX_STORED_CATCH_UP = 10_000;
 
     /**
-     * For a persisted channel, the store read an attach needs beyond what memory holds: a resume from a serial older than
-     * the memory window, or a rewind reaching further back. Null when memory is enough (or the channel is ephemeral).
+     * What an attach needs that memory no longer holds: messages after {@code afterSeq} (a resume from an older serial),
+     * the newest {@code count} before memory (a rewind by count), or those since {@code since} (a rewind by duration);
+     * memory serves what comes after {@code boundary}.
      */
-    MessageStore.HistoryQuery catchUpQuery(Map<String, String> params, String resumeFrom, int modes, long now) {
-        if (persistence == null || !Flags.has(modes, Flags.MODE_SUBSCRIBE)) return null;
+    private record MemoryGap(long boundary, Long afterSeq, Integer count, Long since) {}
+
+    /** The gap for this attach; null when memory is enough or the attach does not subscribe. Throws for an invalid rewind. */
+    private MemoryGap memoryGap(Map<String, String> params, String resumeFrom, int modes, long now) {
+        if (!Flags.has(modes, Flags.MODE_SUBSCRIBE)) return null;
         prune(now);
-        long boundary = oldestRetainedSeq() - 1; // the store serves up to here, memory after it
+        long boundary = oldestRetainedSeq() - 1;
         if (resumeFrom != null) {
             ChannelSerial from = ChannelSerial.parse(resumeFrom);
             if (from == null || !from.epoch().equals(epoch) || from.seq() > seq || covers(from.seq())) return null;
-            return new MessageStore.HistoryQuery(appId, name, epoch, boundary, from.seq(), null, null, false, MAX_STORED_CATCH_UP + 1);
+            return new MemoryGap(boundary, from.seq(), null, null);
         }
         String rewind = params == null ? null : params.get("rewind");
         if (rewind == null) return null;
@@ -213,12 +217,38 @@ public final class Channel {
         if (requested.count() != null) {
             int inMemory = retainedMessageCount();
             if (inMemory >= requested.count()) return null;
-            return new MessageStore.HistoryQuery(appId, name, epoch, boundary, null, null, null, true,
-                    Math.min(requested.count() - inMemory, MAX_STORED_CATCH_UP));
+            return new MemoryGap(boundary, null, Math.min(requested.count() - inMemory, MAX_STORED_CATCH_UP), null);
         }
         long since = now - requested.durationMs();
         if (memoryReaches(since)) return null;
-        return new MessageStore.HistoryQuery(appId, name, epoch, boundary, null, since, null, false, MAX_STORED_CATCH_UP);
+        return new MemoryGap(boundary, null, null, since);
+    }
+
+    /**
+     * For a persisted or brokered channel, reads what an attach needs beyond memory from the store or the shared log
+     * (the future completes off the owner); null when memory is enough. Called on the owner; throws for an invalid rewind.
+     */
+    CompletableFuture<CatchUp> catchUpFor(Map<String, String> params, String resumeFrom, int modes, long now) {
+        if (persistence == null && link == null) return null;
+        MemoryGap gap = memoryGap(params, resumeFrom, modes, now);
+        if (gap == null) return null;
+        if (persistence != null) {
+            MessageStore.HistoryQuery q = gap.afterSeq() != null
+                    ? new MessageStore.HistoryQuery(appId, name, epoch, gap.boundary(), gap.afterSeq(), null, null, false, MAX_STORED_CATCH_UP + 1)
+                    : gap.count() != null
+                    ? new MessageStore.HistoryQuery(appId, name, epoch, gap.boundary(), null, null, null, true, gap.count())
+                    : new MessageStore.HistoryQuery(appId, name, epoch, gap.boundary(), null, gap.since(), null, false, MAX_STORED_CATCH_UP);
+            return persistence.store().history(q).thenApply(stored -> new CatchUp(q, stored));
+        }
+        String at = epoch; // read here, on the owner: the answer is turned into a catch-up on a broker thread
+        if (gap.afterSeq() != null) {
+            return link.broker().since(link.key(), new StreamPosition(at, gap.afterSeq()), MAX_STORED_CATCH_UP + 1)
+                    .thenApply(since -> sharedCatchUp(gap, at, since.entries(), since.top().epoch(), since.continuous()));
+        }
+        Broker.HistoryQuery query = gap.count() != null
+                ? new Broker.HistoryQuery(null, null, true, gap.count(), gap.boundary() + 1, null)
+                : new Broker.HistoryQuery(gap.since(), null, false, MAX_STORED_CATCH_UP, gap.boundary() + 1, null);
+        return link.broker().history(link.key(), query).thenApply(page -> sharedCatchUp(gap, at, page.entries(), page.epoch(), true));
     }
 
     /** Messages (not presence changes) memory holds, for a rewind by count. */
@@ -398,7 +428,7 @@ public final class Channel {
             }
             Message m = event.messages.get(0);
             if (!run.isEmpty() && !java.util.Objects.equals(run.get(0).connectionId(), m.connectionId())) sendShared(run, now);
-            run.add(m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp() == null ? e.timestamp() : m.timestamp(), serialAt(e.offset())));
+            run.add(BrokerLink.stamped(m, e, serialAt(e.offset())));
             seq = e.offset();
         }
         sendShared(run, now);
@@ -581,48 +611,19 @@ public final class Channel {
         };
     }
 
-    /** What a brokered channel's attach must read from the broker beyond what this node holds; null when nothing. */
-    record SharedRead(StreamPosition since, Broker.HistoryQuery history, long boundary) {}
-
-    SharedRead sharedReadFor(Map<String, String> params, String resumeFrom, int modes, long now) {
-        if (link == null || !Flags.has(modes, Flags.MODE_SUBSCRIBE)) return null;
-        prune(now);
-        long boundary = oldestRetainedSeq() - 1;
-        if (resumeFrom != null) {
-            ChannelSerial from = ChannelSerial.parse(resumeFrom);
-            if (from == null || !from.epoch().equals(epoch) || from.seq() > seq || covers(from.seq())) return null;
-            return new SharedRead(new StreamPosition(epoch, from.seq()), null, boundary);
-        }
-        String rewind = params == null ? null : params.get("rewind");
-        if (rewind == null) return null;
-        Rewind requested = Rewind.parse(rewind);
-        if (requested.count() != null) {
-            int inMemory = retainedMessageCount();
-            if (inMemory >= requested.count()) return null;
-            return new SharedRead(null, new Broker.HistoryQuery(null, null, true, Math.min(requested.count() - inMemory, MAX_STORED_CATCH_UP),
-                    boundary + 1, null), boundary);
-        }
-        if (memoryReaches(now - requested.durationMs())) return null;
-        return new SharedRead(null, new Broker.HistoryQuery(now - requested.durationMs(), null, false, MAX_STORED_CATCH_UP, boundary + 1, null), boundary);
-    }
-
     /**
-     * What the broker returned for {@link #sharedReadFor}, as the catch-up an attach takes: only messages (presence is
-     * not replayed), up to the boundary memory starts after; null when it cannot be continued from.
+     * What the shared log returned for a gap, as the catch-up an attach takes: only messages (presence is not replayed),
+     * up to the boundary memory starts after; null when it cannot be continued from ({@code at}: the epoch asked in).
      */
-    CatchUp sharedCatchUp(SharedRead read, List<Broker.Entry> entries, String logEpoch, boolean continuous) {
-        if (!continuous || !logEpoch.equals(epoch)) return null;
+    private CatchUp sharedCatchUp(MemoryGap gap, String at, List<Broker.Entry> entries, String logEpoch, boolean continuous) {
+        if (!continuous || !logEpoch.equals(at)) return null;
         List<MessageStore.StoredMessage> messages = new ArrayList<>(entries.size());
         for (Broker.Entry e : entries) {
-            if (e.offset() > read.boundary()) continue;
-            ProtocolMessage event = BrokerLink.decode(e.payload());
-            if (event.action != Action.MESSAGE) continue;
-            Message m = event.messages.get(0);
-            messages.add(new MessageStore.StoredMessage(e.offset(), m.timestamp() == null
-                    ? m.accepted(m.id(), m.clientId(), m.connectionId(), e.timestamp(), null) : m));
+            if (e.offset() > gap.boundary()) continue;
+            Message m = BrokerLink.messageOf(e, null);
+            if (m != null) messages.add(new MessageStore.StoredMessage(e.offset(), m));
         }
-        boolean backwards = read.history() != null && read.history().backwards();
-        return new CatchUp(new MessageStore.HistoryQuery(appId, name, epoch, read.boundary(), null, null, null, backwards, MAX_STORED_CATCH_UP + 1), messages);
+        return new CatchUp(new MessageStore.HistoryQuery(appId, name, at, gap.boundary(), null, null, null, gap.count() != null, MAX_STORED_CATCH_UP + 1), messages);
     }
 
     /** Removes what a brokered channel's members of a connection hold, through the presence manager (closed connection). */

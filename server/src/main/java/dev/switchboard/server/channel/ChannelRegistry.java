@@ -154,65 +154,38 @@ public final class ChannelRegistry {
     }
 
     /**
-     * Attaches on the owner. A persisted channel whose resume or rewind reaches beyond memory first reads the store (off
-     * the owner), then attaches with what it found; a store that cannot be read gives an attach without it.
+     * Attaches on the owner. A persisted (or brokered) channel whose resume or rewind reaches beyond memory first reads
+     * the store (or the shared log) off the owner, then attaches with what it found; a read that fails gives an attach
+     * without it. A brokered channel attaches once it is linked to its log.
      */
     public void attach(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
                        BiConsumer<AttachResult, Throwable> onOwner) {
-        if (channel.brokered()) {
-            attachShared(channel, subscriber, wireName, modes, params, resumeFrom, onOwner);
-            return;
-        }
-        if (!channel.persisted()) {
+        if (!channel.persisted() && !channel.brokered()) {
             onOwner(channel, c -> c.attach(subscriber, wireName, modes, params, resumeFrom, clock.millis()), onOwner);
             return;
         }
         channel.owner().runOnContext(v -> {
-            MessageStore.HistoryQuery query;
-            try {
-                query = live(channel).catchUpQuery(params, resumeFrom, modes, clock.millis());
-            } catch (RuntimeException e) {
-                query = null; // the attach itself reports it (e.g. an invalid rewind)
-            }
-            if (query == null) {
-                attachOnOwner(channel, subscriber, wireName, modes, params, resumeFrom, null, onOwner);
-                return;
-            }
-            MessageStore.HistoryQuery q = query;
-            channel.store().history(q).whenComplete((stored, error) -> channel.owner().runOnContext(x -> {
-                if (error != null) log.warn("Channel '{}': the store could not be read for an attach: {}", channel.name(), error.toString());
-                attachOnOwner(channel, subscriber, wireName, modes, params, resumeFrom, error == null ? new Channel.CatchUp(q, stored) : null, onOwner);
-            }));
+            Runnable attach = () -> {
+                Channel c = live(channel);
+                CompletableFuture<Channel.CatchUp> catchUp;
+                try {
+                    catchUp = c.catchUpFor(params, resumeFrom, modes, clock.millis());
+                } catch (RuntimeException e) {
+                    catchUp = null; // the attach itself reports it (e.g. an invalid rewind)
+                }
+                if (catchUp == null) {
+                    attachOnOwner(c, subscriber, wireName, modes, params, resumeFrom, null, onOwner);
+                    return;
+                }
+                catchUp.whenComplete((found, error) -> c.owner().runOnContext(x -> {
+                    if (error != null) log.warn("Channel '{}': what the attach needs beyond memory could not be read: {}", c.name(), error.toString());
+                    attachOnOwner(c, subscriber, wireName, modes, params, resumeFrom, error == null ? found : null, onOwner);
+                }));
+            };
+            // A brokered channel attaches once it is linked to its log.
+            if (channel.brokered()) live(channel).inOrder(attach);
+            else attach.run();
         });
-    }
-
-    /** As for a persisted channel, with the broker in the store's place, once the channel is linked to its log. */
-    private void attachShared(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,
-                              BiConsumer<AttachResult, Throwable> onOwner) {
-        channel.owner().runOnContext(v -> live(channel).inOrder(() -> {
-            Channel c = live(channel);
-            Channel.SharedRead read;
-            try {
-                read = c.sharedReadFor(params, resumeFrom, modes, clock.millis());
-            } catch (RuntimeException e) {
-                read = null; // the attach itself reports it (e.g. an invalid rewind)
-            }
-            if (read == null) {
-                attachOnOwner(c, subscriber, wireName, modes, params, resumeFrom, null, onOwner);
-                return;
-            }
-            Channel.SharedRead r = read;
-            dev.switchboard.server.broker.Broker broker = c.link().broker();
-            CompletableFuture<Channel.CatchUp> catchUp = r.since() != null
-                    ? broker.since(c.link().key(), r.since(), Channel.MAX_STORED_CATCH_UP + 1)
-                        .thenApply(since -> c.sharedCatchUp(r, since.entries(), since.top().epoch(), since.continuous()))
-                    : broker.history(c.link().key(), r.history())
-                        .thenApply(page -> c.sharedCatchUp(r, page.entries(), page.epoch(), true));
-            catchUp.whenComplete((found, error) -> c.owner().runOnContext(x -> {
-                if (error != null) log.warn("Channel '{}': the broker could not be read for an attach: {}", c.name(), error.toString());
-                attachOnOwner(c, subscriber, wireName, modes, params, resumeFrom, error == null ? found : null, onOwner);
-            }));
-        }));
     }
 
     private void attachOnOwner(Channel channel, Subscriber subscriber, String wireName, int modes, Map<String, String> params, String resumeFrom,

@@ -86,7 +86,7 @@ public final class ConnectionAcceptor {
                     server.connections().claimShared(resumeKey, principal.appId(), clientId).whenComplete((found, error) -> context.runOnContext(v -> {
                         if (socket.isClosed()) return;
                         try {
-                            open(socket, f, echo, principal, clientId, found);
+                            open(socket, f, echo, principal, clientId, true, found);
                         } finally {
                             socket.resume();
                         }
@@ -94,7 +94,7 @@ public final class ConnectionAcceptor {
                     return;
                 }
             }
-            open(socket, format, echo, principal, clientId, resumed);
+            open(socket, format, echo, principal, clientId, resumeKey != null, resumed);
         } catch (SwitchboardException e) {
             reject(socket, format, e.error());
         }
@@ -102,10 +102,8 @@ public final class ConnectionAcceptor {
 
     /** Starts the connection: the one {@code resumed} names, else a new one (told of a failed resume if one was asked for). */
     private void open(ServerWebSocket socket, WireFormat format, boolean echo, Principal principal, String clientId,
-                      ConnectionRegistry.Suspended resumed) {
-        String resumeKey = first(new QueryStringDecoder(socket.uri()).parameters(), "resume");
-        if (resumeKey == null) resumeKey = first(new QueryStringDecoder(socket.uri()).parameters(), "recover");
-        ErrorInfo resumeError = resumeKey != null && resumed == null
+                      boolean resumeAsked, ConnectionRegistry.Suspended resumed) {
+        ErrorInfo resumeError = resumeAsked && resumed == null
                 ? ErrorCode.RESUME_FAILED.info("Unable to recover connection: connection key not found or expired") : null;
         ClientConnection[] holder = new ClientConnection[1];
         holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, resumed, resumeError,

@@ -113,20 +113,17 @@ public final class HistoryApi {
      */
     private void sharedHistory(RoutingContext ctx, dev.switchboard.server.broker.ChannelKey key, Query q, WireFormat format, String linkPath) {
         dev.switchboard.server.channel.ChannelSerial until = dev.switchboard.server.channel.ChannelSerial.parse(q.fromSerial);
-        long untilSeq = until == null ? Long.MAX_VALUE : until.seq();
-        Long before = q.backwards ? (q.cursor != null ? q.cursor : until == null ? null : untilSeq + 1) : (until == null ? null : untilSeq + 1);
+        Long afterUntil = until == null ? null : until.seq() + 1;
+        Long before = q.backwards && q.cursor != null ? q.cursor : afterUntil;
         Long after = !q.backwards ? q.cursor : null;
         var query = new dev.switchboard.server.broker.Broker.HistoryQuery(q.start, q.end, q.backwards, q.limit + 1, before, after);
         Responder.whenDone(ctx, server.channels().shared().broker().history(key, query).thenApply(found -> {
             List<Item> items = new ArrayList<>(found.entries().size());
             for (var e : found.entries()) {
-                var event = dev.switchboard.server.protocol.ProtocolMessage.decode(e.payload(), WireFormat.MSGPACK);
-                if (event.messages == null || event.messages.isEmpty()) continue; // presence changes share the log
-                var m = event.messages.get(0);
-                long timestamp = m.timestamp() == null ? e.timestamp() : m.timestamp();
-                var stamped = m.accepted(m.id(), m.clientId(), m.connectionId(), timestamp,
+                var m = dev.switchboard.server.channel.BrokerLink.messageOf(e,
                         new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
-                items.add(new Item(e.offset(), timestamp, stamped::toTree));
+                if (m == null) continue; // presence changes share the log
+                items.add(new Item(e.offset(), m.timestamp(), m::toTree));
             }
             if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
             return page(items, q, Long.MAX_VALUE, format, linkPath);

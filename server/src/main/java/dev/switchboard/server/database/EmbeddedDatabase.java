@@ -104,7 +104,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } else {
             Files.createDirectories(dataDir);
         }
-        OrphanPostmaster.stopIfRunning(dataDir, ORPHAN_STOP_WAIT);
+        OrphanPostmaster.stopIfRunning(dataDir, ORPHAN_STOP_WAIT, "left by a previous process");
         LOG.info("starting embedded PostgreSQL, data in {}", dataDir);
         return builder.start();
     }
@@ -188,7 +188,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return settings;
     }
 
-    /** Fast shutdown (clients disconnected, committed data kept); the data directory stays. */
+    /** Fast shutdown (clients disconnected, committed data kept), waited for; the data directory stays. */
     @Override
     public void close() {
         closed = true;
@@ -200,6 +200,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         try {
             postgres.close();
+            // pg_ctl gives a fast shutdown 5 s and then only logs; a server still writing its shutdown checkpoint (a busy
+            // disk) would be left running: wait for it, as for one left by a dead process, and stop it harder if it hangs.
+            OrphanPostmaster.stopIfRunning(settings.dataDirectory(), ORPHAN_STOP_WAIT, "its fast shutdown not finished in time");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

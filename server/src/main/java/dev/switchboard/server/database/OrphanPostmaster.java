@@ -33,11 +33,12 @@ final class OrphanPostmaster {
         }
     }
 
-    static void stopIfRunning(Path dataDir, Duration wait) throws IOException {
+    /** Stops the server running on {@code dataDir}, if any; {@code why} says in the log why one is still there. */
+    static void stopIfRunning(Path dataDir, Duration wait, String why) throws IOException {
         Optional<ProcessHandle> found = pidOf(dataDir).flatMap(ProcessHandle::of).filter(OrphanPostmaster::isPostgres);
         if (found.isEmpty()) return;
         ProcessHandle postmaster = found.get();
-        LOG.warn("A PostgreSQL server (pid {}) is still running on {}, left by a previous process; stopping it", postmaster.pid(), dataDir);
+        LOG.warn("A PostgreSQL server (pid {}) is still running on {}, {}; stopping it", postmaster.pid(), dataDir, why);
         signal(postmaster, "INT"); // fast shutdown: sessions ended, checkpoint written
         if (awaitExit(postmaster, wait)) return;
         LOG.warn("PostgreSQL pid {} did not stop within {} s; sending an immediate shutdown", postmaster.pid(), wait.toSeconds());

@@ -138,14 +138,9 @@ public final class SwitchboardApp implements AutoCloseable {
             routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock,
                     config.limits(), chatTokens));
             if (!file.has("rules")) file = withChatRule(file);
-            // With several nodes the shared log in Redis keeps the chat's channels (persisted namespaces are single-node for now).
-            if (!config.cluster().enabled()) file = withPersistedIncomingChat(file);
+            file = withPersistedIncomingChat(file);
         }
         ChannelRules channelRules = ChannelRules.parse(file);
-        if (channelRules.anyPersisted() && config.cluster().enabled()) {
-            throw new SettingsException("config key 'channelRules': persisted namespaces are not available yet when nodes share channels through Redis ("
-                    + Settings.REDIS_URL.env() + " / " + Settings.REDIS_CLUSTER.env() + "); Redis keeps their history instead");
-        }
         PgMessageStore store = null;
         if (channelRules.anyPersisted()) {
             store = new PgMessageStore(database, clock);

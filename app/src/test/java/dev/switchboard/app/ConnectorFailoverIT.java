@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  * The change connector's fail-over between nodes (the scale-out issue): three app processes share one PostgreSQL
  * and one Redis; the node whose connector holds the advisory lock is SIGKILLed while rows are committed to
  * {@code chat_data}, another node's standby connector takes over from the slot's reported position, and every
- * committed row's change is on {@code incoming-chat} (the shared Redis log) exactly once and in commit order —
+ * committed row's change is on {@code incoming-chat} (ordered by the shared Redis log, kept in PostgreSQL) exactly once and in commit order —
  * for a subscriber attached throughout, for one rewinding over everything afterwards, and in REST history.
  */
 class ConnectorFailoverIT {

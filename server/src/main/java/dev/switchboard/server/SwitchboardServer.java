@@ -96,13 +96,8 @@ public final class SwitchboardServer implements AutoCloseable {
             ServerConfig bound = config.withPort(port);
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
             ChannelRules channelRules = ChannelRules.parse(bound.file());
-            if (bound.cluster().enabled() && channelRules.anyPersisted()) {
-                throw new SettingsException("config key 'channelRules': persisted namespaces cannot be combined with Redis yet ("
-                        + dev.switchboard.server.config.Settings.REDIS_URL.env() + " / " + dev.switchboard.server.config.Settings.REDIS_CLUSTER.env()
-                        + "); the nodes' shared log keeps the channels' history for the history window instead");
-            }
             String nodeId = "sb-" + Ids.random(8);
-            RedisLink redis = bound.cluster().enabled() ? RedisLink.connect(bound, clock, vertx, channels, nodeId) : null;
+            RedisLink redis = bound.cluster().enabled() ? RedisLink.connect(bound, clock, vertx, channels, channelRules, nodeId) : null;
             if (channelRules.anyPersisted()) {
                 if (store == null) {
                     throw new SettingsException("config key 'channelRules': persisted namespaces need a database to keep their messages in");

@@ -105,6 +105,8 @@ public final class RedisBroker implements Broker {
 
     private final Retention retention;
     private final long keyTtlMs;
+    /** How long some channels' keys must outlive their last publish beyond {@link #keyTtlMs} (persisted namespaces). */
+    private final java.util.function.ToLongFunction<ChannelKey> keepLonger;
     private final boolean cluster;
     private final RedisSupport.Clients clients;
     private final ClientResources resources;
@@ -124,7 +126,16 @@ public final class RedisBroker implements Broker {
      * TTLs all go by Redis's own clock, so that nodes whose clocks differ agree.
      */
     public static RedisBroker create(Config config, Clock clock, Retention retention) {
-        return new RedisBroker(config, retention);
+        return new RedisBroker(config, retention, channel -> 0);
+    }
+
+    /**
+     * As {@link #create(Config, Clock, Retention)}, keeping a channel's keys at least {@code keepFor(channel)} ms after
+     * its last publish: a channel whose messages a database keeps for days must not start a new epoch (a discontinuity
+     * for its subscribers) only because nobody published for a few minutes. Its entries are still trimmed by age.
+     */
+    public static RedisBroker create(Config config, Clock clock, Retention retention, java.util.function.ToLongFunction<ChannelKey> keepFor) {
+        return new RedisBroker(config, retention, keepFor);
     }
 
     /** A broker on the standalone Redis at {@code redisUrl} (e.g. {@code redis://host:6379}). */
@@ -137,8 +148,9 @@ public final class RedisBroker implements Broker {
         return create(Config.cluster(hostPorts), clock, retention);
     }
 
-    private RedisBroker(Config config, Retention retention) {
+    private RedisBroker(Config config, Retention retention, java.util.function.ToLongFunction<ChannelKey> keepLonger) {
         this.retention = Objects.requireNonNull(retention, "retention");
+        this.keepLonger = keepLonger;
         this.keyTtlMs = Math.max(retention.maxAgeMs(), retention.dedupWindowMs()) + EXPIRY_MARGIN_MS;
         this.cluster = config.isCluster();
         this.clients = RedisSupport.Clients.connect(config);
@@ -169,7 +181,7 @@ public final class RedisBroker implements Broker {
         keyList.add(keys.meta);
         keyList.add(keys.log);
         List<byte[]> args = new ArrayList<>(9 + 4 * entries.size());
-        addCommonArgs(args);
+        addCommonArgs(args, channel);
         args.add(ascii(retention.maxEntries()));
         args.add(ascii(retention.minEntries()));
         args.add(ascii(retention.maxAgeMs()));
@@ -202,7 +214,7 @@ public final class RedisBroker implements Broker {
     public CompletableFuture<StreamPosition> top(ChannelKey channel) {
         ChannelKeys keys = new ChannelKeys(channel);
         List<byte[]> args = new ArrayList<>(2);
-        addCommonArgs(args);
+        addCommonArgs(args, channel);
         return run(TOP, "read the position of " + channel, List.of(keys.meta, keys.log), args)
                 .thenApply(reply -> new StreamPosition(text(reply.get(0)), (Long) reply.get(1)));
     }
@@ -211,7 +223,7 @@ public final class RedisBroker implements Broker {
     public CompletableFuture<Since> since(ChannelKey channel, StreamPosition from, int limit) {
         ChannelKeys keys = new ChannelKeys(channel);
         List<byte[]> args = new ArrayList<>(6);
-        addCommonArgs(args);
+        addCommonArgs(args, channel);
         args.add(utf8(from.epoch()));
         args.add(ascii(from.offset()));
         args.add(ascii(Math.max(from.offset(), 0) + 1 + "-0"));
@@ -235,7 +247,7 @@ public final class RedisBroker implements Broker {
         String high = query.beforeOffset() == null ? "+" : "(" + query.beforeOffset() + "-0";
         boolean nothingBefore = query.beforeOffset() != null && query.beforeOffset() <= 1;
         List<byte[]> args = new ArrayList<>(8);
-        addCommonArgs(args);
+        addCommonArgs(args, channel);
         args.add(ascii(query.backwards() ? 1 : 0));
         args.add(ascii(Math.max(query.limit(), 0)));
         // an empty interval rather than one Redis rejects ("(1-0" backwards would go below 0-0)
@@ -247,9 +259,9 @@ public final class RedisBroker implements Broker {
                 .thenApply(reply -> new HistoryPage(entries(reply, 2), (Long) reply.get(1) == 1L, text(reply.get(0))));
     }
 
-    private void addCommonArgs(List<byte[]> args) {
+    private void addCommonArgs(List<byte[]> args, ChannelKey channel) {
         args.add(ascii(epochSuffix()));
-        args.add(ascii(keyTtlMs));
+        args.add(ascii(Math.max(keyTtlMs, keepLonger.applyAsLong(channel))));
     }
 
     /** Three random base-36 digits after Redis's time in a new epoch: two nodes creating one at once still differ. */

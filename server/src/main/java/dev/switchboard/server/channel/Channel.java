@@ -232,7 +232,8 @@ public final class Channel {
         if (persistence == null && link == null) return null;
         MemoryGap gap = memoryGap(params, resumeFrom, modes, now);
         if (gap == null) return null;
-        if (persistence != null) {
+        // A shared channel's log is the order every node delivered; the store may still be committing its newest part.
+        if (link == null) {
             MessageStore.HistoryQuery q = gap.afterSeq() != null
                     ? new MessageStore.HistoryQuery(appId, name, epoch, gap.boundary(), gap.afterSeq(), null, null, false, MAX_STORED_CATCH_UP + 1)
                     : gap.count() != null
@@ -528,7 +529,9 @@ public final class Channel {
             identified.add(ms);
         }
         committing = true;
-        link.broker().publish(link.key(), entries).whenComplete((published, error) -> owner.runOnContext(v -> {
+        CompletableFuture<Broker.Published> done = link.broker().publish(link.key(), entries);
+        if (persistence != null) done = done.thenCompose(published -> commitShared(identified, published));
+        done.whenComplete((published, error) -> owner.runOnContext(v -> {
             committing = false;
             try {
                 finishSharedPublish(batch, identified, published, error);
@@ -536,6 +539,29 @@ public final class Channel {
                 pump();
             }
         }));
+    }
+
+    /**
+     * A persisted namespace's shared channel: what the broker ordered is committed to the store before anyone is
+     * answered, so an ACK means the message is in the database. Duplicates are written again at the offset the broker
+     * gave them first: a publish retried after its commit failed is then stored (an upsert when it was stored already).
+     * Subscribers got the messages from the broker's notice already, as with the connector's replayable publishes.
+     */
+    private CompletableFuture<Broker.Published> commitShared(List<List<Message>> identified, Broker.Published published) {
+        String logEpoch = published.top().epoch();
+        List<MessageStore.StoredMessage> toStore = new ArrayList<>();
+        int k = 0;
+        long last = 0;
+        for (List<Message> ms : identified) {
+            for (Message m : ms) {
+                long offset = published.offsets().get(k++);
+                String serial = new ChannelSerial(logEpoch, offset).formatSortable();
+                toStore.add(new MessageStore.StoredMessage(offset, m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp(), serial)));
+                last = Math.max(last, offset);
+            }
+        }
+        return persistence.store().append(new MessageStore.Append(appId, name, logEpoch, last, persistence.retentionMs(), toStore))
+                .thenApply(committed -> published);
     }
 
     private void finishSharedPublish(List<Waiting.Publish> batch, List<List<Message>> identified, Broker.Published published, Throwable error) {

@@ -67,7 +67,8 @@ public final class ChannelRegistry {
         SharedLog log = shared;
         if (log != null) {
             return channelsByOwner.get(owner).computeIfAbsent(key, k -> {
-                Channel created = new Channel(appId, name, owners.get(owner), new MemoryHistoryStore(retention), delegate, clock.millis(), null,
+                Channel created = new Channel(appId, name, owners.get(owner), new MemoryHistoryStore(retention), delegate, clock.millis(),
+                        persistenceFor(key, name),
                         new BrokerLink(log.broker(), log.presence(), new dev.switchboard.server.broker.ChannelKey(appId, name), log.nodeId(), clock));
                 // Queued on the owner before anything the caller does with the channel.
                 owners.get(owner).runOnContext(v -> created.startLink());
@@ -84,7 +85,7 @@ public final class ChannelRegistry {
      * {@code leaseMs / 3} and announces the LEAVEs of members whose node let its lease lapse.
      */
     public void shareThrough(SharedLog log, io.vertx.core.Vertx vertx, long leaseMs) {
-        if (store != null) throw new IllegalStateException("Persisted namespaces and a shared broker cannot be combined yet");
+        if (store != null) throw new IllegalStateException("Share channels through a broker before enabling persistence");
         this.shared = log;
         log.presence().renew(log.nodeId(), leaseMs);
         vertx.setPeriodic(Math.max(100, leaseMs / 3), id -> {
@@ -120,12 +121,15 @@ public final class ChannelRegistry {
     /**
      * Makes the namespaces that {@code rules} persist keep their messages in {@code store}, and brings back what the
      * store holds: every persisted channel's epoch and last serial, and its messages since {@code now - memory window}
-     * into memory (history, resume, idempotency). Blocking; call before the server takes traffic.
+     * into memory (history, resume, idempotency). Blocking; call before the server takes traffic. When channels are
+     * shared through a broker ({@link #shareThrough}, called first), the broker orders their messages and the store
+     * keeps them: a publish is answered once both have them (see {@link Channel#publishShared}).
      */
     public void enablePersistence(ChannelRules rules, MessageStore store) throws Exception {
-        if (shared != null) throw new IllegalStateException("Persisted namespaces and a shared broker cannot be combined yet");
         this.channelRules = rules;
         this.store = store;
+        // Shared channels take their position from the broker's log and fill memory from its notices.
+        if (shared != null) return;
         long now = clock.millis();
         List<CompletableFuture<Void>> restored = new java.util.ArrayList<>();
         for (MessageStore.StoredChannel stored : store.load(now - retention.maxAgeMs())) {
@@ -320,12 +324,14 @@ public final class ChannelRegistry {
         return result;
     }
 
-    /** Runs a read of a channel's state on its owner. */
+    /** Runs a read of a channel's state on its owner (a brokered channel's once it is linked to its log). */
     public <T> CompletableFuture<T> inspect(Channel channel, java.util.function.Function<Channel, T> reader) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        onOwner(channel, reader, (value, error) -> {
+        BiConsumer<T, Throwable> answer = (value, error) -> {
             if (error != null) result.completeExceptionally(error); else result.complete(value);
-        });
+        };
+        if (channel.brokered()) channel.owner().runOnContext(v -> live(channel).inOrder(() -> runHere(channel, reader, answer)));
+        else onOwner(channel, reader, answer);
         return result;
     }
 

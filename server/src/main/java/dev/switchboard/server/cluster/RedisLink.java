@@ -61,14 +61,18 @@ public final class RedisLink implements AutoCloseable {
         this.lastAnswerAt = clock.millis();
     }
 
-    /** Connects to the configured Redis and makes {@code channels} share their logs through it. */
-    public static RedisLink connect(ServerConfig config, Clock clock, Vertx vertx, ChannelRegistry channels, String nodeId) {
+    /**
+     * Connects to the configured Redis and makes {@code channels} share their logs through it; the channels of a
+     * namespace that {@code channelRules} persist keep their place in Redis for as long as their messages are kept.
+     */
+    public static RedisLink connect(ServerConfig config, Clock clock, Vertx vertx, ChannelRegistry channels,
+                                    dev.switchboard.server.channel.ChannelRules channelRules, String nodeId) {
         Cluster cluster = config.cluster();
         RedisBroker.Config redis = redisConfig(cluster);
         var history = config.history();
         // Ids are remembered as long as messages are kept: idempotent publishing lasts as long as history, as on one node.
         Broker.Retention retention = new Broker.Retention(history.maxAgeMs(), history.minMessages(), history.maxMessages(), history.maxAgeMs());
-        RedisBroker broker = RedisBroker.create(redis, clock, retention);
+        RedisBroker broker = RedisBroker.create(redis, clock, retention, key -> channelRules.retentionMs(key.name()).orElse(0L));
         RedisPresenceManager presence;
         RedisSupport.Clients shared;
         try {

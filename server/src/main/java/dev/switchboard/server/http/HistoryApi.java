@@ -54,12 +54,13 @@ public final class HistoryApi {
             }
             Query q = Query.parse(ctx);
             WireFormat format = Responder.responseFormat(ctx);
-            if (!presence && server.channels().shared() != null) {
-                sharedHistory(ctx, new dev.switchboard.server.broker.ChannelKey(principal.appId(), name.name()), q, format, linkPath);
-                return;
-            }
+            // The database keeps a persisted namespace's messages longer than any shared log, on one node or several.
             if (!presence && server.channels().persisted(name.name())) {
                 storedHistory(ctx, server.channels().channel(principal.appId(), name.name()), q, format, linkPath);
+                return;
+            }
+            if (!presence && server.channels().shared() != null) {
+                sharedHistory(ctx, new dev.switchboard.server.broker.ChannelKey(principal.appId(), name.name()), q, format, linkPath);
                 return;
             }
             Channel channel = server.channels().existing(principal.appId(), name.name());

@@ -140,7 +140,14 @@ public final class PgMessageStore implements MessageStore {
                 insert.executeBatch();
             }
             try (PreparedStatement upsert = c.prepareStatement("INSERT INTO switchboard_channels (app_id, channel, epoch, last_seq) VALUES (?, ?, ?, ?) "
-                    + "ON CONFLICT (app_id, channel) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq")) {
+                    // Nodes sharing a channel commit its offsets in any order: a position never goes back. Epochs begin
+                    // with their start time in base 36, so the later one sorts last byte by byte.
+                    + "ON CONFLICT (app_id, channel) DO UPDATE SET "
+                    + "last_seq = CASE WHEN excluded.epoch COLLATE \"C\" > switchboard_channels.epoch COLLATE \"C\" THEN excluded.last_seq "
+                    + "WHEN excluded.epoch = switchboard_channels.epoch THEN GREATEST(excluded.last_seq, switchboard_channels.last_seq) "
+                    + "ELSE switchboard_channels.last_seq END, "
+                    + "epoch = CASE WHEN excluded.epoch COLLATE \"C\" > switchboard_channels.epoch COLLATE \"C\" THEN excluded.epoch "
+                    + "ELSE switchboard_channels.epoch END")) {
                 for (Append a : positions.values()) {
                     upsert.setString(1, a.appId());
                     upsert.setString(2, a.channel());
@@ -179,8 +186,12 @@ public final class PgMessageStore implements MessageStore {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + partitionName(day) + " PARTITION OF switchboard_messages FOR VALUES FROM ('"
                     + day + "') TO ('" + day.plusDays(1) + "')");
+            c.commit();
+        } catch (SQLException e) {
+            // Another node's store created it at the same moment: IF NOT EXISTS does not cover a concurrent creation.
+            if (!"42P07".equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) throw e;
+            c.rollback();
         }
-        c.commit();
         partitions.add(day);
     }
 

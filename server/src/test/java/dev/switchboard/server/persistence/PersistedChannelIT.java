@@ -285,12 +285,4 @@ class PersistedChannelIT {
         assertThatThrownBy(() -> SwitchboardServer.start(config, Clock.systemUTC(), List.of(), new RuleFunctions(), dev.switchboard.server.Storage.NONE))
                 .isInstanceOf(SettingsException.class).hasMessageContaining("channelRules");
     }
-
-    @Test
-    void persistedNamespacesWithRedisAreAConfigurationErrorUntilTheyAreSupported() {
-        ServerConfig config = ServerConfig.defaults(KEY, dir.getParent()).withFile(json("{\"channelRules\": [{\"namespace\": \"orders\", \"persisted\": true}]}"))
-                .withCluster(new dev.switchboard.server.config.Cluster("redis://127.0.0.1:1", List.of()));
-        assertThatThrownBy(() -> SwitchboardServer.start(config, Clock.systemUTC(), List.of(), new RuleFunctions(), dev.switchboard.server.Storage.NONE))
-                .isInstanceOf(SettingsException.class).hasMessageContaining("channelRules").hasMessageContaining("SWITCHBOARD_REDIS_URL");
-    }
 }

@@ -29,7 +29,12 @@ public final class MemoryPresenceManager implements PresenceManager {
             Member present = members.get(key);
             Member result = switch (change.action()) {
                 case ENTER, UPDATE -> {
-                    if (change.action() == Action.ENTER && present != null && present.memberId().equals(change.memberId())) yield null;
+                    if (change.action() == Action.ENTER && present != null && present.memberId().equals(change.memberId())) {
+                        // Nothing anyone sees changes, but the member is now the asking node's (see the contract).
+                        members.put(key, new Member(present.action(), present.clientId(), present.connectionId(), change.nodeId(),
+                                present.memberId(), present.timestamp(), present.data()));
+                        yield null;
+                    }
                     Member m = new Member(change.action(), change.clientId(), change.connectionId(), change.nodeId(), change.memberId(),
                             change.timestamp(), change.data());
                     // An UPDATE or a new ENTER keeps the member's place in entry order.

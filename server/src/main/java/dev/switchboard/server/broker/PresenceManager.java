@@ -12,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li><b>Changes.</b> {@link #apply} applies one ENTER, UPDATE or LEAVE atomically per channel and says what changed:
  *       an ENTER of a member already present with the same member id, or a LEAVE of an absent member, changes
- *       nothing (null). Counts stay exact however many nodes apply changes at once.</li>
+ *       nothing (null); such an ENTER from another node moves the member to that node's lease (a connection resumed
+ *       there adopts its members). Counts stay exact however many nodes apply changes at once.</li>
  *   <li><b>Leases.</b> A node renews its lease with {@link #renew}; the members of a node whose lease has lapsed are
  *       removed by {@link #expireLapsed}, each reported to exactly one caller cluster-wide, so exactly one node
  *       announces its LEAVE. A node that comes back with the same id after its members were expired must enter

@@ -286,6 +286,7 @@ public final class Channel {
         prune(now);
         // A repeated ATTACH on an unbroken attachment keeps continuity; without RESUMED, SDKs treat it as a gap.
         if (!firstAttach) return new AttachResult(currentSerial(), true, false, List.of());
+        if (link != null) adoptMembersOf(subscriber.connectionId());
         boolean resumed = false;
         List<EncodedFrame> followUp = new ArrayList<>();
         // Stored messages count only if memory still starts right after them (nothing was pruned in between).
@@ -650,6 +651,28 @@ public final class Channel {
             if (m != null) messages.add(new MessageStore.StoredMessage(e.offset(), m));
         }
         return new CatchUp(new MessageStore.HistoryQuery(appId, name, at, gap.boundary(), null, null, null, gap.count() != null, MAX_STORED_CATCH_UP + 1), messages);
+    }
+
+    /**
+     * A connection that resumed here from another node (which may be dead) keeps its members: entered again under this
+     * node (same member id, so nobody sees a change), they no longer leave when the other node's lease lapses. The SDK
+     * does not enter them again itself after a RESUMED attach.
+     */
+    private void adoptMembersOf(String connectionId) {
+        if (presence.membersOf(connectionId).isEmpty()) return;
+        link.presence().members(link.key()).thenCompose(members -> {
+            CompletableFuture<Void> adopted = CompletableFuture.completedFuture(null);
+            for (PresenceManager.Member m : members) {
+                if (!connectionId.equals(m.connectionId()) || link.nodeId().equals(m.nodeId())) continue;
+                PresenceManager.Change again = new PresenceManager.Change(PresenceManager.Action.ENTER, m.clientId(), m.connectionId(),
+                        link.nodeId(), m.memberId(), m.timestamp(), m.data());
+                adopted = adopted.thenCompose(x -> link.presence().apply(link.key(), again).thenApply(changed -> null));
+            }
+            return adopted;
+        }).whenComplete((x, error) -> {
+            if (error != null) log.warn("Channel '{}': the members of resumed connection {} were not adopted: {}", name, connectionId,
+                    Futures.cause(error).getMessage());
+        });
     }
 
     /** Removes what a brokered channel's members of a connection hold, through the presence manager (closed connection). */

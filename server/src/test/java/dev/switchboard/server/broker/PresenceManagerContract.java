@@ -123,4 +123,29 @@ abstract class PresenceManagerContract {
             if (other != presence) other.close();
         }
     }
+
+    /** A connection resumed on another node: that node enters its member again (same member id) and so adopts it. */
+    @Test
+    void aMemberEnteredAgainByAnotherNodeIsAdoptedSilentlyAndOutlivesItsFirstNode() throws Exception {
+        ChannelKey c = channel();
+        PresenceManager other = newManager();
+        try {
+            get(other.renew("node-b", 1_000));
+            get(other.apply(c, change(Action.ENTER, "bob", "conn2", "node-b", "b1", "moved")));
+            assertThat(get(presence.apply(c, change(Action.ENTER, "bob", "conn2", "node-a", "b1", "moved"))))
+                    .as("adopting a member changes nothing anyone sees").isNull();
+
+            passTime(1_500);
+            get(presence.renew("node-a", 60_000));
+            List<Departure> all = new ArrayList<>(get(presence.expireLapsed()));
+            all.addAll(get(other.expireLapsed()));
+            assertThat(all).as("the member is node-a's now").isEmpty();
+            assertThat(get(presence.members(c))).singleElement().satisfies(m -> {
+                assertThat(m.nodeId()).isEqualTo("node-a");
+                assertThat(data(m)).isEqualTo("moved");
+            });
+        } finally {
+            if (other != presence) other.close();
+        }
+    }
 }

@@ -1,6 +1,9 @@
 package dev.switchboard.server.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.server.protocol.Flags;
 import dev.switchboard.server.testing.ChildServer;
+import dev.switchboard.server.testing.RawWebSocket;
 import dev.switchboard.server.testing.LoadBalancer;
 import dev.switchboard.server.testing.RedisServers;
 import dev.switchboard.server.testing.SwitchboardExtension;
@@ -193,6 +196,72 @@ class NodeKillIT {
                     open.get(i).close();
                 } catch (Exception ignored) {
                     // best effort
+                }
+            }
+        }
+    }
+
+    /**
+     * A connection resumed on another node after its own was SIGKILLed keeps its members: the new node adopts them, so
+     * nobody sees them leave when the dead node's lease lapses (about 3 s here). The member speaks the raw protocol as
+     * an SDK following RTP17i does: after a RESUMED re-attach it does not enter its members again (ably-java 1.5 does,
+     * which would hide a server that drops them).
+     */
+    @org.junit.jupiter.api.Test
+    void membersOfAConnectionResumedOnAnotherNodeStayWhenTheDeadNodesLeaseLapses() throws Exception {
+        List<AutoCloseable> open = new ArrayList<>();
+        try (RedisServers redis = RedisServers.standalone()) {
+            List<ChildServer> nodes = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ChildServer node = ChildServer.start(Map.of("SWITCHBOARD_REDIS_URL", redis.url(), "SWITCHBOARD_PRESENCE_GRACE_MS", "1000"));
+                nodes.add(node);
+                open.add(node);
+            }
+            ChildServer doomed = nodes.get(0);
+            ChildServer survivor = nodes.get(1);
+            String channel = "members-that-move";
+
+            RawWebSocket member = RawWebSocket.connect("ws://127.0.0.1:" + doomed.port() + "/", SwitchboardExtension.ROOT_KEY);
+            open.add(member);
+            JsonNode connected = member.awaitFrame(f -> f.path("action").asInt() == 4);
+            String connectionId = connected.path("connectionId").asText();
+            String connectionKey = connected.path("connectionDetails").path("connectionKey").asText();
+            member.send(RawWebSocket.frame(10).put("channel", channel));
+            JsonNode attached = member.awaitFrame(f -> f.path("action").asInt() == 11);
+            var enter = RawWebSocket.frame(14).put("channel", channel).put("msgSerial", 0);
+            var members = enter.putArray("presence");
+            for (int i = 0; i < 5; i++) members.addObject().put("action", 2).put("clientId", "mover-" + i).put("data", "here");
+            member.send(enter);
+            member.awaitFrame(f -> f.path("action").asInt() == 1);
+
+            AblyRealtime observer = new AblyRealtime(options(survivor.port(), true));
+            open.add(observer::close);
+            Channel watching = observer.channels.get(channel);
+            List<String> leaves = new CopyOnWriteArrayList<>();
+            watching.presence.subscribe(io.ably.lib.types.PresenceMessage.Action.leave, m -> leaves.add(m.clientId));
+            await().atMost(Duration.ofSeconds(15)).until(() -> watching.presence.get(false).length == 5);
+
+            doomed.kill();
+            String lastSerial = member.received().stream().filter(f -> f.has("channelSerial") && channel.equals(f.path("channel").asText()))
+                    .reduce((a, b) -> b).map(f -> f.path("channelSerial").asText()).orElse(attached.path("channelSerial").asText());
+            RawWebSocket resumed = RawWebSocket.open("ws://127.0.0.1:" + survivor.port() + "/", "format=json&v=6&key="
+                    + java.net.URLEncoder.encode(SwitchboardExtension.ROOT_KEY, java.nio.charset.StandardCharsets.UTF_8) + "&resume=" + connectionKey);
+            open.add(resumed);
+            JsonNode again = resumed.awaitFrame(f -> f.path("action").asInt() == 4);
+            assertThat(again.path("connectionId").asText()).as("resumed on the survivor").isEqualTo(connectionId);
+            resumed.send(RawWebSocket.frame(10).put("channel", channel).put("channelSerial", lastSerial));
+            JsonNode reattached = resumed.awaitFrame(f -> f.path("action").asInt() == 11);
+            assertThat(reattached.path("flags").asLong() & Flags.RESUMED).as("a RESUMED re-attach").isNotZero();
+
+            // Well past the dead node's 3 s lease and the survivor's check of it (every second).
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10))
+                    .until(() -> leaves.isEmpty() && watching.presence.get(false).length == 5);
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception ignored) {
+                    // best effort: a killed node is closed already
                 }
             }
         }

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -110,7 +111,8 @@ public final class HistoryApi {
 
     /**
      * Several nodes share the channel: its messages come from the broker's log, the query pushed down (one more than a
-     * page tells if there is a next); {@code fromSerial} (untilAttach) bounds it at the attach's position.
+     * page tells if there is a next); {@code fromSerial} (untilAttach) bounds it at the attach's position. Presence
+     * changes share the log, so the log is read on until the page is full or the log has no more.
      */
     private void sharedHistory(RoutingContext ctx, dev.switchboard.server.broker.ChannelKey key, Query q, WireFormat format, String linkPath) {
         dev.switchboard.server.channel.ChannelSerial until = dev.switchboard.server.channel.ChannelSerial.parse(q.fromSerial);
@@ -118,17 +120,29 @@ public final class HistoryApi {
         Long before = q.backwards && q.cursor != null ? q.cursor : afterUntil;
         Long after = !q.backwards ? q.cursor : null;
         var query = new dev.switchboard.server.broker.Broker.HistoryQuery(q.start, q.end, q.backwards, q.limit + 1, before, after);
-        Responder.whenDone(ctx, server.channels().shared().broker().history(key, query).thenApply(found -> {
-            List<Item> items = new ArrayList<>(found.entries().size());
-            for (var e : found.entries()) {
-                var m = dev.switchboard.server.channel.BrokerLink.messageOf(e,
-                        new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
-                if (m == null) continue; // presence changes share the log
-                items.add(new Item(e.offset(), m.timestamp(), m::toTree));
-            }
+        Responder.whenDone(ctx, sharedMessages(key, query, new ArrayList<>()).thenApply(items -> {
             if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
             return page(items, q, Long.MAX_VALUE, format, linkPath);
         }), page -> Responder.ok(ctx, 200, page.body(), page.link()));
+    }
+
+    /** Reads the log page by page into {@code items} (in the query's direction) until it holds {@code query.limit()} messages. */
+    private CompletableFuture<List<Item>> sharedMessages(dev.switchboard.server.broker.ChannelKey key,
+                                                         dev.switchboard.server.broker.Broker.HistoryQuery query, List<Item> items) {
+        return server.channels().shared().broker().history(key, query).thenCompose(found -> {
+            for (var e : found.entries()) {
+                if (items.size() == query.limit()) break;
+                var m = dev.switchboard.server.channel.BrokerLink.messageOf(e,
+                        new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
+                if (m != null) items.add(new Item(e.offset(), m.timestamp(), m::toTree)); // null: a presence change
+            }
+            if (items.size() >= query.limit() || !found.more() || found.entries().isEmpty()) return CompletableFuture.completedFuture(items);
+            long last = found.entries().get(found.entries().size() - 1).offset();
+            var next = query.backwards()
+                    ? new dev.switchboard.server.broker.Broker.HistoryQuery(query.start(), query.end(), true, query.limit(), last, query.afterOffset())
+                    : new dev.switchboard.server.broker.Broker.HistoryQuery(query.start(), query.end(), false, query.limit(), query.beforeOffset(), last);
+            return sharedMessages(key, next, items);
+        });
     }
 
     private record Page(List<Object> body, String link) {}

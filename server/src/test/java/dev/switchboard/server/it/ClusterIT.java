@@ -178,6 +178,38 @@ class ClusterIT {
         assertThat(untilAttach.items()).extracting(m -> (String) m.data).containsExactly("h29", "h28", "h27");
     }
 
+    /** Presence changes share the log with messages: a history page must still be full and link to the next one. */
+    @Test
+    void historyPagesAreFullAndLinkedWhenPresenceChangesShareTheLog() throws Exception {
+        startNodes(2);
+        Channel channel = realtime(nodes.get(0), WireProtocol.JSON).channels.get("history-with-presence");
+        attached(channel);
+        for (int i = 0; i < 6; i++) {
+            publish(channel, "m", i, 1);
+            java.util.concurrent.CompletableFuture<ErrorInfo> entered = new java.util.concurrent.CompletableFuture<>();
+            channel.presence.enterClient("member-" + i, "x", new CompletionListener() {
+                @Override public void onSuccess() { entered.complete(null); }
+
+                @Override public void onError(ErrorInfo reason) { entered.complete(reason); }
+            });
+            assertThat(entered.get(15, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+        }
+        for (String direction : List.of("backwards", "forwards")) {
+            List<String> all = new ArrayList<>();
+            PaginatedResult<Message> page = rest(nodes.get(1), WireProtocol.JSON).channels.get("history-with-presence")
+                    .history(new Param[]{new Param("limit", "4"), new Param("direction", direction)});
+            assertThat(page.items()).as("a full first page").hasSize(4);
+            while (true) {
+                for (Message m : page.items()) all.add((String) m.data);
+                if (!page.hasNext()) break;
+                page = page.next();
+            }
+            List<String> expected = new ArrayList<>(List.of("m0", "m1", "m2", "m3", "m4", "m5"));
+            if (direction.equals("backwards")) java.util.Collections.reverse(expected);
+            assertThat(all).as(direction).isEqualTo(expected);
+        }
+    }
+
     @Test
     void anIdempotentRestPublishSentToTwoNodesIsStoredOnce() throws Exception {
         startNodes(3);

@@ -47,7 +47,8 @@ public final class Channel {
     /** Final but for a brokered channel, which takes its shared log's epoch (and a new one if the log was lost). */
     private String epoch;
     private final ChannelListener listener;
-    private final PresenceStore presence = new MemoryPresenceStore();
+    /** The members; a brokered channel's is a replica of the presence manager's, dropped while the channel sleeps. */
+    private PresenceStore presence = new MemoryPresenceStore();
     private long seq;
     /** Last attach, detach, publish or presence change: a channel idle long enough is dropped from memory. */
     private long lastActivity;
@@ -75,6 +76,8 @@ public final class Channel {
     private boolean linking;
     private boolean healing;
     private Broker.Subscription subscription;
+    /** A brokered channel nobody on this node uses: unsubscribed from its log until it is used again (then relinked). */
+    private boolean dormant;
     /** Notices that arrived while linking or healing, applied after. */
     private final ArrayDeque<Broker.Notice> heldNotices = new ArrayDeque<>();
 
@@ -319,7 +322,36 @@ public final class Channel {
     void detach(Subscriber subscriber, String wireName, long now) {
         lastActivity = now;
         if (modesByAttachment.remove(new Attachment(subscriber, wireName)) != null) rebuildDelivery();
+        if (link != null) sleepIfUnused();
     }
+
+    /**
+     * After its last local detach, a brokered channel stops listening to its log, so a node hears only of the channels
+     * its clients use. What it held is dropped: memory would otherwise keep a hole where the notices stopped, and a
+     * resume or rewind reads the shared log instead. The next use links the channel again ({@link #wakeIfDormant}).
+     */
+    private void sleepIfUnused() {
+        if (dormant || linking || healing || committing || !waiting.isEmpty() || !modesByAttachment.isEmpty() || subscription == null) return;
+        Broker.Subscription was = subscription;
+        subscription = null;
+        dormant = true;
+        history.clear();
+        presence = new MemoryPresenceStore();
+        heldNotices.clear();
+        was.unsubscribe().whenComplete((v, error) -> {
+            if (error != null) log.debug("Channel '{}': unsubscribing from its log failed: {}", name, Futures.cause(error).getMessage());
+        });
+    }
+
+    private void wakeIfDormant() {
+        if (!dormant) return;
+        dormant = false;
+        linking = true;
+        startLink();
+    }
+
+    /** True while a brokered channel is unsubscribed from its log because nobody on this node uses it. */
+    boolean dormant() { return dormant; }
 
     /**
      * Accepts messages: fills ids, origin and time, assigns serials, retains them, and fans them out.
@@ -391,7 +423,7 @@ public final class Channel {
     private record Linked(Broker.Subscription subscription, StreamPosition top, List<PresenceManager.Member> members) {}
 
     private void onNotice(Broker.Notice notice) {
-        if (retired) return;
+        if (retired || dormant) return; // a sleeping channel reads the log again when it wakes
         if (linking || healing) {
             heldNotices.add(notice);
             return;
@@ -513,6 +545,7 @@ public final class Channel {
      */
     void publishShared(List<Message> messages, String connectionId, String idBase, long now, BiConsumer<PublishOutcome, Throwable> done) {
         lastActivity = now;
+        wakeIfDormant();
         waiting.add(new Waiting.Publish(messages, connectionId, idBase, now, false, done));
         pump();
     }
@@ -711,6 +744,7 @@ public final class Channel {
 
     /** Runs a presence change of a persisted channel in order behind the publishes waiting for their commit. */
     void inOrder(Runnable operation) {
+        wakeIfDormant();
         if (!committing && !linking && !healing && waiting.isEmpty()) {
             operation.run();
             return;

@@ -210,6 +210,39 @@ class ClusterIT {
         }
     }
 
+    /** A node listens to a channel's log only while its clients use the channel; used again, it reads what it missed. */
+    @Test
+    void aNodeStopsListeningToAChannelAfterItsLastLocalDetachAndCatchesUpWhenUsedAgain() throws Exception {
+        startNodes(2);
+        String notices = "sb:{" + SwitchboardExtension.APP_ID + ":comes-and-goes}:notices";
+        Channel publishing = realtime(nodes.get(0), WireProtocol.JSON).channels.get("comes-and-goes");
+        attached(publishing);
+        AblyRealtime visitor = realtime(nodes.get(1), WireProtocol.JSON);
+        Channel visiting = visitor.channels.get("comes-and-goes");
+        attached(visiting);
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(notices) == 2);
+
+        visiting.detach();
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(notices) == 1);
+        publish(publishing, "missed", 0, 5);
+
+        ChannelOptions rewind = new ChannelOptions();
+        rewind.params = Map.of("rewind", "5");
+        Channel back = realtime(nodes.get(1), WireProtocol.JSON).channels.get("comes-and-goes", rewind);
+        List<String> received = new CopyOnWriteArrayList<>();
+        back.subscribe(m -> received.add((String) m.data));
+        await().atMost(Duration.ofSeconds(15)).until(() -> received.size() >= 5);
+        assertThat(subscribers(notices)).isEqualTo(2);
+        publish(publishing, "live", 0, 1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> received.size() >= 6);
+        assertThat(received).containsExactly("missed0", "missed1", "missed2", "missed3", "missed4", "live0");
+    }
+
+    private static long subscribers(String channel) throws Exception {
+        String[] reply = redis.command(0, "PUBSUB", "NUMSUB", channel).trim().split("\\s+");
+        return Long.parseLong(reply[reply.length - 1]);
+    }
+
     @Test
     void anIdempotentRestPublishSentToTwoNodesIsStoredOnce() throws Exception {
         startNodes(3);

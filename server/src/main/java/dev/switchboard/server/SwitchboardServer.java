@@ -7,6 +7,8 @@ import dev.switchboard.server.auth.TokenService;
 import dev.switchboard.server.channel.ChannelOwnerVerticle;
 import dev.switchboard.server.channel.ChannelRules;
 import dev.switchboard.server.config.SettingsException;
+import dev.switchboard.server.broker.MemoryBroker;
+import dev.switchboard.server.broker.MemoryPresenceManager;
 import dev.switchboard.server.persistence.MessageStore;
 import dev.switchboard.server.channel.ChannelRegistry;
 import dev.switchboard.server.config.RootKeyStore;
@@ -98,6 +100,12 @@ public final class SwitchboardServer implements AutoCloseable {
             ChannelRules channelRules = ChannelRules.parse(bound.file());
             String nodeId = "sb-" + Ids.random(8);
             RedisLink redis = bound.cluster().enabled() ? RedisLink.connect(bound, clock, vertx, channels, channelRules, nodeId) : null;
+            if (redis == null) {
+                // One node: the same seam, in memory. Persisted namespaces keep their own path (commit, then deliver).
+                MemoryBroker broker = new MemoryBroker(clock, dev.switchboard.server.broker.Broker.Retention.of(bound.history()));
+                channels.shareThrough(new ChannelRegistry.SharedLog(broker, new MemoryPresenceManager(clock), nodeId, false), vertx,
+                        Math.max(3_000, bound.presenceGraceMs()));
+            }
             if (channelRules.anyPersisted()) {
                 if (store == null) {
                     throw new SettingsException("config key 'channelRules': persisted namespaces need a database to keep their messages in");

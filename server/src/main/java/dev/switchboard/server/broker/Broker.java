@@ -58,6 +58,13 @@ public interface Broker extends AutoCloseable {
      */
     CompletableFuture<Subscription> subscribe(ChannelKey channel, Consumer<Notice> listener);
 
+    /**
+     * Lets go of what nobody needs, for a broker whose storage does not expire by itself: entries past their age in logs
+     * no node subscribes to (their floor included), then logs left with no entries, ids or subscriptions (their next use
+     * is a new epoch). Returns how many logs were forgotten; a broker whose keys expire on their own does nothing.
+     */
+    default int forgetIdle() { return 0; }
+
     @Override
     void close();
 
@@ -98,7 +105,12 @@ public interface Broker extends AutoCloseable {
     record Notice(ChannelKey channel, String epoch, List<Entry> entries) {}
 
     /** A channel's retention (see the contract); {@code dedupWindowMs} is how long ids are remembered. */
-    record Retention(long maxAgeMs, int minEntries, int maxEntries, long dedupWindowMs) {}
+    record Retention(long maxAgeMs, int minEntries, int maxEntries, long dedupWindowMs) {
+        /** The history window's retention; ids are remembered as long as messages are kept, as on one node. */
+        public static Retention of(dev.switchboard.server.history.RetentionPolicy history) {
+            return new Retention(history.maxAgeMs(), history.minMessages(), history.maxMessages(), history.maxAgeMs());
+        }
+    }
 
     /** This node's subscription to one channel. */
     interface Subscription {

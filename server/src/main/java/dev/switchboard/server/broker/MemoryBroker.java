@@ -16,8 +16,9 @@ import java.util.function.Consumer;
 /**
  * The broker of one node: every channel's log in memory. Calls complete before they return, on the caller's thread,
  * and notices are delivered synchronously in offset order (under the channel's lock), so a single node keeps
- * today's speed. A channel whose log is empty, with no subscription and no remembered ids, is forgotten; its next
- * use starts a new epoch, as the contract asks of a lost log.
+ * today's speed. {@link #forgetIdle} (the channel sweep calls it) lets an unsubscribed log's old entries go, floor
+ * included, and forgets a log left empty, with no subscription and no remembered ids; its next use starts a new
+ * epoch, as the contract asks of a lost log.
  */
 public final class MemoryBroker implements Broker {
     private final Clock clock;
@@ -77,14 +78,15 @@ public final class MemoryBroker implements Broker {
         });
     }
 
-    /** Forgets the logs nobody needs any more (see the class comment); returns how many. */
-    public int sweep() {
+    @Override
+    public int forgetIdle() {
         long now = clock.millis();
         int forgotten = 0;
         for (Map.Entry<ChannelKey, ChannelLog> e : logs.entrySet()) {
             ChannelLog log = e.getValue();
             synchronized (log) {
                 log.prune(now);
+                if (log.listeners.isEmpty()) log.pruneBelowFloor(now);
                 if (log.forgettable() && logs.remove(e.getKey(), log)) {
                     log.forgotten = true;
                     forgotten++;
@@ -196,6 +198,12 @@ public final class MemoryBroker implements Broker {
             }
             long oldestKept = now - retention.maxAgeMs();
             while (entries.size() > retention.minEntries() && entries.peek().appendedAt() < oldestKept) entries.poll();
+        }
+
+        /** Nobody subscribes: entries past their age go, the floor too. */
+        void pruneBelowFloor(long now) {
+            long oldestKept = now - retention.maxAgeMs();
+            while (!entries.isEmpty() && entries.peek().appendedAt() < oldestKept) entries.poll();
         }
 
         boolean forgettable() { return entries.isEmpty() && ids.isEmpty() && listeners.isEmpty(); }

@@ -78,6 +78,8 @@ public final class Channel {
     private Broker.Subscription subscription;
     /** A brokered channel nobody on this node uses: unsubscribed from its log until it is used again (then relinked). */
     private boolean dormant;
+    /** Connections of this node that entered members here: while one has a member, this node uses the channel. */
+    private final java.util.Set<String> localMemberConnections = new java.util.HashSet<>();
     /** Notices that arrived while linking or healing, applied after. */
     private final ArrayDeque<Broker.Notice> heldNotices = new ArrayDeque<>();
 
@@ -332,6 +334,8 @@ public final class Channel {
      */
     private void sleepIfUnused() {
         if (dormant || linking || healing || committing || !waiting.isEmpty() || !modesByAttachment.isEmpty() || subscription == null) return;
+        localMemberConnections.removeIf(c -> presence.membersOf(c).isEmpty());
+        if (!localMemberConnections.isEmpty()) return;
         Broker.Subscription was = subscription;
         subscription = null;
         dormant = true;
@@ -485,6 +489,9 @@ public final class Channel {
     private void applySharedPresence(PresenceMessage change, long now) {
         // The presence manager decided that this changed something; the replica follows it for SYNC and leaves.
         presence.apply(change);
+        if (change.action() == PresenceMessage.LEAVE && localMemberConnections.contains(change.connectionId())) {
+            owner.runOnContext(v -> sleepIfUnused()); // after the notice that carried it is applied
+        }
         ProtocolMessage pm = ProtocolMessage.of(Action.PRESENCE, name);
         pm.connectionId = change.connectionId();
         pm.timestamp = now;
@@ -605,19 +612,20 @@ public final class Channel {
             return;
         }
         int k = 0;
-        List<Message> appended = new ArrayList<>();
         for (int b = 0; b < batch.size(); b++) {
             List<String> serials = new ArrayList<>(identified.get(b).size());
+            List<Message> appended = new ArrayList<>(identified.get(b).size());
             for (Message m : identified.get(b)) {
                 String serial = new ChannelSerial(published.top().epoch(), published.offsets().get(k)).formatSortable();
                 serials.add(serial);
                 if (!published.duplicates().get(k)) appended.add(m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp(), serial));
                 k++;
             }
+            // Rules see each message once cluster-wide, on the node that published it, one event per publish as on one
+            // node, and before the publisher hears of it: an ACKed message's rule event is queued.
+            if (!appended.isEmpty()) listener.onMessages(this, appended);
             answerQuietly(batch.get(b), new PublishOutcome(serials), null);
         }
-        // Rules see each message once cluster-wide: on the node that published it.
-        if (!appended.isEmpty()) listener.onMessages(this, appended);
     }
 
     /**
@@ -628,16 +636,21 @@ public final class Channel {
         lastActivity = now;
         // Like a publish, one change in flight per channel on this node: an ENTER and the UPDATE after it stay in order.
         committing = true;
+        List<PresenceMessage> changed = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int i = 0; i < actions.size(); i++) {
             PresenceMessage a = actions.get(i);
             String id = a.id() != null && a.action() == PresenceMessage.ENTER ? a.id() : idBase + ":" + i;
             PresenceMessage event = a.with(id, a.action(), a.clientId(), connectionId, now);
-            chain = chain.thenCompose(x -> shareChange(event));
+            chain = chain.thenCompose(x -> shareChange(event)).thenAccept(c -> { if (c != null) changed.add(c); });
         }
         chain.whenComplete((x, error) -> owner.runOnContext(v -> {
             committing = false;
             try {
+                if (!changed.isEmpty()) {
+                    localMemberConnections.add(connectionId);
+                    listener.onPresence(this, List.copyOf(changed));
+                }
                 if (error != null) done.accept(null, Futures.cause(error));
                 else done.accept(new PublishOutcome(List.of()), null);
             } finally {
@@ -646,7 +659,8 @@ public final class Channel {
         }));
     }
 
-    private CompletableFuture<Void> shareChange(PresenceMessage event) {
+    /** Applies a change through the presence manager and, when it changed something, puts it in the log; completes with it. */
+    private CompletableFuture<PresenceMessage> shareChange(PresenceMessage event) {
         PresenceManager.Action action = switch (event.action()) {
             case PresenceMessage.LEAVE -> PresenceManager.Action.LEAVE;
             case PresenceMessage.UPDATE -> PresenceManager.Action.UPDATE;
@@ -659,7 +673,7 @@ public final class Channel {
             PresenceMessage changed = event.with(event.id(), actionOf(member.action()), event.clientId(), event.connectionId(),
                     event.timestamp() == null ? 0 : event.timestamp());
             return link.broker().publish(link.key(), List.of(new Broker.NewEntry(null, changed.timestamp(), BrokerLink.encode(changed))))
-                    .thenApply(p -> null);
+                    .thenApply(p -> changed);
         });
     }
 
@@ -713,8 +727,9 @@ public final class Channel {
         for (PresenceMessage m : presence.membersOf(connectionId)) {
             PresenceMessage leave = m.with(Ids.random(12) + ":0:0", PresenceMessage.LEAVE, m.clientId(), connectionId,
                     Math.max(now, m.timestamp() == null ? now : m.timestamp()));
-            shareChange(leave).whenComplete((x, error) -> {
+            shareChange(leave).whenComplete((changed, error) -> {
                 if (error != null) log.warn("Channel '{}': a LEAVE could not be shared: {}", name, Futures.cause(error).getMessage());
+                else if (changed != null) owner.runOnContext(v -> listener.onPresence(this, List.of(changed)));
             });
         }
     }

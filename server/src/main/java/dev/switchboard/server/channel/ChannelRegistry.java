@@ -35,8 +35,17 @@ public final class ChannelRegistry {
     /** Set when several nodes share channels; null on a single node. */
     private volatile SharedLog shared;
 
-    /** The broker and presence manager that nodes share, and this node's id (its presence members' owner). */
-    public record SharedLog(dev.switchboard.server.broker.Broker broker, dev.switchboard.server.broker.PresenceManager presence, String nodeId) {}
+    /**
+     * The broker and presence manager that channels share their state through, and this node's id (its presence
+     * members' owner). {@code orderPersisted}: the broker also orders persisted namespaces' messages (several nodes);
+     * without it they keep the single-node path, committed before delivery and read back from the store at start.
+     */
+    public record SharedLog(dev.switchboard.server.broker.Broker broker, dev.switchboard.server.broker.PresenceManager presence, String nodeId,
+                            boolean orderPersisted) {
+        public SharedLog(dev.switchboard.server.broker.Broker broker, dev.switchboard.server.broker.PresenceManager presence, String nodeId) {
+            this(broker, presence, nodeId, true);
+        }
+    }
     /** Persisted channels' epochs and last serials; never swept, so a channel dropped from memory carries on. */
     private final Map<String, Persistence.Position> positions = new ConcurrentHashMap<>();
     /** Channels hold this and reach whatever listener is set now. */
@@ -65,7 +74,7 @@ public final class ChannelRegistry {
         String key = keyOf(appId, name);
         int owner = ownerIndex(key);
         SharedLog log = shared;
-        if (log != null) {
+        if (log != null && (log.orderPersisted() || !persisted(name))) {
             return channelsByOwner.get(owner).computeIfAbsent(key, k -> {
                 Channel created = new Channel(appId, name, owners.get(owner), new MemoryHistoryStore(retention), delegate, clock.millis(),
                         persistenceFor(key, name),
@@ -129,7 +138,7 @@ public final class ChannelRegistry {
         this.channelRules = rules;
         this.store = store;
         // Shared channels take their position from the broker's log and fill memory from its notices.
-        if (shared != null) return;
+        if (shared != null && shared.orderPersisted()) return;
         long now = clock.millis();
         List<CompletableFuture<Void>> restored = new java.util.ArrayList<>();
         for (MessageStore.StoredChannel stored : store.load(now - retention.maxAgeMs())) {
@@ -350,6 +359,19 @@ public final class ChannelRegistry {
             // Set from the owner, the timer fires on the owner: the sweep reads channel state without hopping threads.
             owners.get(i).runOnContext(v -> vertx.setPeriodic(intervalMs, id -> sweep(owned, idleMs)));
         }
+        vertx.setPeriodic(intervalMs, id -> forgetIdleLogs());
+    }
+
+    /** Lets the broker forget what no channel holds any more (a memory broker's logs of freed channels). */
+    private void forgetIdleLogs() {
+        SharedLog log = shared;
+        if (log == null) return;
+        try {
+            int forgotten = log.broker().forgetIdle();
+            if (forgotten > 0) ChannelRegistry.log.debug("The broker forgot {} idle channel log(s)", forgotten);
+        } catch (RuntimeException e) {
+            ChannelRegistry.log.warn("Forgetting idle channel logs failed: {}", e.toString());
+        }
     }
 
     /** Runs one sweep on every owner now, as their timers would; completes with how many channels were freed. */
@@ -369,8 +391,10 @@ public final class ChannelRegistry {
             });
             perOwner.add(freed);
         }
-        return CompletableFuture.allOf(perOwner.toArray(new CompletableFuture[0]))
-                .thenApply(v -> perOwner.stream().mapToInt(CompletableFuture::join).sum());
+        return CompletableFuture.allOf(perOwner.toArray(new CompletableFuture[0])).thenApply(v -> {
+            forgetIdleLogs();
+            return perOwner.stream().mapToInt(CompletableFuture::join).sum();
+        });
     }
 
     /** How long a channel nobody uses must be quiet before a sweep frees it (-1 until the sweeper is started). */

@@ -69,9 +69,7 @@ public final class RedisLink implements AutoCloseable {
                                     dev.switchboard.server.channel.ChannelRules channelRules, String nodeId) {
         Cluster cluster = config.cluster();
         RedisBroker.Config redis = redisConfig(cluster);
-        var history = config.history();
-        // Ids are remembered as long as messages are kept: idempotent publishing lasts as long as history, as on one node.
-        Broker.Retention retention = new Broker.Retention(history.maxAgeMs(), history.minMessages(), history.maxMessages(), history.maxAgeMs());
+        Broker.Retention retention = Broker.Retention.of(config.history());
         RedisBroker broker = RedisBroker.create(redis, clock, retention, key -> channelRules.retentionMs(key.name()).orElse(0L));
         RedisPresenceManager presence;
         RedisSupport.Clients shared;

@@ -30,7 +30,7 @@ class MemoryBrokerTest extends BrokerContract {
         ChannelKey c = channel();
         StreamPosition before = get(memory.publish(c, List.of(entry("a", "x")))).top();
         clock.advance(1_500);
-        assertThat(memory.sweep()).isEqualTo(1);
+        assertThat(memory.forgetIdle()).isEqualTo(1);
         StreamPosition after = get(memory.top(c));
         assertThat(after.epoch()).isNotEqualTo(before.epoch());
         assertThat(get(memory.since(c, before, 10)).continuous()).isFalse();

@@ -404,7 +404,7 @@ public final class Channel {
      * wait. Retried every second while the broker is unavailable.
      */
     void startLink() {
-        CompletableFuture<Broker.Subscription> subscribed = link.broker().subscribe(link.key(), notice -> owner.runOnContext(v -> onNotice(notice)));
+        CompletableFuture<Broker.Subscription> subscribed = link.broker().subscribe(link.key(), notice -> onOwner(() -> onNotice(notice)));
         subscribed.thenCompose(sub -> link.broker().top(link.key()).thenCombine(link.presence().members(link.key()),
                         (top, members) -> new Linked(sub, top, members)))
                 .whenComplete((linked, error) -> owner.runOnContext(v -> {
@@ -425,6 +425,15 @@ public final class Channel {
     }
 
     private record Linked(Broker.Subscription subscription, StreamPosition top, List<PresenceManager.Member> members) {}
+
+    /**
+     * Runs on the owner: at once when called there (a memory broker answers and notifies on the caller's thread, so one
+     * node's publish is delivered in the same task instead of waiting behind the loop's other work), else queued.
+     */
+    private void onOwner(Runnable task) {
+        if (io.vertx.core.Vertx.currentContext() == owner) task.run();
+        else owner.runOnContext(v -> task.run());
+    }
 
     private void onNotice(Broker.Notice notice) {
         if (retired || dormant) return; // a sleeping channel reads the log again when it wakes
@@ -572,7 +581,7 @@ public final class Channel {
         committing = true;
         CompletableFuture<Broker.Published> done = link.broker().publish(link.key(), entries);
         if (persistence != null) done = done.thenCompose(published -> commitShared(identified, published));
-        done.whenComplete((published, error) -> owner.runOnContext(v -> {
+        done.whenComplete((published, error) -> onOwner(() -> {
             committing = false;
             try {
                 finishSharedPublish(batch, identified, published, error);
@@ -644,7 +653,7 @@ public final class Channel {
             PresenceMessage event = a.with(id, a.action(), a.clientId(), connectionId, now);
             chain = chain.thenCompose(x -> shareChange(event)).thenAccept(c -> { if (c != null) changed.add(c); });
         }
-        chain.whenComplete((x, error) -> owner.runOnContext(v -> {
+        chain.whenComplete((x, error) -> onOwner(() -> {
             committing = false;
             try {
                 if (!changed.isEmpty()) {

@@ -44,12 +44,7 @@ class NodeKillIT {
     void aSubscriberWhoseNodeIsKilledResumesOnAnotherWithEveryMessageOnceInOrder(boolean binary) throws Exception {
         List<AutoCloseable> open = new ArrayList<>();
         try (RedisServers redis = RedisServers.standalone()) {
-            List<ChildServer> nodes = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                ChildServer node = ChildServer.start(Map.of("SWITCHBOARD_REDIS_URL", redis.url(), "SWITCHBOARD_PRESENCE_GRACE_MS", "1000"));
-                nodes.add(node);
-                open.add(node);
-            }
+            List<ChildServer> nodes = startNodes(redis, 3, open);
             LoadBalancer balancer = LoadBalancer.start(nodes.stream().map(ChildServer::port).toList(), 200);
             open.add(balancer);
 
@@ -129,12 +124,28 @@ class NodeKillIT {
             assertThat(channelEvents.subList(1, channelEvents.size())).as("the channel resumed").doesNotContain("update", "attached")
                     .contains("attached(resumed)");
         } finally {
-            for (int i = open.size() - 1; i >= 0; i--) {
-                try {
-                    open.get(i).close();
-                } catch (Exception ignored) {
-                    // best effort: a killed node is closed already
-                }
+            closeAll(open);
+        }
+    }
+
+    /** Nodes in their own JVMs on one Redis, with a 1 s presence grace (so a 3 s lease); closed with {@code open}. */
+    private static List<ChildServer> startNodes(RedisServers redis, int count, List<AutoCloseable> open) throws Exception {
+        List<ChildServer> nodes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ChildServer node = ChildServer.start(Map.of("SWITCHBOARD_REDIS_URL", redis.url(), "SWITCHBOARD_PRESENCE_GRACE_MS", "1000"));
+            nodes.add(node);
+            open.add(node);
+        }
+        return nodes;
+    }
+
+    /** Closes in reverse order, best effort: a killed node is closed already. */
+    private static void closeAll(List<AutoCloseable> open) {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            try {
+                open.get(i).close();
+            } catch (Exception ignored) {
+                // best effort
             }
         }
     }
@@ -155,12 +166,7 @@ class NodeKillIT {
     void theMembersOfANodeThatDiesLeaveAnnouncedByTheSurvivors() throws Exception {
         List<AutoCloseable> open = new ArrayList<>();
         try (RedisServers redis = RedisServers.standalone()) {
-            List<ChildServer> nodes = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                ChildServer node = ChildServer.start(Map.of("SWITCHBOARD_REDIS_URL", redis.url(), "SWITCHBOARD_PRESENCE_GRACE_MS", "1000"));
-                nodes.add(node);
-                open.add(node);
-            }
+            List<ChildServer> nodes = startNodes(redis, 2, open);
             DebugOptions direct = options(nodes.get(0).port(), true);
             direct.disconnectedRetryTimeout = 60_000; // stays away once its node is gone
             AblyRealtime member = new AblyRealtime(direct);
@@ -191,13 +197,7 @@ class NodeKillIT {
             assertThat(new java.util.HashSet<>(leaves)).hasSize(50);
             assertThat(watching.presence.get(false)).isEmpty();
         } finally {
-            for (int i = open.size() - 1; i >= 0; i--) {
-                try {
-                    open.get(i).close();
-                } catch (Exception ignored) {
-                    // best effort
-                }
-            }
+            closeAll(open);
         }
     }
 
@@ -211,12 +211,7 @@ class NodeKillIT {
     void membersOfAConnectionResumedOnAnotherNodeStayWhenTheDeadNodesLeaseLapses() throws Exception {
         List<AutoCloseable> open = new ArrayList<>();
         try (RedisServers redis = RedisServers.standalone()) {
-            List<ChildServer> nodes = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                ChildServer node = ChildServer.start(Map.of("SWITCHBOARD_REDIS_URL", redis.url(), "SWITCHBOARD_PRESENCE_GRACE_MS", "1000"));
-                nodes.add(node);
-                open.add(node);
-            }
+            List<ChildServer> nodes = startNodes(redis, 2, open);
             ChildServer doomed = nodes.get(0);
             ChildServer survivor = nodes.get(1);
             String channel = "members-that-move";
@@ -257,13 +252,7 @@ class NodeKillIT {
             await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10))
                     .until(() -> leaves.isEmpty() && watching.presence.get(false).length == 5);
         } finally {
-            for (int i = open.size() - 1; i >= 0; i--) {
-                try {
-                    open.get(i).close();
-                } catch (Exception ignored) {
-                    // best effort: a killed node is closed already
-                }
-            }
+            closeAll(open);
         }
     }
 }

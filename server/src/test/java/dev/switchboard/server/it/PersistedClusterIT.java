@@ -24,10 +24,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -121,20 +117,7 @@ class PersistedClusterIT {
 
     /** Every message of a channel through one node's REST history, oldest first, following the Link header. */
     private List<JsonNode> restHistory(SwitchboardServer node, String channel) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        String auth = "Basic " + java.util.Base64.getEncoder().encodeToString(KEY.getBytes());
-        List<JsonNode> newestFirst = new ArrayList<>();
-        String next = "/channels/" + channel + "/messages?limit=100";
-        while (next != null) {
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + node.port() + next))
-                    .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-            JSON.readTree(res.body()).forEach(newestFirst::add);
-            next = res.headers().firstValue("Link").map(l -> "/channels/" + channel + "/" + l.substring(l.indexOf("./") + 2, l.indexOf('>'))).orElse(null);
-        }
-        List<JsonNode> oldestFirst = new ArrayList<>(newestFirst);
-        java.util.Collections.reverse(oldestFirst);
-        return oldestFirst;
+        return dev.switchboard.server.testing.RestHistory.oldestFirst(node.port(), KEY, channel, 100);
     }
 
     private long storedRows(String channel) throws Exception {

@@ -21,10 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -115,20 +111,7 @@ class PersistedChannelIT {
 
     /** Every message of a channel through REST history, oldest first, following the Link header. */
     private List<JsonNode> restHistory(String channel) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        String auth = "Basic " + java.util.Base64.getEncoder().encodeToString(KEY.getBytes());
-        List<JsonNode> newestFirst = new ArrayList<>();
-        String next = "/channels/" + channel + "/messages?limit=1000";
-        while (next != null) {
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + next))
-                    .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-            JSON.readTree(res.body()).forEach(newestFirst::add);
-            next = res.headers().firstValue("Link").map(l -> "/channels/" + channel + "/" + l.substring(l.indexOf("./") + 2, l.indexOf('>'))).orElse(null);
-        }
-        List<JsonNode> oldestFirst = new ArrayList<>(newestFirst);
-        java.util.Collections.reverse(oldestFirst);
-        return oldestFirst;
+        return dev.switchboard.server.testing.RestHistory.oldestFirst(server.port(), KEY, channel, 1000);
     }
 
     @Test

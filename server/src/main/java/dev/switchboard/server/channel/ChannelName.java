@@ -34,6 +34,8 @@ public record ChannelName(String name, Map<String, String> qualifierParams) {
 
     private static void validate(String name) {
         if (name.isEmpty()) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel name is empty");
+        // A leading colon names no namespace: the hosted service refuses such names (e.g. ':hell', '::'), and SDKs test it.
+        if (name.charAt(0) == ':') throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel name must not start with ':': " + name);
         for (int i = 0; i < name.length(); i++) {
             if (Character.isISOControl(name.charAt(i))) throw ErrorCode.INVALID_CHANNEL_NAME.exception("Channel name contains a control character");
         }

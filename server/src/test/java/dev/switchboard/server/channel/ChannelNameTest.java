@@ -51,7 +51,7 @@ class ChannelNameTest {
 
     @ParameterizedTest
     @NullAndEmptySource
-    @ValueSource(strings = {"[?rewind=1", "[?rewind]x", "[?=1]x", "[?rewind=1]", "a\nb", "a\u0000b", "[?a=1]b\u007f"})
+    @ValueSource(strings = {"[?rewind=1", "[?rewind]x", "[?=1]x", "[?rewind=1]", "a\nb", "a\u0000b", "[?a=1]b\u007f", ":hell", "::", "[?rewind=1]:x"})
     void invalidNamesAre40010(String raw) {
         assertInvalid(raw);
     }

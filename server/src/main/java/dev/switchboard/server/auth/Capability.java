@@ -27,6 +27,10 @@ public final class Capability {
     public static final String PRESENCE = "presence";
     public static final String HISTORY = "history";
     public static final String ALL_OPS = "*";
+    /** The operations the hosted service knows; a capability naming another is a client's mistake, refused (40003). */
+    static final Set<String> KNOWN_OPS = Set.of(ALL_OPS, PUBLISH, SUBSCRIBE, PRESENCE, HISTORY, "stats", "channel-metadata",
+            "push-subscribe", "push-admin", "privileged-headers", "object-subscribe", "object-publish", "annotation-publish",
+            "annotation-subscribe", "message-update-own", "message-update-any", "message-delete-own", "message-delete-any");
 
     public static final Capability ALL = new Capability(Map.of("*", Set.of(ALL_OPS)));
 
@@ -62,9 +66,16 @@ public final class Capability {
             Set<String> ops = new LinkedHashSet<>();
             for (JsonNode op : e.getValue()) {
                 if (!op.isTextual()) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Invalid capability: operation names must be strings");
+                if (!KNOWN_OPS.contains(op.asText())) {
+                    throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Invalid capability: unknown operation '" + op.asText() + "' for '" + e.getKey() + "'");
+                }
                 ops.add(op.asText());
             }
-            if (!ops.isEmpty()) grants.put(e.getKey(), ops);
+            if (ops.isEmpty()) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Invalid capability: no operations for '" + e.getKey() + "'");
+            if (ops.contains(ALL_OPS) && ops.size() > 1) {
+                throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Invalid capability: '*' for '" + e.getKey() + "' cannot be combined with other operations");
+            }
+            grants.put(e.getKey(), ops);
         }
         return new Capability(grants);
     }

@@ -29,7 +29,11 @@ public record TokenRequest(String keyName, Long ttl, String capability, String c
                 throw ErrorCode.INVALID_REQUEST_BODY.exception("Token request capability is unreadable");
             }
         }
-        return new TokenRequest(keyName, Trees.longOrNull(m.get("ttl")), capText,
+        Object ttl = m.get("ttl");
+        if (ttl != null && Trees.longOrNull(ttl) == null) {
+            throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Invalid ttl '" + ttl + "': must be a whole number of ms");
+        }
+        return new TokenRequest(keyName, Trees.longOrNull(ttl), capText,
                 Trees.stringOr(m.get("clientId"), null), ts, Trees.stringOr(m.get("nonce"), null), Trees.stringOr(m.get("mac"), null));
     }
 

@@ -102,7 +102,11 @@ public final class TokenService {
         Capability requested = capabilityJson == null || capabilityJson.isBlank() ? key.capability() : Capability.parse(capabilityJson);
         Capability granted = key.capability().intersect(requested);
         if (granted.isEmpty()) throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Requested capability is not a subset of the key's capability");
-        long ttlMs = ttl == null || ttl <= 0 ? defaultTtlMs : Math.min(ttl, MAX_TTL_MS);
+        if (ttl != null && ttl < 0) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Invalid ttl " + ttl + ": must be a positive number of ms");
+        if (ttl != null && ttl > MAX_TTL_MS) {
+            throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Invalid ttl " + ttl + ": at most " + MAX_TTL_MS + " ms (24 hours)");
+        }
+        long ttlMs = ttl == null || ttl == 0 ? defaultTtlMs : ttl;
         long issued = clock.millis();
         long expires = issued + ttlMs;
         ObjectNode claims = WireFormat.jsonMapper().createObjectNode();

@@ -29,9 +29,16 @@ class CapabilityTest {
     }
 
     @Test
-    void emptyOperationListsAreDropped() {
-        assertThat(Capability.parse("{\"a\":[]}").isEmpty()).isTrue();
+    void anEmptyCapabilityGrantsNothing() {
         assertThat(Capability.parse("{}").isEmpty()).isTrue();
+    }
+
+    /** As the hosted service refuses them (ably-js's capability tests): no silent narrowing of what was asked. */
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"a\":[]}", "{\"a\":[\"publish_\"]}", "{\"a\":[\"*\",\"publish\"]}", "{\"a\":[\"subscribe\"],\"b\":[\"Publish\"]}"})
+    void emptyUnknownOrWildcardMixedOperationsAre40003(String text) {
+        assertThatThrownBy(() -> Capability.parse(text)).isInstanceOfSatisfying(SwitchboardException.class,
+                e -> assertThat(e.error().code()).isEqualTo(40003));
     }
 
     @Test

@@ -72,11 +72,14 @@ class TokenServiceTest {
     }
 
     @Test
-    void ttlDefaultsAndIsCapped() {
+    void ttlDefaultsAndANegativeOrOverlongOneIsRefused() {
         assertThat(tokens.issue(key, null, null, null).expires()).isEqualTo(T0 + DEFAULT_TTL);
         assertThat(tokens.issue(key, 0L, null, null).expires()).isEqualTo(T0 + DEFAULT_TTL);
-        assertThat(tokens.issue(key, -5L, null, null).expires()).isEqualTo(T0 + DEFAULT_TTL);
-        assertThat(tokens.issue(key, 30 * 24 * 3600_000L, null, null).expires()).isEqualTo(T0 + 24 * 3600_000L);
+        assertThat(tokens.issue(key, 24 * 3600_000L, null, null).expires()).isEqualTo(T0 + 24 * 3600_000L);
+        for (long ttl : new long[]{-5L, 24 * 3600_000L + 1, 30 * 24 * 3600_000L}) {
+            assertThatThrownBy(() -> tokens.issue(key, ttl, null, null)).as("ttl " + ttl).isInstanceOfSatisfying(SwitchboardException.class,
+                    e -> assertThat(e.error().code()).isEqualTo(40003));
+        }
     }
 
     @Test

@@ -74,4 +74,30 @@ class TokenRequestIT {
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(JSON.readTree(response.body()).path("error").path("code").asInt()).isEqualTo(40101);
     }
+
+    /** ably-js's own auth and capability tests: each of these is the client's mistake, a 400 that says what is wrong. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ttl:-1", "ttl:31536000000", "capability:{\"channel0\":[\"publish_\"]}",
+            "capability:{\"channel0\":[\"*\",\"publish\"]}", "capability:{\"channel0\":[]}"})
+    void anInvalidTtlOrCapabilityIsRefusedWith400And40003(String param) throws Exception {
+        Auth.TokenParams params = new Auth.TokenParams();
+        String value = param.substring(param.indexOf(':') + 1);
+        if (param.startsWith("ttl:")) params.ttl = Long.parseLong(value);
+        else params.capability = value;
+        io.ably.lib.types.AblyException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> signer().auth.requestToken(params, null), io.ably.lib.types.AblyException.class);
+        assertThat(refused.errorInfo.statusCode).isEqualTo(400);
+        assertThat(refused.errorInfo.code).isEqualTo(40003);
+    }
+
+    @Test
+    void aTtlThatIsNotANumberIsRefusedWith400BeforeItsMacIsChecked() throws Exception {
+        String body = "{\"keyName\":\"" + SwitchboardExtension.APP_ID + ".root\",\"ttl\":\"notanumber\",\"timestamp\":"
+                + System.currentTimeMillis() + ",\"nonce\":\"0123456789abcdef\",\"mac\":\"x\"}";
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(server.httpBase() + "/keys/" + SwitchboardExtension.APP_ID
+                + ".root/requestToken")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(400);
+        assertThat(JSON.readTree(res.body()).path("error").path("code").asInt()).isEqualTo(40003);
+    }
 }

@@ -114,6 +114,8 @@ public final class Capability {
         if (allows(channel, PUBLISH)) modes |= Flags.MODE_PUBLISH;
         if (allows(channel, SUBSCRIBE)) modes |= Flags.MODE_SUBSCRIBE | Flags.MODE_PRESENCE_SUBSCRIBE;
         if (allows(channel, PRESENCE)) modes |= Flags.MODE_PRESENCE;
+        if (allows(channel, "annotation-publish")) modes |= Flags.MODE_ANNOTATION_PUBLISH;
+        if (allows(channel, "annotation-subscribe")) modes |= Flags.MODE_ANNOTATION_SUBSCRIBE;
         return modes;
     }
 

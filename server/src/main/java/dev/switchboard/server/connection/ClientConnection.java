@@ -208,11 +208,17 @@ public final class ClientConnection implements Subscriber {
                     "Channel denied access based on given capability; channel = " + name.name()));
             return;
         }
-        int modes = capability.modesFor(name.name());
-        int requested = pm.flags == null ? 0 : (int) (pm.flags & Flags.MODES);
-        if (requested != 0) modes &= requested;
         Map<String, String> params = new LinkedHashMap<>(name.qualifierParams());
         if (pm.params != null) params.putAll(pm.params);
+        // params.modes wins over the ATTACH's mode flags; asking for nothing gets the default set.
+        int requested;
+        try {
+            requested = params.containsKey("modes") ? Flags.parseModes(params.get("modes")) : pm.flags == null ? 0 : (int) (pm.flags & Flags.MODES);
+        } catch (SwitchboardException e) {
+            sendChannelError(wireName, e.error());
+            return;
+        }
+        int modes = capability.modesFor(name.name()) & (requested != 0 ? requested : Flags.DEFAULT_MODES);
         Channel channel = server.channels().channel(principal.appId(), name.name());
         ChannelAttachment attachment = new ChannelAttachment(channel, wireName, modes, params);
         channels.put(wireName, attachment);
@@ -259,6 +265,7 @@ public final class ClientConnection implements Subscriber {
             if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
                 throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to publish: no publish capability on channel " + name.name());
             }
+            requireMode(pm.channel, Flags.MODE_PUBLISH, "publish");
             messages = checkMessages(messages);
             takeInboundRate(messages.size());
         } catch (SwitchboardException e) {
@@ -326,6 +333,7 @@ public final class ClientConnection implements Subscriber {
             if (!principal.capability().allows(name.name(), Capability.PRESENCE)) {
                 throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to enter presence: no presence capability on channel " + name.name());
             }
+            requireMode(pm.channel, Flags.MODE_PRESENCE, "presence");
             for (PresenceMessage a : actions) checked.add(checkPresence(a));
             takeInboundRate(checked.size());
         } catch (SwitchboardException e) {
@@ -336,6 +344,15 @@ public final class ClientConnection implements Subscriber {
         presenceChannels.add(channel);
         server.channels().presence(channel, checked, connectionId, connectionId + ":" + msgSerial,
                 answer(pending, outcome -> null));
+    }
+
+    /** An attached channel does only what its attach was granted (its modes), whatever the capability allows. */
+    private void requireMode(String wireName, int mode, String what) {
+        ChannelAttachment a = channels.get(wireName);
+        if (a != null && !Flags.has(a.modes, mode)) {
+            throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to " + (mode == Flags.MODE_PRESENCE ? "enter presence" : what)
+                    + ": the channel was attached without the " + what.toUpperCase(java.util.Locale.ROOT) + " mode; channel = " + wireName);
+        }
     }
 
     /** Fills the member's clientId and checks the connection may act for it (enterClient needs an unbound identity). */

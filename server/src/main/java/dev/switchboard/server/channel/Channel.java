@@ -988,6 +988,19 @@ public final class Channel {
         delivery.send(event.frame(), event.isPresence() ? null : event.publisherConnectionId());
     }
 
+    /**
+     * The members as the SYNC a client asked for (RTP: an SDK that lost track sends SYNC): one empty SYNC that ends at
+     * once when there are none, so the client's wait completes.
+     */
+    public List<EncodedFrame> requestedSync(String wireName) {
+        List<EncodedFrame> frames = syncFrames(wireName);
+        if (!frames.isEmpty()) return frames;
+        ProtocolMessage pm = ProtocolMessage.of(Action.SYNC, wireName);
+        pm.channelSerial = Ids.random(8) + ":";
+        pm.presence = List.of();
+        return List.of(new EncodedFrame(pm));
+    }
+
     private List<EncodedFrame> syncFrames(String wireName) {
         List<PresenceMessage> members = presence.members();
         String syncId = Ids.random(8);

@@ -131,7 +131,9 @@ public final class ClientConnection implements Subscriber {
 
     private Map<String, Object> connectionDetails() {
         Map<String, Object> d = new LinkedHashMap<>();
+        // A wildcard identity is told as '*' (RSA7b2: the SDK's auth.clientId), so it may enter members for anyone.
         if (clientId != null) d.put("clientId", clientId);
+        else if (principal.isWildcardClientId()) d.put("clientId", "*");
         d.put("connectionKey", connectionKey);
         d.put("maxMessageSize", server.config().maxMessageSize());
         d.put("maxFrameSize", server.config().maxFrameSize());
@@ -159,6 +161,7 @@ public final class ClientConnection implements Subscriber {
                 case Action.DETACH -> onDetach(pm);
                 case Action.MESSAGE -> onPublish(pm);
                 case Action.PRESENCE -> onPresence(pm);
+                case Action.SYNC -> onSyncRequest(pm);
                 case Action.AUTH -> onAuth(pm);
                 case Action.CLOSE -> onClose();
                 case Action.DISCONNECT -> closeTransport(true);
@@ -172,6 +175,27 @@ public final class ClientConnection implements Subscriber {
             log.error("Connection {}: failed to handle action {}", connectionId, pm.action, e);
             failConnection(ErrorCode.INTERNAL_ERROR.info("Internal error handling action " + pm.action));
         }
+    }
+
+    /** A client asks for the channel's members again: answered with a SYNC, if the attach may see presence. */
+    private void onSyncRequest(ProtocolMessage pm) {
+        ChannelAttachment a = pm.channel == null ? null : channels.get(pm.channel);
+        if (a == null || !a.attached) {
+            send(ProtocolMessage.error(Action.ERROR, pm.channel, ErrorCode.CHANNEL_OPERATION_FAILED.info(
+                    "SYNC requested on a channel this connection is not attached to; channel = " + pm.channel)));
+            return;
+        }
+        if (!Flags.has(a.modes, Flags.MODE_PRESENCE_SUBSCRIBE)) {
+            send(ProtocolMessage.error(Action.ERROR, pm.channel, ErrorCode.OPERATION_NOT_PERMITTED.info(
+                    "SYNC requested without the PRESENCE_SUBSCRIBE mode; channel = " + pm.channel)));
+            return;
+        }
+        server.channels().inspect(a.channel(), c -> c.requestedSync(a.wireName())).whenComplete((frames, error) -> context.runOnContext(v -> {
+            if (closed || error != null) return;
+            List<byte[]> backlog = new ArrayList<>(frames.size());
+            for (EncodedFrame frame : frames) backlog.add(frame.bytes(format));
+            if (outbound.backlog(backlog) == Outbound.Verdict.TOO_SLOW) cutOff("has more backlog waiting than its socket takes");
+        }));
     }
 
     /** Features official plugins may use but this server does not offer: refused, without ending the connection. */

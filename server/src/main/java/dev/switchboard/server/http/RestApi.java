@@ -202,13 +202,39 @@ public final class RestApi {
                     return summary;
                 }));
             }
+            boolean flat = single && requestedVersion(ctx) < 3;
             Responder.whenDone(ctx, CompletableFuture.allOf(specResults.toArray(new CompletableFuture[0])), x -> {
                 List<Object> out = new ArrayList<>();
                 for (CompletableFuture<Map<String, Object>> f : specResults) out.add(f.join());
-                Responder.ok(ctx, 201, single ? out.get(0) : out);
+                if (!flat) {
+                    Responder.ok(ctx, 201, single ? out.get(0) : out);
+                    return;
+                }
+                // Protocol 2 and older: one spec answers with its channels' results as a flat array; a partial failure
+                // is a 400 (40020) that carries them as batchResponse.
+                Map<String, Object> summary = specResults.get(0).join();
+                if (((Number) summary.get("failureCount")).intValue() == 0) {
+                    Responder.ok(ctx, 201, summary.get("results"));
+                    return;
+                }
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("error", ErrorCode.BATCH_PARTIAL_FAILURE.info("Batched response includes errors").toTree());
+                body.put("batchResponse", summary.get("results"));
+                Responder.ok(ctx, 400, body);
             });
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
+        }
+    }
+
+    /** The protocol version the request says it speaks ({@code X-Ably-Version}); the current one when it says none. */
+    private static int requestedVersion(RoutingContext ctx) {
+        String header = ctx.request().getHeader("X-Ably-Version");
+        if (header == null) return Integer.MAX_VALUE;
+        try {
+            return Integer.parseInt(header.trim());
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
         }
     }
 

@@ -100,4 +100,17 @@ class TokenRequestIT {
         assertThat(res.statusCode()).as(res.body()).isEqualTo(400);
         assertThat(JSON.readTree(res.body()).path("error").path("code").asInt()).isEqualTo(40003);
     }
+
+    /** A token for any clientId: CONNECTED says '*' (the SDK's auth.clientId), which lets it enter members for anyone. */
+    @Test
+    void aWildcardTokenIsToldItsClientIdIsAStar() throws Exception {
+        Auth.TokenParams params = new Auth.TokenParams();
+        params.clientId = "*";
+        Auth.TokenDetails token = signer().auth.requestToken(params, null);
+        try (var ws = dev.switchboard.server.testing.RawWebSocket.open(server.wsBase(), "format=json&v=6&access_token="
+                + java.net.URLEncoder.encode(token.token, java.nio.charset.StandardCharsets.UTF_8))) {
+            JsonNode connected = ws.awaitFrame(f -> f.path("action").asInt() == 4);
+            assertThat(connected.path("connectionDetails").path("clientId").asText()).isEqualTo("*");
+        }
+    }
 }

@@ -263,7 +263,10 @@ public final class ClientConnection implements Subscriber {
         attachment.attached = true;
         ProtocolMessage attached = ProtocolMessage.of(Action.ATTACHED, attachment.wireName());
         attached.channelSerial = result.channelSerial();
-        attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0));
+        // HAS_BACKLOG: a rewind found messages, which follow the ATTACHED (RTL2i).
+        boolean rewound = attachment.params().containsKey("rewind") && result.followUp().stream().anyMatch(f -> f.message().action == Action.MESSAGE);
+        attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0)
+                | (rewound ? Flags.HAS_BACKLOG : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
         // Rewind, resume and SYNC backlogs can be far larger than the socket buffer: they are written as it drains.

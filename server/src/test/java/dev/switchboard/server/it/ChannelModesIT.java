@@ -16,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Channel modes as ably-js's own tests expect them: ATTACHED carries the modes granted — what the attach asked for
  * ({@code params.modes} winning over the ATTACH's flags; the default set when it asked for nothing), narrowed by the
  * capability — and an attached channel is held to them: publishing or entering presence without the mode is 40160.
+ * Its other flag a client reads: HAS_BACKLOG when a rewind found messages.
  */
 class ChannelModesIT {
     @RegisterExtension
@@ -76,6 +77,25 @@ class ChannelModesIT {
         try (RawWebSocket ws = RawWebSocket.connect(server, SwitchboardExtension.SUBSCRIBE_ONLY_KEY)) {
             assertThat(modes(attach(ws, "modes-capped", null, "publish,subscribe"))).isEqualTo(Flags.MODE_SUBSCRIBE);
             assertThat(modes(attach(ws, "modes-capped-default", null, null))).isEqualTo(Flags.MODE_SUBSCRIBE | Flags.MODE_PRESENCE_SUBSCRIBE);
+        }
+    }
+
+    /** RTL2i: ATTACHED says HAS_BACKLOG when a rewind found messages to send, and not when it found none. */
+    @Test
+    void aRewindThatFindsMessagesIsAttachedWithHasBacklog() throws Exception {
+        try (RawWebSocket ws = RawWebSocket.connect(server, SwitchboardExtension.ROOT_KEY)) {
+            ObjectNode empty = RawWebSocket.frame(10).put("channel", "backlog-none");
+            empty.putObject("params").put("rewind", "5");
+            ws.send(empty);
+            JsonNode none = ws.awaitFrame(f -> f.path("action").asInt() == 11 && "backlog-none".equals(f.path("channel").asText()));
+            assertThat(none.path("flags").asLong() & Flags.HAS_BACKLOG).isZero();
+
+            assertThat(modes(attach(ws, "backlog-some", null, null))).isNotZero();
+            assertThat(send(ws, "backlog-some", false).path("action").asInt()).isEqualTo(1);
+            ObjectNode rewind = RawWebSocket.frame(10).put("channel", "[?rewind=5]backlog-some");
+            ws.send(rewind);
+            JsonNode some = ws.awaitFrame(f -> f.path("action").asInt() == 11 && "[?rewind=5]backlog-some".equals(f.path("channel").asText()));
+            assertThat(some.path("flags").asLong() & Flags.HAS_BACKLOG).isNotZero();
         }
     }
 }

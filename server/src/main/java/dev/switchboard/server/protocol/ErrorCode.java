@@ -17,9 +17,9 @@ public enum ErrorCode {
     INVALID_CHANNEL_NAME(40010, 400, "Invalid channel name"),
     INVALID_CLIENT_ID(40012, 400, "Invalid clientId for credentials"),
     INVALID_MESSAGE_DATA(40013, 400, "Invalid message data or encoding"),
-    UNSUPPORTED_PROTOCOL_VERSION(40020, 400, "Unsupported protocol version"),
+    UNSUPPORTED_PROTOCOL_VERSION(40017, 400, "Unsupported protocol version"),
     /** A batch publish answered in the protocol-2 shape whose channels did not all succeed. */
-    BATCH_PARTIAL_FAILURE(40020, 400, "Batched response includes errors"),
+    BATCH_PARTIAL_FAILURE(40020, 400, "Batch error"),
     UNAUTHORIZED(40100, 401, "Unauthorized"),
     INVALID_CREDENTIALS(40101, 401, "Invalid credentials"),
     INCOMPATIBLE_CREDENTIALS(40102, 401, "Incompatible credentials"),

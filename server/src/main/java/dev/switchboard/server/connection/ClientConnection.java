@@ -20,7 +20,6 @@ import dev.switchboard.server.protocol.ProtocolMessage;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.limits.TokenBucket;
-import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
@@ -82,8 +81,8 @@ public final class ClientConnection implements Subscriber {
         this.echo = echo;
         this.principal = principal;
         this.clientId = clientId;
-        this.connectionId = resumed != null ? resumed.connectionId() : Ids.random(10);
-        this.connectionKey = resumed != null ? resumed.connectionKey() : connectionId + "!" + Ids.random(16);
+        this.connectionId = resumed != null ? resumed.connectionId() : ConnectionKeys.newId();
+        this.connectionKey = resumed != null ? resumed.connectionKey() : ConnectionKeys.newKey(connectionId);
         this.resumeError = resumeError;
         if (resumed != null) presenceChannels.addAll(resumed.presenceChannels());
         this.acks = new AckQueue(this::send);

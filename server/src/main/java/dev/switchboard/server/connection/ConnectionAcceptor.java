@@ -75,7 +75,15 @@ public final class ConnectionAcceptor {
             String clientId = principal.resolveClientId(requestedClientId);
             boolean echo = !"false".equals(first(query, "echo"));
             String resumeKey = first(query, "resume");
+            // A recovered connection (a client that restarted) gets a new key: two clients recovering one key must
+            // not take the connection from each other for ever (RTN16d).
+            boolean recovering = resumeKey == null && first(query, "recover") != null;
             if (resumeKey == null) resumeKey = first(query, "recover");
+            if (resumeKey != null && !ConnectionKeys.wellFormed(resumeKey)) {
+                open(socket, format, echo, principal, clientId, ErrorCode.INVALID_CONNECTION_KEY.info(
+                        "Unable to recover connection: the connection key is not one this server gives out"), null);
+                return;
+            }
             ConnectionRegistry.Suspended resumed = null;
             if (resumeKey != null) {
                 resumed = server.connections().claim(resumeKey, principal.appId(), clientId, server.clock().millis());
@@ -86,7 +94,7 @@ public final class ConnectionAcceptor {
                     server.connections().claimShared(resumeKey, principal.appId(), clientId).whenComplete((found, error) -> context.runOnContext(v -> {
                         if (socket.isClosed()) return;
                         try {
-                            open(socket, f, echo, principal, clientId, true, found);
+                            open(socket, f, echo, principal, clientId, true, recovering ? rekeyed(found) : found);
                         } finally {
                             socket.resume();
                         }
@@ -94,17 +102,26 @@ public final class ConnectionAcceptor {
                     return;
                 }
             }
-            open(socket, format, echo, principal, clientId, resumeKey != null, resumed);
+            open(socket, format, echo, principal, clientId, resumeKey != null, recovering ? rekeyed(resumed) : resumed);
         } catch (SwitchboardException e) {
             reject(socket, format, e.error());
         }
     }
 
+    private static ConnectionRegistry.Suspended rekeyed(ConnectionRegistry.Suspended s) {
+        return s == null ? null : new ConnectionRegistry.Suspended(s.connectionId(), ConnectionKeys.newKey(s.connectionId()), s.appId(),
+                s.clientId(), s.expiresAt(), s.presenceChannels(), s.leaveTimer());
+    }
+
     /** Starts the connection: the one {@code resumed} names, else a new one (told of a failed resume if one was asked for). */
     private void open(ServerWebSocket socket, WireFormat format, boolean echo, Principal principal, String clientId,
                       boolean resumeAsked, ConnectionRegistry.Suspended resumed) {
-        ErrorInfo resumeError = resumeAsked && resumed == null
-                ? ErrorCode.RESUME_FAILED.info("Unable to recover connection: connection key not found or expired") : null;
+        open(socket, format, echo, principal, clientId, resumeAsked && resumed == null
+                ? ErrorCode.RESUME_FAILED.info("Unable to recover connection: connection key not found or expired") : null, resumed);
+    }
+
+    private void open(ServerWebSocket socket, WireFormat format, boolean echo, Principal principal, String clientId,
+                      ErrorInfo resumeError, ConnectionRegistry.Suspended resumed) {
         ClientConnection[] holder = new ClientConnection[1];
         holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, resumed, resumeError,
                 flusher, () -> local.remove(holder[0]));

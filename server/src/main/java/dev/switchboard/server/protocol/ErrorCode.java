@@ -46,6 +46,7 @@ public enum ErrorCode {
     CONNECTION_SUSPENDED(80002, 503, "Connection suspended"),
     RESUME_FAILED(80008, 400, "Unable to recover connection"),
     CONNECTION_CLOSED(80017, 400, "Connection closed"),
+    INVALID_CONNECTION_KEY(80018, 400, "Invalid connection id (invalid format)"),
     CONNECTION_FAILED(80000, 503, "Connection failed"),
     CHANNEL_OPERATION_FAILED(90000, 400, "Channel operation failed"),
     CHANNEL_DETACHED(90001, 400, "Channel operation failed: channel is detached"),

@@ -190,10 +190,7 @@ public final class ClientConnection implements Subscriber {
             return;
         }
         server.channels().inspect(a.channel(), c -> c.requestedSync(a.wireName())).whenComplete((frames, error) -> context.runOnContext(v -> {
-            if (closed || error != null) return;
-            List<byte[]> backlog = new ArrayList<>(frames.size());
-            for (EncodedFrame frame : frames) backlog.add(frame.bytes(format));
-            if (outbound.backlog(backlog) == Outbound.Verdict.TOO_SLOW) cutOff("has more backlog waiting than its socket takes");
+            if (!closed && error == null) sendBacklog(frames);
         }));
     }
 
@@ -268,9 +265,13 @@ public final class ClientConnection implements Subscriber {
                 | (rewound ? Flags.HAS_BACKLOG : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
-        // Rewind, resume and SYNC backlogs can be far larger than the socket buffer: they are written as it drains.
-        List<byte[]> backlog = new ArrayList<>(result.followUp().size());
-        for (EncodedFrame frame : result.followUp()) backlog.add(frame.bytes(format));
+        sendBacklog(result.followUp());
+    }
+
+    /** Rewind, resume and SYNC backlogs can be far larger than the socket buffer: they are written as it drains. */
+    private void sendBacklog(List<EncodedFrame> frames) {
+        List<byte[]> backlog = new ArrayList<>(frames.size());
+        for (EncodedFrame frame : frames) backlog.add(frame.bytes(format));
         if (outbound.backlog(backlog) == Outbound.Verdict.TOO_SLOW) cutOff("has more backlog waiting than its socket takes");
     }
 

@@ -59,6 +59,8 @@ class RedisBrokerIT extends BrokerContract {
         List<Notice> notices = new CopyOnWriteArrayList<>();
         Broker.Subscription subscription = get(broker.subscribe(c, notices::add));
         StreamPosition before = get(broker.publish(c, List.of(entry("a", "one"), entry("b", "two")))).top();
+        // pub/sub delivery is asynchronous: the notice of this publish could otherwise die with the server
+        await().atMost(Duration.ofSeconds(5)).until(() -> !notices.isEmpty());
 
         redis.restart(0);
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
  */
 public final class RedisServers implements AutoCloseable {
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Random RANDOM = new Random();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "redis-servers-reaper"));
@@ -49,9 +51,8 @@ public final class RedisServers implements AutoCloseable {
     public static RedisServers standalone() throws Exception {
         RedisServers servers = new RedisServers(false);
         try {
-            servers.ports.add(freePort());
-            servers.processes.add(servers.launch(0));
-            servers.awaitPong(0);
+            servers.ports.add(0);
+            servers.startOnFreePorts(0);
             return servers;
         } catch (Exception | Error e) {
             servers.close();
@@ -64,11 +65,10 @@ public final class RedisServers implements AutoCloseable {
         RedisServers servers = new RedisServers(true);
         try {
             for (int i = 0; i < masters; i++) {
-                servers.ports.add(freePort());
-                servers.busPorts.add(freePort());
-                servers.processes.add(servers.launch(i));
+                servers.ports.add(0);
+                servers.busPorts.add(0);
+                servers.startOnFreePorts(i);
             }
-            for (int i = 0; i < masters; i++) servers.awaitPong(i);
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             create.addAll(servers.hostPorts());
             create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
@@ -168,6 +168,26 @@ public final class RedisServers implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts server {@code index} on ports that are free now; if another process takes one between the check and the
+     * server's bind (a client's ephemeral port, say), it starts again on new ones rather than failing the test class.
+     */
+    private void startOnFreePorts(int index) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            ports.set(index, freePort());
+            if (cluster) busPorts.set(index, freePort());
+            if (index < processes.size()) processes.set(index, launch(index));
+            else processes.add(launch(index));
+            try {
+                awaitPong(index);
+                return;
+            } catch (IllegalStateException exited) {
+                boolean portTaken = log(ports.get(index)).contains("Address already in use");
+                if (!portTaken || attempt == 5) throw exited;
+            }
+        }
+    }
+
     private Process launch(int index) throws IOException {
         int port = ports.get(index);
         List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
@@ -238,11 +258,20 @@ public final class RedisServers implements AutoCloseable {
                 + " packages (./test.sh installs them; by hand: apt-get install redis-server redis-tools)");
     }
 
+    /**
+     * A port that is free now, below Linux's ephemeral range (32768 and up) so that the many client connections of a
+     * test run, which take their source ports from that range, cannot take it before redis-server binds it.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
+        for (int tries = 0; tries < 1_000; tries++) {
+            int candidate = 20_000 + RANDOM.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException inUse) {
+                // try another
+            }
         }
+        throw new IOException("no free port between 20000 and 32000");
     }
 
     /** Just enough RESP to send a command and read its reply: arrays come back one element a line. */

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +26,6 @@ import java.util.stream.Stream;
  */
 public final class RedisServers implements AutoCloseable {
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-    private static final Random RANDOM = new Random();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "redis-servers-reaper"));
@@ -258,20 +255,8 @@ public final class RedisServers implements AutoCloseable {
                 + " packages (./test.sh installs them; by hand: apt-get install redis-server redis-tools)");
     }
 
-    /**
-     * A port that is free now, below Linux's ephemeral range (32768 and up) so that the many client connections of a
-     * test run, which take their source ports from that range, cannot take it before redis-server binds it.
-     */
     private static int freePort() throws IOException {
-        for (int tries = 0; tries < 1_000; tries++) {
-            int candidate = 20_000 + RANDOM.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException inUse) {
-                // try another
-            }
-        }
-        throw new IOException("no free port between 20000 and 32000");
+        return FreePorts.belowEphemeralRange();
     }
 
     /** Just enough RESP to send a command and read its reply: arrays come back one element a line. */

@@ -21,8 +21,6 @@ import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.limits.TokenBucket;
 import io.vertx.core.Context;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,14 +34,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 
 /**
- * One client's realtime connection over a WebSocket. Runs entirely on the socket's event loop context:
- * frames are decoded and answered here, channel operations are handed to channel owners, and their
- * answers come back to this context before anything is written.
+ * One client's realtime connection, over whichever {@link Transport} carries it (a WebSocket or comet). Runs
+ * entirely on one event loop context: frames are decoded and answered here, channel operations are handed to
+ * channel owners, and their answers come back to this context before anything is written.
  */
-public final class ClientConnection implements Subscriber {
+public final class ClientConnection implements Subscriber, Transport.Client {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     private final ServerContext server;
-    private final ServerWebSocket socket;
+    private final Transport transport;
     private final Context context;
     private final WireFormat format;
     private final boolean echo;
@@ -65,17 +63,14 @@ public final class ClientConnection implements Subscriber {
     private boolean superseded;
 
     private final Runnable onClosed;
-    private final FlushBatcher flusher;
-    private Outbound outbound;
     private final ErrorInfo resumeError;
 
-    ClientConnection(ServerContext server, ServerWebSocket socket, Context context, WireFormat format, boolean echo,
+    ClientConnection(ServerContext server, Transport transport, Context context, WireFormat format, boolean echo,
                      Principal principal, String clientId, ConnectionRegistry.Suspended resumed, ErrorInfo resumeError,
-                     FlushBatcher flusher, Runnable onClosed) {
+                     Runnable onClosed) {
         this.server = server;
-        this.flusher = flusher;
         this.onClosed = onClosed;
-        this.socket = socket;
+        this.transport = transport;
         this.context = context;
         this.format = format;
         this.echo = echo;
@@ -99,27 +94,25 @@ public final class ClientConnection implements Subscriber {
 
     public String clientId() { return clientId; }
 
-    String connectionKey() { return connectionKey; }
+    @Override
+    public String connectionKey() { return connectionKey; }
 
     Set<Channel> presenceChannels() { return Set.copyOf(presenceChannels); }
 
     String appId() { return principal.appId(); }
 
-    long lastWriteAt() { return outbound.lastWriteAt(); }
+    long lastWriteAt() { return transport.lastWriteAt(); }
+
+    Transport transport() { return transport; }
 
     /** Bytes written to this connection's socket that the client has not read yet (bounded by the outbound buffer). */
-    public long socketBufferedBytes() { return outbound.socketBufferedBytes(); }
+    public long socketBufferedBytes() { return transport.bufferedBytes(); }
 
     /** Sends CONNECTED and starts reading frames. */
     void start() {
-        outbound = new Outbound(((WebSocketInternal) socket).channelHandlerContext(), format, server.clock(), flusher,
-                server.config().limits().maxBacklogBytes());
+        transport.start(this, format);
         server.connections().add(this);
         server.connections().announce(this, server.config().connectionStateTtlMs());
-        socket.textMessageHandler(text -> onFrame(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        socket.binaryMessageHandler(buffer -> onFrame(buffer.getBytes()));
-        socket.closeHandler(v -> onTransportClosed());
-        socket.exceptionHandler(e -> log.debug("Connection {} transport error: {}", connectionId, e.toString()));
         ProtocolMessage connected = new ProtocolMessage(Action.CONNECTED);
         connected.connectionId = connectionId;
         connected.connectionDetails = connectionDetails();
@@ -144,15 +137,31 @@ public final class ClientConnection implements Subscriber {
         return d;
     }
 
-    private void onFrame(byte[] bytes) {
+    @Override
+    public void onFrame(byte[] bytes) {
         if (closed) return;
         ProtocolMessage pm;
         try {
             pm = ProtocolMessage.decode(bytes, format);
         } catch (SwitchboardException e) {
-            failConnection(e.error());
+            onMalformed(e.error());
             return;
         }
+        handle(pm);
+    }
+
+    @Override
+    public void onMalformed(ErrorInfo error) { failConnection(error); }
+
+    @Override
+    public void onMessages(List<ProtocolMessage> messages) {
+        for (ProtocolMessage pm : messages) {
+            if (closed) return;
+            handle(pm);
+        }
+    }
+
+    private void handle(ProtocolMessage pm) {
         try {
             switch (pm.action) {
                 case Action.HEARTBEAT -> onHeartbeat(pm);
@@ -272,7 +281,7 @@ public final class ClientConnection implements Subscriber {
     private void sendBacklog(List<EncodedFrame> frames) {
         List<byte[]> backlog = new ArrayList<>(frames.size());
         for (EncodedFrame frame : frames) backlog.add(frame.bytes(format));
-        if (outbound.backlog(backlog) == Outbound.Verdict.TOO_SLOW) cutOff("has more backlog waiting than its socket takes");
+        if (transport.backlog(backlog) == Transport.Verdict.TOO_SLOW) cutOff("has more backlog waiting than its socket takes");
     }
 
     private void onDetach(ProtocolMessage pm) {
@@ -487,12 +496,12 @@ public final class ClientConnection implements Subscriber {
     }
 
     void sendHeartbeatIfIdle(long now, long idleAfterMs) {
-        if (!closed && now - outbound.lastWriteAt() >= idleAfterMs) send(new ProtocolMessage(Action.HEARTBEAT));
+        if (!closed && now - transport.lastWriteAt() >= idleAfterMs) send(new ProtocolMessage(Action.HEARTBEAT));
     }
 
     private void send(ProtocolMessage pm) {
         if (closed) return;
-        outbound.sendNow(pm.encode(format));
+        transport.sendNow(pm.encode(format));
     }
 
     @Override
@@ -500,7 +509,7 @@ public final class ClientConnection implements Subscriber {
         if (closed) return;
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
-        if (outbound.deliver(frame.bytes(format)) == Outbound.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
+        if (transport.deliver(frame.bytes(format)) == Transport.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
     }
 
     /**
@@ -511,7 +520,7 @@ public final class ClientConnection implements Subscriber {
         if (closed) return;
         log.warn("Connection {} {}; closing its transport", connectionId, why);
         closed = true;
-        outbound.abort();
+        transport.abort();
         cleanUp();
         suspend();
     }
@@ -520,8 +529,7 @@ public final class ClientConnection implements Subscriber {
     private void closeTransport(boolean resumable) {
         if (closed) return;
         closed = true;
-        outbound.close();
-        socket.close((short) 1000);
+        transport.close();
         cleanUp();
         if (resumable) suspend(); else leavePresence();
     }
@@ -532,10 +540,11 @@ public final class ClientConnection implements Subscriber {
     }
 
     /** The transport went away without CLOSE: keep the connection resumable for the state TTL. */
-    private void onTransportClosed() {
+    @Override
+    public void onTransportGone() {
         boolean resumable = !closed && !superseded;
         closed = true;
-        outbound.close();
+        transport.release();
         cleanUp();
         if (resumable) suspend();
     }
@@ -551,8 +560,7 @@ public final class ClientConnection implements Subscriber {
             superseded = true;
             if (!closed) {
                 closed = true;
-                outbound.close();
-                socket.close((short) 1000);
+                transport.close();
                 cleanUp();
             }
         });

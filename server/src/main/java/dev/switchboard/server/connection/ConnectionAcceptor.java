@@ -3,21 +3,17 @@ package dev.switchboard.server.connection;
 import dev.switchboard.server.ServerContext;
 import dev.switchboard.server.auth.ClientIdPolicy;
 import dev.switchboard.server.auth.Principal;
-import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.ErrorInfo;
-import dev.switchboard.server.protocol.ProtocolMessage;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 import dev.switchboard.server.limits.ConnectionGuard;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,11 +57,30 @@ public final class ConnectionAcceptor {
             return;
         }
         Map<String, List<String>> query = new QueryStringDecoder(socket.uri()).parameters();
+        handshake(query, new WebSocketTransport(socket, server.clock(), flusher, server.config().limits().maxBacklogBytes()));
+    }
+
+    /**
+     * A comet connect request: the connection's frames go out through {@code response} (streamed or one poll answer)
+     * and the requests that follow it. Call on this acceptor's context (the request's event loop).
+     */
+    void acceptComet(Map<String, List<String>> query, io.vertx.core.http.HttpServerResponse response, boolean streaming) {
+        // Without a receiver for two idle intervals (the client polls again at once), the client is taken to be gone.
+        long receiverGraceMs = Math.max(5_000, 2 * server.config().maxIdleIntervalMs());
+        handshake(query, new CometTransport(server.vertx(), context, server.clock(), flusher, server.connections(),
+                server.config().limits().maxBacklogBytes(), receiverGraceMs, response, streaming));
+    }
+
+    /**
+     * Opens a connection over {@code transport} from the connect request's {@code query} (credentials, format, echo,
+     * clientId, resume or recover), or refuses it with an ERROR the client can read.
+     */
+    void handshake(Map<String, List<String>> query, Transport transport) {
         WireFormat format;
         try {
             format = WireFormat.fromParam(first(query, "format"));
         } catch (SwitchboardException e) {
-            rejectJson(socket, e.error());
+            transport.reject(e.error(), WireFormat.JSON);
             return;
         }
         try {
@@ -80,7 +95,7 @@ public final class ConnectionAcceptor {
             boolean recovering = resumeKey == null && first(query, "recover") != null;
             if (resumeKey == null) resumeKey = first(query, "recover");
             if (resumeKey != null && !ConnectionKeys.wellFormed(resumeKey)) {
-                open(socket, format, echo, principal, clientId, ErrorCode.INVALID_CONNECTION_KEY.info(
+                open(transport, format, echo, principal, clientId, ErrorCode.INVALID_CONNECTION_KEY.info(
                         "Unable to recover connection: the connection key is not one this server gives out"), null);
                 return;
             }
@@ -89,22 +104,22 @@ public final class ConnectionAcceptor {
                 resumed = server.connections().claim(resumeKey, principal.appId(), clientId, server.clock().millis());
                 if (resumed == null && server.connections().directory() != null) {
                     // Perhaps another node's connection (that node went away): ask the directory the nodes share.
-                    socket.pause();
+                    transport.pauseInbound();
                     WireFormat f = format;
                     server.connections().claimShared(resumeKey, principal.appId(), clientId).whenComplete((found, error) -> context.runOnContext(v -> {
-                        if (socket.isClosed()) return;
+                        if (transport.isGone()) return;
                         try {
-                            open(socket, f, echo, principal, clientId, true, recovering ? rekeyed(found) : found);
+                            open(transport, f, echo, principal, clientId, true, recovering ? rekeyed(found) : found);
                         } finally {
-                            socket.resume();
+                            transport.resumeInbound();
                         }
                     }));
                     return;
                 }
             }
-            open(socket, format, echo, principal, clientId, resumeKey != null, recovering ? rekeyed(resumed) : resumed);
+            open(transport, format, echo, principal, clientId, resumeKey != null, recovering ? rekeyed(resumed) : resumed);
         } catch (SwitchboardException e) {
-            reject(socket, format, e.error());
+            transport.reject(e.error(), format);
         }
     }
 
@@ -114,17 +129,17 @@ public final class ConnectionAcceptor {
     }
 
     /** Starts the connection: the one {@code resumed} names, else a new one (told of a failed resume if one was asked for). */
-    private void open(ServerWebSocket socket, WireFormat format, boolean echo, Principal principal, String clientId,
+    private void open(Transport transport, WireFormat format, boolean echo, Principal principal, String clientId,
                       boolean resumeAsked, ConnectionRegistry.Suspended resumed) {
-        open(socket, format, echo, principal, clientId, resumeAsked && resumed == null
+        open(transport, format, echo, principal, clientId, resumeAsked && resumed == null
                 ? ErrorCode.RESUME_FAILED.info("Unable to recover connection: connection key not found or expired") : null, resumed);
     }
 
-    private void open(ServerWebSocket socket, WireFormat format, boolean echo, Principal principal, String clientId,
+    private void open(Transport transport, WireFormat format, boolean echo, Principal principal, String clientId,
                       ErrorInfo resumeError, ConnectionRegistry.Suspended resumed) {
         ClientConnection[] holder = new ClientConnection[1];
-        holder[0] = new ClientConnection(server, socket, context, format, echo, principal, clientId, resumed, resumeError,
-                flusher, () -> local.remove(holder[0]));
+        holder[0] = new ClientConnection(server, transport, context, format, echo, principal, clientId, resumed, resumeError,
+                () -> local.remove(holder[0]));
         local.add(holder[0]);
         holder[0].start();
     }
@@ -137,15 +152,6 @@ public final class ConnectionAcceptor {
         if (token != null) return server.tokens().verifyToken(token);
         throw ErrorCode.NO_AUTH.exception("No credentials: pass key= or access_token=");
     }
-
-    private void reject(ServerWebSocket socket, WireFormat format, ErrorInfo error) {
-        byte[] bytes = ProtocolMessage.error(Action.ERROR, null, error).encode(format);
-        if (format == WireFormat.JSON) socket.writeFinalTextFrame(new String(bytes, StandardCharsets.UTF_8));
-        else socket.writeFinalBinaryFrame(Buffer.buffer(bytes));
-        socket.close((short) 1000);
-    }
-
-    private void rejectJson(ServerWebSocket socket, ErrorInfo error) { reject(socket, WireFormat.JSON, error); }
 
     private static String first(Map<String, List<String>> query, String name) {
         List<String> values = query.get(name);

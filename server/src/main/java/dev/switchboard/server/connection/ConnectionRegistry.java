@@ -20,6 +20,8 @@ public final class ConnectionRegistry {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConnectionRegistry.class);
     private final Map<String, ClientConnection> live = new ConcurrentHashMap<>();
     private final Map<String, Suspended> suspended = new ConcurrentHashMap<>();
+    /** Comet transports by connection key, until their client has taken their last frames (a CLOSED, say). */
+    private final Map<String, CometTransport> comet = new ConcurrentHashMap<>();
 
     /**
      * What is kept of a connection whose transport dropped, so the same client can resume it; its presence
@@ -41,6 +43,13 @@ public final class ConnectionRegistry {
     void add(ClientConnection c) { live.put(c.connectionId(), c); }
 
     void remove(ClientConnection c) { live.remove(c.connectionId(), c); }
+
+    void addComet(String connectionKey, CometTransport transport) { comet.put(connectionKey, transport); }
+
+    void removeComet(String connectionKey, CometTransport transport) { comet.remove(connectionKey, transport); }
+
+    /** The comet transport of the connection {@code connectionKey} names; null when there is none. Any thread. */
+    CometTransport comet(String connectionKey) { return comet.get(connectionKey); }
 
     void suspend(ClientConnection c, Principal principal, long expiresAt, Set<Channel> presenceChannels, long graceMs) {
         long timer = -1;

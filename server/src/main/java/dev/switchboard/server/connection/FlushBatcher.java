@@ -12,13 +12,19 @@ import java.util.List;
  */
 final class FlushBatcher {
     private final Context context;
-    private final List<Outbound> dirty = new ArrayList<>();
+    private final List<Flushable> dirty = new ArrayList<>();
     private boolean scheduled;
+
+    /** A transport holding frames written without a flush. */
+    interface Flushable {
+        /** Flushes what was written since the last flush. */
+        void flushPending();
+    }
 
     FlushBatcher(Context context) { this.context = context; }
 
     /** Notes that a connection has unflushed frames; the caller marks it so it is added once per batch. */
-    void add(Outbound connection) {
+    void add(Flushable connection) {
         dirty.add(connection);
         if (!scheduled) {
             scheduled = true;

@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.timeout.IdleStateHandler;
 
+import dev.switchboard.server.connection.Transport.Verdict;
+
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -21,12 +23,9 @@ import java.util.List;
  * waits is bounded too ({@code maxWaitingBytes}): a client that never reads is cut off once its backlogs pass it,
  * so it holds at most that plus one socket buffer. Event loop thread only.
  */
-final class Outbound {
+final class Outbound implements FlushBatcher.Flushable {
     /** Bytes a subscriber may fall behind by before it is cut off. */
     static final int BUFFER_BYTES = 1 << 20;
-
-    /** What the caller must do after a live frame was offered. */
-    enum Verdict { WRITTEN, TOO_SLOW }
 
     private final ChannelHandlerContext ctx;
     private final WireFormat format;
@@ -122,7 +121,8 @@ final class Outbound {
     }
 
     /** Flushes frames written by a batch. */
-    void flushPending() {
+    @Override
+    public void flushPending() {
         if (!flushPending) return;
         flushPending = false;
         if (!closed) ctx.flush();

@@ -1,6 +1,7 @@
 package dev.switchboard.server.http;
 
 import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.connection.CometEndpoint;
 import dev.switchboard.server.connection.ConnectionAcceptor;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -47,9 +48,10 @@ public final class HttpVerticle extends VerticleBase {
         new HistoryApi(server).mount(router);
         new DeadLetterApi(server).mount(router);
         if (server.config().sandbox()) new SandboxApi(server).mount(router);
+        ConnectionAcceptor acceptor = new ConnectionAcceptor(server, context, vertx, guard);
+        new CometEndpoint(server, acceptor, guard).mount(router);
         for (Consumer<Router> routes : extraRoutes) routes.accept(router);
         rest.mountFallback(router);
-        ConnectionAcceptor acceptor = new ConnectionAcceptor(server, context, vertx, guard);
         Limits limits = server.config().limits();
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(server.config().host())

@@ -488,6 +488,8 @@ public final class Channel {
         List<Message> messages = List.copyOf(run);
         run.clear();
         ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, name);
+        // Protocol 1.x clients drop a frame whose id equals the previous frame's (their duplicate check): unique per frame.
+        pm.id = messages.get(0).id();
         pm.connectionId = messages.get(0).connectionId();
         pm.timestamp = now;
         pm.channelSerial = messages.get(messages.size() - 1).serial();
@@ -502,6 +504,7 @@ public final class Channel {
             owner.runOnContext(v -> sleepIfUnused()); // after the notice that carried it is applied
         }
         ProtocolMessage pm = ProtocolMessage.of(Action.PRESENCE, name);
+        pm.id = change.id();
         pm.connectionId = change.connectionId();
         pm.timestamp = now;
         pm.channelSerial = currentSerial();

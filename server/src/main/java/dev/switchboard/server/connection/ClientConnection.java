@@ -113,12 +113,19 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         transport.start(this, format);
         server.connections().add(this);
         server.connections().announce(this, server.config().connectionStateTtlMs());
-        ProtocolMessage connected = new ProtocolMessage(Action.CONNECTED);
-        connected.connectionId = connectionId;
-        connected.connectionDetails = connectionDetails();
+        ProtocolMessage connected = connected();
         connected.error = resumeError;
         send(connected);
         scheduleExpiry();
+    }
+
+    /** CONNECTED: the key is in the details (protocol 2) and at the top (1.x comet clients build their URLs from it). */
+    private ProtocolMessage connected() {
+        ProtocolMessage connected = new ProtocolMessage(Action.CONNECTED);
+        connected.connectionId = connectionId;
+        connected.connectionKey = connectionKey;
+        connected.connectionDetails = connectionDetails();
+        return connected;
     }
 
     private Map<String, Object> connectionDetails() {
@@ -426,10 +433,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         }
         principal = renewed;
         scheduleExpiry();
-        ProtocolMessage connected = new ProtocolMessage(Action.CONNECTED);
-        connected.connectionId = connectionId;
-        connected.connectionDetails = connectionDetails();
-        send(connected);
+        send(connected());
         failChannelsNoLongerAllowed(renewed.capability());
     }
 

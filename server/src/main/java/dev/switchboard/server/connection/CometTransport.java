@@ -81,11 +81,11 @@ final class CometTransport implements Transport {
     }
 
     @Override
-    public void reject(ErrorInfo error, WireFormat format) {
-        // An array of protocol messages is read as such whatever the status, so the client sees the ERROR's code.
+    public void refuse(int action, ErrorInfo error, WireFormat format) {
+        // An array of protocol messages is read as such whatever the status, so the client sees the frame's code.
         Receiver r = receiver;
         receiver = null;
-        end(r, error.statusCode(), List.of(ProtocolMessage.error(Action.ERROR, null, error).encode(format)), format, error);
+        end(r, action == Action.ERROR ? error.statusCode() : 200, List.of(ProtocolMessage.error(action, null, error).encode(format)), format, error);
     }
 
     @Override public void pauseInbound() { /* a client sends only once it is CONNECTED */ }

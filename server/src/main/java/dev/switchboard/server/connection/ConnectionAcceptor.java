@@ -3,6 +3,7 @@ package dev.switchboard.server.connection;
 import dev.switchboard.server.ServerContext;
 import dev.switchboard.server.auth.ClientIdPolicy;
 import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.ErrorInfo;
 import dev.switchboard.server.protocol.SwitchboardException;
@@ -80,7 +81,7 @@ public final class ConnectionAcceptor {
         try {
             format = WireFormat.fromParam(first(query, "format"));
         } catch (SwitchboardException e) {
-            transport.reject(e.error(), WireFormat.JSON);
+            transport.refuse(Action.ERROR, e.error(), WireFormat.JSON);
             return;
         }
         try {
@@ -89,6 +90,14 @@ public final class ConnectionAcceptor {
             ClientIdPolicy.requireLength(requestedClientId, server.config().limits().maxClientIdLength());
             String clientId = principal.resolveClientId(requestedClientId);
             boolean echo = !"false".equals(first(query, "echo"));
+            if (first(query, "upgrade") != null) {
+                // ably-js 1.x, connected over comet, offers to move the connection to a WebSocket (or a comet stream).
+                // Declined: it stays on the transport it has, which carries everything; a DISCONNECTED on the offered
+                // transport makes it drop just that one.
+                transport.refuse(Action.DISCONNECTED, ErrorCode.DISCONNECTED.info(
+                        "Transport upgrade is not offered: the connection stays on its current transport"), format);
+                return;
+            }
             String resumeKey = first(query, "resume");
             // A recovered connection (a client that restarted) gets a new key: two clients recovering one key must
             // not take the connection from each other for ever (RTN16d).
@@ -119,7 +128,7 @@ public final class ConnectionAcceptor {
             }
             open(transport, format, echo, principal, clientId, resumeKey != null, recovering ? rekeyed(resumed) : resumed);
         } catch (SwitchboardException e) {
-            transport.reject(e.error(), format);
+            transport.refuse(Action.ERROR, e.error(), format);
         }
     }
 

@@ -36,8 +36,11 @@ interface Transport extends FlushBatcher.Flushable {
     /** Starts carrying the connection {@code client}, in {@code format}. */
     void start(Client client, WireFormat format);
 
-    /** Refuses the connection before it starts: the client gets an ERROR with {@code error} and the transport ends. */
-    void reject(ErrorInfo error, WireFormat format);
+    /**
+     * Refuses the connection before it starts: the client gets one frame, {@code action} (ERROR, or DISCONNECTED for
+     * something it may try again differently) with {@code error}, and the transport ends.
+     */
+    void refuse(int action, ErrorInfo error, WireFormat format);
 
     /** Stops reading the client's frames while the connection is being looked up elsewhere (a shared resume). */
     void pauseInbound();

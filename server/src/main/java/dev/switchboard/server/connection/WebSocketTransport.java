@@ -1,6 +1,5 @@
 package dev.switchboard.server.connection;
 
-import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.ErrorInfo;
 import dev.switchboard.server.protocol.ProtocolMessage;
 import dev.switchboard.server.protocol.WireFormat;
@@ -37,8 +36,8 @@ final class WebSocketTransport implements Transport {
     }
 
     @Override
-    public void reject(ErrorInfo error, WireFormat format) {
-        byte[] bytes = ProtocolMessage.error(Action.ERROR, null, error).encode(format);
+    public void refuse(int action, ErrorInfo error, WireFormat format) {
+        byte[] bytes = ProtocolMessage.error(action, null, error).encode(format);
         if (format == WireFormat.JSON) socket.writeFinalTextFrame(new String(bytes, StandardCharsets.UTF_8));
         else socket.writeFinalBinaryFrame(Buffer.buffer(bytes));
         socket.close((short) 1000);

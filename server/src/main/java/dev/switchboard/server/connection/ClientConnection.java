@@ -259,7 +259,15 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         ChannelAttachment attachment = new ChannelAttachment(channel, wireName, modes, params);
         channels.put(wireName, attachment);
         final int grantedModes = modes;
-        server.channels().attach(channel, this, wireName, modes, params, pm.channelSerial, (result, error) ->
+        // An ATTACH with the RESUME flag continues an attachment the client had (RTL4j): a rewind in its params was
+        // applied when it first attached and must not be replayed again.
+        Map<String, String> channelParams = params;
+        if (pm.flags != null && Flags.has(pm.flags, Flags.ATTACH_RESUME) && params.containsKey("rewind")) {
+            channelParams = new LinkedHashMap<>(params);
+            channelParams.remove("rewind");
+        }
+        attachment.rewinds = channelParams.containsKey("rewind");
+        server.channels().attach(channel, this, wireName, modes, channelParams, pm.channelSerial, (result, error) ->
                 context.runOnContext(v -> onAttached(attachment, grantedModes, result, error)));
     }
 
@@ -276,7 +284,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         ProtocolMessage attached = ProtocolMessage.of(Action.ATTACHED, attachment.wireName());
         attached.channelSerial = result.channelSerial();
         // HAS_BACKLOG: a rewind found messages, which follow the ATTACHED (RTL2i).
-        boolean rewound = attachment.params().containsKey("rewind") && result.followUp().stream().anyMatch(f -> f.message().action == Action.MESSAGE);
+        boolean rewound = attachment.rewinds && !result.resumed() && result.followUp().stream().anyMatch(f -> f.message().action == Action.MESSAGE);
         attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0)
                 | (rewound ? Flags.HAS_BACKLOG : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
@@ -589,6 +597,8 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         private final int modes;
         private final Map<String, String> params;
         private boolean attached;
+        /** Whether the channel was asked to rewind (not for an ATTACH that resumes). */
+        private boolean rewinds;
 
         ChannelAttachment(Channel channel, String wireName, int modes, Map<String, String> params) {
             this.channel = channel;

@@ -127,6 +127,25 @@ for (const protocol of PROTOCOLS) {
       assert.ok(m.timestamp > 0);
     });
 
+    test('a REST publish with a connectionKey is made for that connection: its id, and its echoMessages: false', async (t) => {
+      const name = uniqueChannel('js-on-behalf');
+      const quiet = await connected(t, opts({ key: ROOT_KEY, echoMessages: false }));
+      const other = await connected(t, opts({ key: ROOT_KEY }));
+      const quietGot = await subscribe(quiet.channels.get(name));
+      const otherGot = await subscribe(other.channels.get(name));
+      const rest = new Ably.Rest(opts({ key: ROOT_KEY }));
+
+      await rest.channels.get(name).publish({ name: 'for-quiet', data: 'x', connectionKey: quiet.connection.key });
+      const m = await awaitMessage(otherGot, 'for-quiet');
+      assert.equal(m.connectionId, quiet.connection.id);
+      await rest.channels.get(name).publish('plain', 'y');
+      await awaitMessage(quietGot, 'plain');
+      assert.deepEqual(quietGot.map((x) => x.name), ['plain'], 'not echoed to the connection it was made for');
+
+      const refused = await rejection(rest.channels.get(name).publish({ name: 'n', connectionKey: 'AAAAAAAAAA!BBBBBBBBBBBBBBBB' }));
+      assert.equal(refused.code, 80018);
+    });
+
     test('attach outside the capability fails the channel with 40160', async (t) => {
       const client = await connected(t, opts({ key: RESTRICTED_KEY }));
       const denied = client.channels.get(uniqueChannel('js-denied'));

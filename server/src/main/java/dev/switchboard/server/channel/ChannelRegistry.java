@@ -313,7 +313,12 @@ public final class ChannelRegistry {
 
     /** Publishes from inside the server (REST, connectors); completes once the channel has accepted the messages. */
     public CompletableFuture<PublishOutcome> publish(String appId, String channelName, List<Message> messages, String idBase) {
-        return publishFrom(appId, channelName, messages, idBase, false);
+        return publishFrom(appId, channelName, messages, idBase, false, null);
+    }
+
+    /** A REST publish on behalf of the realtime connection {@code connectionId} (its echo setting applies). */
+    public CompletableFuture<PublishOutcome> publishFor(String connectionId, String appId, String channelName, List<Message> messages, String idBase) {
+        return publishFrom(appId, channelName, messages, idBase, false, connectionId);
     }
 
     /**
@@ -322,12 +327,13 @@ public final class ChannelRegistry {
      * future still completes only after it.
      */
     public CompletableFuture<PublishOutcome> publishReplayable(String appId, String channelName, List<Message> messages, String idBase) {
-        return publishFrom(appId, channelName, messages, idBase, true);
+        return publishFrom(appId, channelName, messages, idBase, true, null);
     }
 
-    private CompletableFuture<PublishOutcome> publishFrom(String appId, String channelName, List<Message> messages, String idBase, boolean replayable) {
+    private CompletableFuture<PublishOutcome> publishFrom(String appId, String channelName, List<Message> messages, String idBase,
+                                                          boolean replayable, String connectionId) {
         CompletableFuture<PublishOutcome> result = new CompletableFuture<>();
-        publish(channel(appId, channelName), messages, null, idBase, replayable, (outcome, error) -> {
+        publish(channel(appId, channelName), messages, connectionId, idBase, replayable, (outcome, error) -> {
             if (error != null) result.completeExceptionally(error); else result.complete(outcome);
         });
         return result;

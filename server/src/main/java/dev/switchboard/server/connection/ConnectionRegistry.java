@@ -145,6 +145,13 @@ public final class ConnectionRegistry {
 
     public ClientConnection get(String connectionId) { return live.get(connectionId); }
 
+    /** The id of this node's live connection of app {@code appId} that {@code connectionKey} names; null when there is none. */
+    public String liveConnectionId(String connectionKey, String appId) {
+        int bang = connectionKey.indexOf('!');
+        ClientConnection c = bang <= 0 ? null : live.get(connectionKey.substring(0, bang));
+        return c != null && c.connectionKey().equals(connectionKey) && c.appId().equals(appId) ? c.connectionId() : null;
+    }
+
     public int size() { return live.size(); }
 
     /**

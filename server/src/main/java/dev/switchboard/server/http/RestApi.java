@@ -148,7 +148,9 @@ public final class RestApi {
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
             List<Message> messages = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.headerClientId(ctx));
-            Responder.whenDone(ctx, server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12)),
+            String onBehalfOf = onBehalfOf(principal, items);
+            Responder.whenDone(ctx, onBehalfOf == null ? server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
+                            : server.channels().publishFor(onBehalfOf, principal.appId(), name.name(), messages, Ids.random(12)),
                     outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
@@ -261,6 +263,28 @@ public final class RestApi {
                     + total + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
         }
         return messages;
+    }
+
+    /**
+     * The realtime connection a publish is made for (TM2h: the messages carry its {@code connectionKey}), so subscribers
+     * see its connectionId and its echo setting applies; null when none is named. Its key must name a live connection
+     * of the same app on this node.
+     */
+    private String onBehalfOf(Principal principal, List<Object> items) {
+        String key = null;
+        for (Object item : items) {
+            Map<String, Object> m = Trees.mapOrNull(item);
+            String k = m == null ? null : Trees.stringOr(m.get("connectionKey"), null);
+            if (k == null) continue;
+            if (key != null && !key.equals(k)) throw ErrorCode.BAD_REQUEST.exception("The messages of one publish name different connections");
+            key = k;
+        }
+        if (key == null) return null;
+        String connectionId = server.connections().liveConnectionId(key, principal.appId());
+        if (connectionId == null) {
+            throw ErrorCode.INVALID_CONNECTION_KEY.exception("connectionKey does not name a connection of this app on this server");
+        }
+        return connectionId;
     }
 
     private static Map<String, Object> publishResult(String channel, List<String> serials) {

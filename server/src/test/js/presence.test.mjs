@@ -158,6 +158,26 @@ for (const protocol of PROTOCOLS) {
       assert.deepEqual(byClient.items.map((m) => m.clientId), ['f2']);
     });
 
+    test('batchPresence reads several channels at once; a channel the key may not see is that result\'s error', async (t) => {
+      const allowed = `allowed:${uniqueChannel('js-batch')}`;
+      const denied = uniqueChannel('js-batch-denied');
+      const alice = await client(t, 'alice');
+      await alice.channels.get(allowed).presence.enter('a');
+      await alice.channels.get(denied).presence.enter('b');
+      const rest = new Ably.Rest(opts({ key: RESTRICTED_KEY }));
+
+      const batch = await rest.batchPresence([denied, allowed]);
+      assert.equal(batch.successCount, 1);
+      assert.equal(batch.failureCount, 1);
+      assert.equal(batch.results[0].channel, denied);
+      assert.ok(!('presence' in batch.results[0]));
+      assert.equal(batch.results[0].error.code, 40160);
+      assert.equal(batch.results[0].error.statusCode, 401);
+      assert.equal(batch.results[1].channel, allowed);
+      assert.deepEqual(batch.results[1].presence.map((p) => [p.clientId, p.data]), [['alice', 'a']]);
+      assert.ok(!('error' in batch.results[1]));
+    });
+
     test('an abruptly lost member leaves after the grace period', { skip: !SHORT_PORT }, async (t) => {
       const name = uniqueChannel('js-pres-grace');
       const proxy = await startProxy(t, SHORT_PORT);

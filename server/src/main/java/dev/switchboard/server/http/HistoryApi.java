@@ -9,6 +9,7 @@ import dev.switchboard.server.channel.ChannelEvent;
 import dev.switchboard.server.channel.ChannelName;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.PresenceMessage;
+import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -41,6 +42,7 @@ public final class HistoryApi {
         router.get("/channels/:channel/history").handler(ctx -> history(ctx, "history", false));
         router.get("/channels/:channel/presence/history").handler(ctx -> history(ctx, "history", true));
         router.get("/channels/:channel/presence").handler(this::members);
+        router.get("/presence").handler(this::batchMembers);
     }
 
     /** One history item with its position. */
@@ -201,6 +203,68 @@ public final class HistoryApi {
             });
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
+        }
+    }
+
+    /**
+     * {@code GET /presence?channels=a,b}: the members of several channels at once (RSC24), each channel a result of
+     * its own ({@code presence}, or {@code error} where the credentials may not see it), with the counts of both.
+     */
+    private void batchMembers(RoutingContext ctx) {
+        try {
+            Principal principal = RestAuth.authenticate(ctx, server.tokens());
+            String param = ctx.request().getParam("channels");
+            if (param == null || param.isBlank()) throw ErrorCode.BAD_REQUEST.exception("channels= names the channels, comma-separated");
+            WireFormat format = Responder.responseFormat(ctx);
+            List<CompletableFuture<Map<String, Object>>> results = new ArrayList<>();
+            for (String channelName : param.split(",")) results.add(membersResult(principal, channelName, format));
+            Responder.whenDone(ctx, CompletableFuture.allOf(results.toArray(new CompletableFuture[0])), v -> {
+                List<Object> body = new ArrayList<>();
+                int failures = 0;
+                for (var r : results) {
+                    Map<String, Object> result = r.join();
+                    if (result.containsKey("error")) failures++;
+                    body.add(result);
+                }
+                Map<String, Object> answer = new LinkedHashMap<>();
+                answer.put("successCount", body.size() - failures);
+                answer.put("failureCount", failures);
+                answer.put("results", body);
+                Responder.ok(ctx, 200, answer);
+            });
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    /** One channel's part of a batch presence answer; never fails (a refusal is the result's error). */
+    private CompletableFuture<Map<String, Object>> membersResult(Principal principal, String channelName, WireFormat format) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("channel", channelName);
+        try {
+            ChannelName name = ChannelName.parse(channelName);
+            if (!principal.capability().allows(name.name(), Capability.SUBSCRIBE)
+                    && !principal.capability().allows(name.name(), Capability.PRESENCE)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No subscribe or presence capability on channel " + name.name());
+            }
+            Channel channel = server.channels().existing(principal.appId(), name.name());
+            CompletableFuture<List<PresenceMessage>> members = channel == null
+                    ? CompletableFuture.completedFuture(List.of()) : server.channels().inspect(channel, Channel::presenceMembers);
+            return members.handle((all, error) -> {
+                if (error != null) {
+                    Throwable cause = dev.switchboard.server.util.Futures.cause(error);
+                    result.put("error", (cause instanceof SwitchboardException se ? se.error()
+                            : ErrorCode.INTERNAL_ERROR.info("Presence could not be read")).toTree());
+                } else {
+                    List<Object> presence = new ArrayList<>();
+                    for (PresenceMessage m : all) presence.add(m.toTree(format));
+                    result.put("presence", presence);
+                }
+                return result;
+            });
+        } catch (SwitchboardException e) {
+            result.put("error", e.error().toTree());
+            return CompletableFuture.completedFuture(result);
         }
     }
 

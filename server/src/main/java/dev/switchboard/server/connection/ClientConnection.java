@@ -254,9 +254,10 @@ public final class ClientConnection implements Subscriber, Transport.Client {
             sendChannelError(wireName, e.error());
             return;
         }
-        int modes = capability.modesFor(name.name()) & (requested != 0 ? requested : Flags.DEFAULT_MODES);
+        int asked = requested != 0 ? requested : Flags.DEFAULT_MODES;
+        int modes = capability.modesFor(name.name()) & asked;
         Channel channel = server.channels().channel(principal.appId(), name.name());
-        ChannelAttachment attachment = new ChannelAttachment(channel, wireName, modes, params);
+        ChannelAttachment attachment = new ChannelAttachment(channel, wireName, asked, modes, params);
         channels.put(wireName, attachment);
         final int grantedModes = modes;
         // An ATTACH with the RESUME flag continues an attachment the client had (RTL4j): a rewind in its params was
@@ -442,17 +443,26 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         principal = renewed;
         scheduleExpiry();
         send(connected());
-        failChannelsNoLongerAllowed(renewed.capability());
+        applyCapability(renewed.capability());
     }
 
     /**
-     * After a token with a narrower capability: an attached channel that lost any of its granted modes is failed with
-     * 40160 and receives nothing more; the client may attach it again with what the new token allows.
+     * After a new token: an attached channel that lost any of its granted modes is failed with 40160 and receives
+     * nothing more (the client may attach it again with what the new token allows); one that may now do more of what
+     * its ATTACH asked for (e.g. publish) gets it at once.
      */
-    private void failChannelsNoLongerAllowed(Capability capability) {
+    private void applyCapability(Capability capability) {
         for (ChannelAttachment a : new ArrayList<>(channels.values())) {
             String name = a.channel().name();
-            if (capability.allowsAny(name) && (capability.modesFor(name) & a.modes) == a.modes) continue;
+            if (capability.allowsAny(name) && (capability.modesFor(name) & a.modes) == a.modes) {
+                int widened = capability.modesFor(name) & a.requestedModes;
+                if (widened != a.modes) {
+                    a.modes = widened;
+                    // A repeated attach only updates what the channel delivers to this attachment; nothing is sent.
+                    server.channels().attach(a.channel(), this, a.wireName(), widened, a.params(), null, (result, error) -> { });
+                }
+                continue;
+            }
             channels.remove(a.wireName());
             server.channels().detach(a.channel(), this, a.wireName());
             sendChannelError(a.wireName(), ErrorCode.OPERATION_NOT_PERMITTED.info(
@@ -594,15 +604,18 @@ public final class ClientConnection implements Subscriber, Transport.Client {
     private static final class ChannelAttachment {
         private final Channel channel;
         private final String wireName;
-        private final int modes;
+        /** What the ATTACH asked for (or the default set), and what the capability granted of it. */
+        private final int requestedModes;
+        private int modes;
         private final Map<String, String> params;
         private boolean attached;
         /** Whether the channel was asked to rewind (not for an ATTACH that resumes). */
         private boolean rewinds;
 
-        ChannelAttachment(Channel channel, String wireName, int modes, Map<String, String> params) {
+        ChannelAttachment(Channel channel, String wireName, int requestedModes, int modes, Map<String, String> params) {
             this.channel = channel;
             this.wireName = wireName;
+            this.requestedModes = requestedModes;
             this.modes = modes;
             this.params = params;
         }

@@ -21,8 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** ably-java 1.5: after an in-band AUTH with a token that no longer allows a channel, that channel fails with 40160. */
-class ReauthNarrowingIT {
+/**
+ * ably-java 1.5 and in-band AUTH: a channel the new token no longer allows fails with 40160; a channel the new token
+ * allows more on (publish, say) may do it at once, without attaching again.
+ */
+class ReauthCapabilityIT {
     @RegisterExtension
     static final SwitchboardExtension server = new SwitchboardExtension();
     private final AblyJava ably = new AblyJava(server);
@@ -63,5 +66,32 @@ class ReauthNarrowingIT {
         assertThat(AblyJava.publish(publisher.channels.get(open), "public", "still allowed")).isNull();
         await().atMost(AblyJava.TIMEOUT).until(() -> openGot.size() == 1);
         assertThat(vipGot).as("nothing on the channel the token no longer allows").isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void anAttachedChannelMayPublishAsSoonAsTheNewTokenAllowsIt(WireProtocol protocol) throws Exception {
+        String name = SwitchboardExtension.uniqueChannel("widened");
+        AtomicReference<String> capability = new AtomicReference<>("{\"" + name + "\":[\"subscribe\"]}");
+        AblyRest signer = ably.rest(ably.options(protocol, SwitchboardExtension.ROOT_KEY));
+        ClientOptions options = ably.options(protocol);
+        options.authCallback = params -> {
+            Auth.TokenParams p = new Auth.TokenParams();
+            p.capability = capability.get();
+            return signer.auth.createTokenRequest(p, null);
+        };
+        AblyRealtime client = ably.connected(options);
+        Channel channel = client.channels.get(name);
+        List<Message> got = new CopyOnWriteArrayList<>();
+        channel.subscribe(got::add);
+        assertThat(AblyJava.attach(channel)).isNull();
+        assertThat(AblyJava.publish(channel, "n", "refused").code).isEqualTo(40160);
+
+        capability.set("{\"" + name + "\":[\"subscribe\",\"publish\"]}");
+        client.auth.authorize(null, null);
+
+        await().atMost(AblyJava.TIMEOUT).untilAsserted(() -> assertThat(AblyJava.publish(channel, "n", "allowed now")).isNull());
+        assertThat(channel.state).isEqualTo(ChannelState.attached);
+        await().atMost(AblyJava.TIMEOUT).until(() -> got.stream().anyMatch(m -> "allowed now".equals(m.data)));
     }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import {
   Ably, PROTOCOLS, ROOT_KEY, RESTRICTED_KEY, SUBSCRIBE_ONLY_KEY, baseOptions, connected, realtime, awaitState,
-  subscribe, awaitMessage, uniqueChannel, rejection,
+  subscribe, awaitMessage, uniqueChannel, rejection, until,
 } from './helpers.mjs';
 
 for (const protocol of PROTOCOLS) {
@@ -144,6 +144,29 @@ for (const protocol of PROTOCOLS) {
 
       const refused = await rejection(rest.channels.get(name).publish({ name: 'n', connectionKey: 'AAAAAAAAAA!BBBBBBBBBBBBBBBB' }));
       assert.equal(refused.code, 80018);
+    });
+
+    test('a derived channel with a filter gets only the messages its JMESPath expression is true for', async (t) => {
+      const name = uniqueChannel('js-filter');
+      const client = await connected(t, opts({ key: ROOT_KEY }));
+      const filtered = client.channels.getDerived(name, { filter: 'name == `"pick"` && headers.n > `1`' });
+      const all = client.channels.get(name);
+      const picked = await subscribe(filtered);
+      const everything = await subscribe(all);
+      const publisher = client.channels.get(name);
+      await publisher.publish([
+        { name: 'pick', data: 'a', extras: { headers: { n: 2 } } },
+        { name: 'pick', data: 'b', extras: { headers: { n: 1 } } },
+        { name: 'other', data: 'c', extras: { headers: { n: 5 } } },
+        { name: 'pick', data: 'd' },
+      ]);
+      await publisher.publish({ name: 'pick', data: 'e', extras: { headers: { n: 3 } } });
+      await until(() => everything.length === 5 && picked.length >= 2, 'all five, and the picked ones');
+      assert.deepEqual(picked.map((m) => m.data), ['a', 'e']);
+
+      const bad = client.channels.getDerived(uniqueChannel('js-filter-bad'), { filter: 'name ==' });
+      const error = await rejection(bad.attach());
+      assert.equal(error.code, 40010);
     });
 
     test('attach outside the capability fails the channel with 40160', async (t) => {

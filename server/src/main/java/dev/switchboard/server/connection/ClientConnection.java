@@ -9,6 +9,7 @@ import dev.switchboard.server.channel.Channel;
 import dev.switchboard.server.channel.ChannelName;
 import dev.switchboard.server.channel.PublishOutcome;
 import dev.switchboard.server.channel.Subscriber;
+import dev.switchboard.server.channel.SubscriptionFilter;
 import dev.switchboard.server.protocol.Action;
 import dev.switchboard.server.protocol.EncodedFrame;
 import dev.switchboard.server.protocol.ErrorCode;
@@ -246,6 +247,14 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         }
         Map<String, String> params = new LinkedHashMap<>(name.qualifierParams());
         if (pm.params != null) params.putAll(pm.params);
+        SubscriptionFilter filter;
+        try {
+            String expression = params.remove(ChannelName.FILTER);
+            filter = expression == null ? null : SubscriptionFilter.compile(expression);
+        } catch (SwitchboardException e) {
+            sendChannelError(wireName, e.error());
+            return;
+        }
         // params.modes wins over the ATTACH's mode flags; asking for nothing gets the default set.
         int requested;
         try {
@@ -258,6 +267,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         int modes = capability.modesFor(name.name()) & asked;
         Channel channel = server.channels().channel(principal.appId(), name.name());
         ChannelAttachment attachment = new ChannelAttachment(channel, wireName, asked, modes, params);
+        attachment.filter = filter;
         channels.put(wireName, attachment);
         final int grantedModes = modes;
         // An ATTACH with the RESUME flag continues an attachment the client had (RTL4j): a rewind in its params was
@@ -290,7 +300,16 @@ public final class ClientConnection implements Subscriber, Transport.Client {
                 | (rewound ? Flags.HAS_BACKLOG : 0));
         if (!attachment.params().isEmpty()) attached.params = attachment.params();
         send(attached);
-        sendBacklog(result.followUp());
+        sendBacklog(attachment.filter == null ? result.followUp() : filtered(result.followUp(), attachment.filter));
+    }
+
+    private static List<EncodedFrame> filtered(List<EncodedFrame> frames, SubscriptionFilter filter) {
+        List<EncodedFrame> out = new ArrayList<>(frames.size());
+        for (EncodedFrame f : frames) {
+            EncodedFrame passing = filter.apply(f);
+            if (passing != null) out.add(passing);
+        }
+        return out;
     }
 
     /** Rewind, resume and SYNC backlogs can be far larger than the socket buffer: they are written as it drains. */
@@ -531,6 +550,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         if (closed) return;
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
+        if (attachment.filter != null && (frame = attachment.filter.apply(frame)) == null) return;
         if (transport.deliver(frame.bytes(format)) == Transport.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
     }
 
@@ -609,6 +629,8 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         private int modes;
         private final Map<String, String> params;
         private boolean attached;
+        /** Only the messages it lets through are delivered; null for all. */
+        private SubscriptionFilter filter;
         /** Whether the channel was asked to rewind (not for an ATTACH that resumes). */
         private boolean rewinds;
 

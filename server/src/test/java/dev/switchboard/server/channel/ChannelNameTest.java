@@ -19,6 +19,18 @@ class ChannelNameTest {
     }
 
     @Test
+    void aFilterQualifierCarriesTheDecodedExpressionWithOrWithoutParams() {
+        String expression = "name == `\"x\"` && headers.n > `2`";
+        String b64 = java.util.Base64.getEncoder().encodeToString(expression.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(ChannelName.parse("[filter=" + b64 + "]room")).isEqualTo(new ChannelName("room", Map.of("filter", expression)));
+        ChannelName withRewind = ChannelName.parse("[filter=" + b64 + "?rewind=1]room");
+        assertThat(withRewind.name()).isEqualTo("room");
+        assertThat(withRewind.qualifierParams()).containsExactly(Map.entry("filter", expression), Map.entry("rewind", "1"));
+        assertThatThrownBy(() -> ChannelName.parse("[filter=@@@]room")).isInstanceOfSatisfying(SwitchboardException.class,
+                e -> assertThat(e.error().code()).isEqualTo(40010));
+    }
+
+    @Test
     void qualifierParamsAreSplitOffTheName() {
         ChannelName n = ChannelName.parse("[?rewind=2m]incoming-chat");
         assertThat(n.name()).isEqualTo("incoming-chat");

@@ -178,6 +178,22 @@ for (const protocol of PROTOCOLS) {
       assert.ok(!('error' in batch.results[1]));
     });
 
+    test('presence history keeps the enter and leave after the member left and the channel was detached', async (t) => {
+      const name = uniqueChannel('js-pres-history');
+      const alice = await client(t, 'alice');
+      const channel = alice.channels.get(name);
+      await channel.attach();
+      await channel.presence.enter('was here');
+      await channel.presence.leave();
+      await channel.detach();
+
+      const page = await channel.presence.history();
+      assert.deepEqual(page.items.map((p) => p.action).sort(), ['enter', 'leave']);
+      assert.equal(page.items.find((p) => p.action === 'enter').data, 'was here');
+      const viaRest = await new Ably.Rest(opts({ key: ROOT_KEY })).channels.get(name).presence.history({ direction: 'forwards' });
+      assert.deepEqual(viaRest.items.map((p) => `${p.action}:${p.clientId}`), ['enter:alice', 'leave:alice']);
+    });
+
     test('an abruptly lost member leaves after the grace period', { skip: !SHORT_PORT }, async (t) => {
       const name = uniqueChannel('js-pres-grace');
       const proxy = await startProxy(t, SHORT_PORT);

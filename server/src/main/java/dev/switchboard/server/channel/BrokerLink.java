@@ -39,6 +39,14 @@ public record BrokerLink(Broker broker, PresenceManager presence, ChannelKey key
         return event.action == Action.MESSAGE ? stamped(event.messages.get(0), e, serial) : null;
     }
 
+    /** The presence change entry {@code e} holds, with the entry's time if it had none; null for a message. */
+    public static PresenceMessage presenceOf(Broker.Entry e) {
+        ProtocolMessage event = decode(e.payload());
+        if (event.action != Action.PRESENCE) return null;
+        PresenceMessage p = event.presence.get(0);
+        return p.timestamp() != null ? p : p.with(p.id(), p.action(), p.clientId(), p.connectionId(), e.timestamp());
+    }
+
     /** {@code m} as entry {@code e} of the log holds it: with {@code serial}, and the entry's time if it had none. */
     static Message stamped(Message m, Broker.Entry e, String serial) {
         return m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp() == null ? e.timestamp() : m.timestamp(), serial);

@@ -62,8 +62,8 @@ public final class HistoryApi {
                 storedHistory(ctx, server.channels().channel(principal.appId(), name.name()), q, format, linkPath);
                 return;
             }
-            if (!presence && server.channels().shared() != null) {
-                sharedHistory(ctx, new dev.switchboard.server.broker.ChannelKey(principal.appId(), name.name()), q, format, linkPath);
+            if (server.channels().shared() != null) {
+                sharedHistory(ctx, new dev.switchboard.server.broker.ChannelKey(principal.appId(), name.name()), q, format, linkPath, presence);
                 return;
             }
             Channel channel = server.channels().existing(principal.appId(), name.name());
@@ -116,34 +116,43 @@ public final class HistoryApi {
      * page tells if there is a next); {@code fromSerial} (untilAttach) bounds it at the attach's position. Presence
      * changes share the log, so the log is read on until the page is full or the log has no more.
      */
-    private void sharedHistory(RoutingContext ctx, dev.switchboard.server.broker.ChannelKey key, Query q, WireFormat format, String linkPath) {
+    private void sharedHistory(RoutingContext ctx, dev.switchboard.server.broker.ChannelKey key, Query q, WireFormat format, String linkPath,
+                               boolean presence) {
         dev.switchboard.server.channel.ChannelSerial until = dev.switchboard.server.channel.ChannelSerial.parse(q.fromSerial);
         Long afterUntil = until == null ? null : until.seq() + 1;
         Long before = q.backwards && q.cursor != null ? q.cursor : afterUntil;
         Long after = !q.backwards ? q.cursor : null;
         var query = new dev.switchboard.server.broker.Broker.HistoryQuery(q.start, q.end, q.backwards, q.limit + 1, before, after);
-        Responder.whenDone(ctx, sharedMessages(key, query, new ArrayList<>()).thenApply(items -> {
+        Responder.whenDone(ctx, sharedEntries(key, query, presence, new ArrayList<>()).thenApply(items -> {
             if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
             return page(items, q, Long.MAX_VALUE, format, linkPath);
         }), page -> Responder.ok(ctx, 200, page.body(), page.link()));
     }
 
-    /** Reads the log page by page into {@code items} (in the query's direction) until it holds {@code query.limit()} messages. */
-    private CompletableFuture<List<Item>> sharedMessages(dev.switchboard.server.broker.ChannelKey key,
-                                                         dev.switchboard.server.broker.Broker.HistoryQuery query, List<Item> items) {
+    /**
+     * Reads the log page by page into {@code items} (in the query's direction) until it holds {@code query.limit()}
+     * messages, or presence changes when {@code presence}: both kinds share the log.
+     */
+    private CompletableFuture<List<Item>> sharedEntries(dev.switchboard.server.broker.ChannelKey key,
+                                                        dev.switchboard.server.broker.Broker.HistoryQuery query, boolean presence, List<Item> items) {
         return server.channels().shared().broker().history(key, query).thenCompose(found -> {
             for (var e : found.entries()) {
                 if (items.size() == query.limit()) break;
-                var m = dev.switchboard.server.channel.BrokerLink.messageOf(e,
-                        new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
-                if (m != null) items.add(new Item(e.offset(), m.timestamp(), m::toTree)); // null: a presence change
+                if (presence) {
+                    PresenceMessage p = dev.switchboard.server.channel.BrokerLink.presenceOf(e);
+                    if (p != null) items.add(new Item(e.offset(), p.timestamp(), p::toTree));
+                } else {
+                    var m = dev.switchboard.server.channel.BrokerLink.messageOf(e,
+                            new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
+                    if (m != null) items.add(new Item(e.offset(), m.timestamp(), m::toTree));
+                }
             }
             if (items.size() >= query.limit() || !found.more() || found.entries().isEmpty()) return CompletableFuture.completedFuture(items);
             long last = found.entries().get(found.entries().size() - 1).offset();
             var next = query.backwards()
                     ? new dev.switchboard.server.broker.Broker.HistoryQuery(query.start(), query.end(), true, query.limit(), last, query.afterOffset())
                     : new dev.switchboard.server.broker.Broker.HistoryQuery(query.start(), query.end(), false, query.limit(), query.beforeOffset(), last);
-            return sharedMessages(key, next, items);
+            return sharedEntries(key, next, presence, items);
         });
     }
 

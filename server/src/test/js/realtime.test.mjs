@@ -169,6 +169,13 @@ for (const protocol of PROTOCOLS) {
       assert.equal(error.code, 40010);
     });
 
+    test('ATTACHED names back only the channel params the server acts on', async (t) => {
+      const client = await connected(t, opts({ key: ROOT_KEY }));
+      const channel = client.channels.get(uniqueChannel('js-params'), { params: { nonexistent: 'foo', rewind: '1' } });
+      await channel.attach();
+      assert.deepEqual(channel.params, { rewind: '1' });
+    });
+
     test('attach outside the capability fails the channel with 40160', async (t) => {
       const client = await connected(t, opts({ key: RESTRICTED_KEY }));
       const denied = client.channels.get(uniqueChannel('js-denied'));

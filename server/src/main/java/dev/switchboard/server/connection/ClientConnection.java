@@ -41,6 +41,8 @@ import java.util.Map;
  */
 public final class ClientConnection implements Subscriber, Transport.Client {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+    /** Channel params the server acts on, and so names back in ATTACHED; others are ignored (ably-js then shows none). */
+    private static final Set<String> ECHOED_PARAMS = Set.of("rewind", "delta", "occupancy", "echo");
     private final ServerContext server;
     private final Transport transport;
     private final Context context;
@@ -298,7 +300,9 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         boolean rewound = attachment.rewinds && !result.resumed() && result.followUp().stream().anyMatch(f -> f.message().action == Action.MESSAGE);
         attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0)
                 | (rewound ? Flags.HAS_BACKLOG : 0));
-        if (!attachment.params().isEmpty()) attached.params = attachment.params();
+        Map<String, String> echoed = new LinkedHashMap<>(attachment.params());
+        echoed.keySet().retainAll(ECHOED_PARAMS);
+        if (!echoed.isEmpty()) attached.params = echoed;
         send(attached);
         sendBacklog(attachment.filter == null ? result.followUp() : filtered(result.followUp(), attachment.filter));
     }

@@ -140,6 +140,7 @@ for (const protocol of PROTOCOLS) {
       const spec = {
         keys: [{}, { capability: JSON.stringify({ 'sub:*': ['subscribe'] }) }],
         namespaces: [{ id: 'persisted', persisted: true }],
+        channels: [{ name: 'fixtures', presence: [{ clientId: 'client_a', data: 'A' }, { clientId: 'client_b', data: '{"b":1}', encoding: 'json' }] }],
       };
       const created = await fetch(`${base}/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
       assert.equal(created.status, 201, await created.clone().text());
@@ -155,6 +156,9 @@ for (const protocol of PROTOCOLS) {
       const received = await subscribe(channel);
       await channel.publish('hello', 'sandbox');
       await until(() => received.some((m) => m.name === 'hello'), 'hello');
+      // The spec's presence fixtures are members of the new app's channel, data decoded as their encoding says.
+      const fixtures = await new Ably.Rest(sopts({ key: app.keys[0].keyStr })).channels.get('fixtures').presence.get();
+      assert.deepEqual(fixtures.items.map((p) => [p.clientId, p.data]).sort(), [['client_a', 'A'], ['client_b', { b: 1 }]]);
       const limited = await connected(t, sopts({ key: app.keys[1].keyStr }));
       assert.equal((await rejection(limited.channels.get('other').attach())).code, 40160);
       // Apps do not share channels with the default app.

@@ -463,22 +463,32 @@ public final class Channel {
             discontinuity(logEpoch, first - 1);
         }
         lastActivity = now;
+        // Consecutive entries of one publisher go out as one frame, as they were sent (ably-js expects the members one
+        // PRESENCE entered together to arrive together).
         List<Message> run = new ArrayList<>();
+        List<PresenceMessage> presenceRun = new ArrayList<>();
         for (Broker.Entry e : entries) {
             if (e.offset() <= seq) continue;
             ProtocolMessage event = BrokerLink.decode(e.payload());
             if (event.action == Action.PRESENCE) {
                 sendShared(run, now);
+                PresenceMessage change = event.presence.get(0);
+                if (!presenceRun.isEmpty() && !java.util.Objects.equals(presenceRun.get(0).connectionId(), change.connectionId())) {
+                    sendSharedPresence(presenceRun, now);
+                }
                 seq = e.offset();
-                applySharedPresence(event.presence.get(0), now);
+                applySharedPresence(change);
+                presenceRun.add(change);
                 continue;
             }
+            sendSharedPresence(presenceRun, now);
             Message m = event.messages.get(0);
             if (!run.isEmpty() && !java.util.Objects.equals(run.get(0).connectionId(), m.connectionId())) sendShared(run, now);
             run.add(BrokerLink.stamped(m, e, serialAt(e.offset())));
             seq = e.offset();
         }
         sendShared(run, now);
+        sendSharedPresence(presenceRun, now);
         prune(now);
     }
 
@@ -497,19 +507,26 @@ public final class Channel {
         retainAndSend(new ChannelEvent(seq, now, pm.connectionId, messages, List.of(), new EncodedFrame(pm)), messageDelivery, now);
     }
 
-    private void applySharedPresence(PresenceMessage change, long now) {
+    private void applySharedPresence(PresenceMessage change) {
         // The presence manager decided that this changed something; the replica follows it for SYNC and leaves.
         presence.apply(change);
         if (change.action() == PresenceMessage.LEAVE && localMemberConnections.contains(change.connectionId())) {
             owner.runOnContext(v -> sleepIfUnused()); // after the notice that carried it is applied
         }
+    }
+
+    /** Retains and fans out a run of presence changes of one connection ending at {@link #seq}. */
+    private void sendSharedPresence(List<PresenceMessage> run, long now) {
+        if (run.isEmpty()) return;
+        List<PresenceMessage> changes = List.copyOf(run);
+        run.clear();
         ProtocolMessage pm = ProtocolMessage.of(Action.PRESENCE, name);
-        pm.id = change.id();
-        pm.connectionId = change.connectionId();
+        pm.id = changes.get(0).id();
+        pm.connectionId = changes.get(0).connectionId();
         pm.timestamp = now;
         pm.channelSerial = currentSerial();
-        pm.presence = List.of(change);
-        retainAndSend(new ChannelEvent(seq, now, change.connectionId(), List.of(), List.of(change), new EncodedFrame(pm)), presenceDelivery, now);
+        pm.presence = changes;
+        retainAndSend(new ChannelEvent(seq, now, pm.connectionId, List.of(), changes, new EncodedFrame(pm)), presenceDelivery, now);
     }
 
     /** Fetches the entries this node missed (its notices were interrupted), then goes on with those held meanwhile. */
@@ -654,8 +671,10 @@ public final class Channel {
             PresenceMessage a = actions.get(i);
             String id = a.id() != null && a.action() == PresenceMessage.ENTER ? a.id() : idBase + ":" + i;
             PresenceMessage event = a.with(id, a.action(), a.clientId(), connectionId, now);
-            chain = chain.thenCompose(x -> shareChange(event)).thenAccept(c -> { if (c != null) changed.add(c); });
+            chain = chain.thenCompose(x -> applyToMembers(event)).thenAccept(c -> { if (c != null) changed.add(c); });
         }
+        // What changed goes into the log in one append, so it reaches every node in one notice and members in one frame.
+        chain = chain.thenCompose(x -> announce(changed));
         chain.whenComplete((x, error) -> onOwner(() -> {
             committing = false;
             try {
@@ -672,7 +691,16 @@ public final class Channel {
     }
 
     /** Applies a change through the presence manager and, when it changed something, puts it in the log; completes with it. */
-    private CompletableFuture<PresenceMessage> shareChange(PresenceMessage event) {
+    /** Appends presence changes to the channel's log, in one append so they travel (and are delivered) together. */
+    private CompletableFuture<Void> announce(List<PresenceMessage> changes) {
+        if (changes.isEmpty()) return CompletableFuture.completedFuture(null);
+        List<Broker.NewEntry> entries = new ArrayList<>(changes.size());
+        for (PresenceMessage c : changes) entries.add(new Broker.NewEntry(null, c.timestamp(), BrokerLink.encode(c)));
+        return link.broker().publish(link.key(), entries).thenApply(p -> null);
+    }
+
+    /** Applies one change to the shared members; completes with the change to announce, or null when nothing changed. */
+    private CompletableFuture<PresenceMessage> applyToMembers(PresenceMessage event) {
         PresenceManager.Action action = switch (event.action()) {
             case PresenceMessage.LEAVE -> PresenceManager.Action.LEAVE;
             case PresenceMessage.UPDATE -> PresenceManager.Action.UPDATE;
@@ -680,13 +708,9 @@ public final class Channel {
         };
         PresenceManager.Change change = new PresenceManager.Change(action, event.clientId(), event.connectionId(), link.nodeId(),
                 event.id(), event.timestamp() == null ? 0 : event.timestamp(), BrokerLink.encode(event));
-        return link.presence().apply(link.key(), change).thenCompose(member -> {
-            if (member == null) return CompletableFuture.completedFuture(null);
-            PresenceMessage changed = event.with(event.id(), actionOf(member.action()), event.clientId(), event.connectionId(),
-                    event.timestamp() == null ? 0 : event.timestamp());
-            return link.broker().publish(link.key(), List.of(new Broker.NewEntry(null, changed.timestamp(), BrokerLink.encode(changed))))
-                    .thenApply(p -> changed);
-        });
+        return link.presence().apply(link.key(), change).thenApply(member -> member == null ? null
+                : event.with(event.id(), actionOf(member.action()), event.clientId(), event.connectionId(),
+                        event.timestamp() == null ? 0 : event.timestamp()));
     }
 
     static int actionOf(PresenceManager.Action action) {
@@ -739,7 +763,8 @@ public final class Channel {
         for (PresenceMessage m : presence.membersOf(connectionId)) {
             PresenceMessage leave = m.with(Ids.random(12) + ":0:0", PresenceMessage.LEAVE, m.clientId(), connectionId,
                     Math.max(now, m.timestamp() == null ? now : m.timestamp()));
-            shareChange(leave).whenComplete((changed, error) -> {
+            applyToMembers(leave).thenCompose(changed -> announce(changed == null ? List.of() : List.of(changed)).thenApply(x -> changed))
+                    .whenComplete((changed, error) -> {
                 if (error != null) log.warn("Channel '{}': a LEAVE could not be shared: {}", name, Futures.cause(error).getMessage());
                 else if (changed != null) owner.runOnContext(v -> listener.onPresence(this, List.of(changed)));
             });

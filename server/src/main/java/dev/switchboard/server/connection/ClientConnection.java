@@ -42,7 +42,7 @@ import java.util.Map;
 public final class ClientConnection implements Subscriber, Transport.Client {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     /** Channel params the server acts on, and so names back in ATTACHED; others are ignored (ably-js then shows none). */
-    private static final Set<String> ECHOED_PARAMS = Set.of("rewind", "delta", "occupancy", "echo");
+    private static final Set<String> ECHOED_PARAMS = Set.of("rewind", "delta", "occupancy", "echo", "modes");
     private final ServerContext server;
     private final Transport transport;
     private final Context context;

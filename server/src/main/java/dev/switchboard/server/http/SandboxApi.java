@@ -5,6 +5,8 @@ import dev.switchboard.server.apps.App;
 import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.PresenceMessage;
+import dev.switchboard.server.protocol.WireFormat;
 import dev.switchboard.server.protocol.Trees;
 import dev.switchboard.server.util.Ids;
 import io.vertx.ext.web.Router;
@@ -54,17 +56,49 @@ public final class SandboxApi {
                 out.put("expires", 0);
                 keysOut.add(out);
             }
+            java.util.concurrent.CompletableFuture<Void> fixtures = enterPresenceFixtures(appId, m.get("channels"));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("appId", appId);
             body.put("id", appId);
             body.put("keys", keysOut);
             body.put("namespaces", m.getOrDefault("namespaces", List.of()));
             body.put("channels", m.getOrDefault("channels", List.of()));
-            Responder.ok(ctx, 201, body);
+            Responder.whenDone(ctx, fixtures, v -> Responder.ok(ctx, 201, body));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
     }
+
+    /**
+     * The spec's {@code channels[].presence} fixtures (ably-common's test app has members on
+     * {@code persisted:presence_fixtures}), entered as members no connection holds; done once every one is in.
+     */
+    private java.util.concurrent.CompletableFuture<Void> enterPresenceFixtures(String appId, Object channels) {
+        List<java.util.concurrent.CompletableFuture<Void>> entered = new ArrayList<>();
+        if (!(channels instanceof List<?> list)) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        for (Object c : list) {
+            Map<String, Object> spec = Trees.mapOrNull(c);
+            if (spec == null || !(spec.get("name") instanceof String name) || !(spec.get("presence") instanceof List<?> members)) continue;
+            List<PresenceMessage> enters = new ArrayList<>();
+            for (Object member : members) {
+                Map<String, Object> fields = Trees.mapOrNull(member);
+                if (fields == null) throw ErrorCode.INVALID_REQUEST_BODY.exception("A presence fixture must be an object");
+                Map<String, Object> enter = new LinkedHashMap<>(fields);
+                enter.put("action", (long) PresenceMessage.ENTER);
+                PresenceMessage p = PresenceMessage.fromTree(enter, WireFormat.JSON);
+                if (p.clientId() == null) throw ErrorCode.INVALID_REQUEST_BODY.exception("A presence fixture needs a clientId");
+                enters.add(p.with(null, PresenceMessage.ENTER, p.clientId(), FIXTURE_CONNECTION, server.clock().millis()));
+            }
+            java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+            server.channels().presence(server.channels().channel(appId, name), enters, FIXTURE_CONNECTION, FIXTURE_CONNECTION + ":" + Ids.random(6),
+                    (outcome, error) -> { if (error != null) done.completeExceptionally(error); else done.complete(null); });
+            entered.add(done);
+        }
+        return java.util.concurrent.CompletableFuture.allOf(entered.toArray(new java.util.concurrent.CompletableFuture[0]));
+    }
+
+    /** The connection id the fixtures' members carry: no connection has it, so none leaves. */
+    private static final String FIXTURE_CONNECTION = "sandboxFixtures";
 
     private void delete(RoutingContext ctx) {
         String appId = ctx.pathParam("appId");

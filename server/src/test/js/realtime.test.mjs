@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import {
-  Ably, PROTOCOLS, ROOT_KEY, RESTRICTED_KEY, SUBSCRIBE_ONLY_KEY, baseOptions, connected, realtime, awaitState,
+  Ably, PORT, PROTOCOLS, ROOT_KEY, RESTRICTED_KEY, SUBSCRIBE_ONLY_KEY, baseOptions, connected, realtime, awaitState,
   subscribe, awaitMessage, uniqueChannel, rejection, until,
 } from './helpers.mjs';
 
@@ -174,6 +174,36 @@ for (const protocol of PROTOCOLS) {
       const channel = client.channels.get(uniqueChannel('js-params'), { params: { nonexistent: 'foo', rewind: '1' } });
       await channel.attach();
       assert.deepEqual(channel.params, { rewind: '1' });
+    });
+
+    test('revokeTokens ends the connections of the revoked clientId with 40141; its old tokens stop working, new ones work', async (t) => {
+      const rest = new Ably.Rest(opts({ key: ROOT_KEY }));
+      const clientId = uniqueChannel('revoked');
+      const token = await rest.auth.requestToken({ clientId });
+      const bystanderToken = await rest.auth.requestToken({ clientId: uniqueChannel('kept') });
+      const revokedClient = await connected(t, opts({ token }));
+      const bystander = await connected(t, opts({ token: bystanderToken }));
+      const disconnected = revokedClient.connection.once('disconnected');
+
+      const result = await rest.auth.revokeTokens([{ type: 'clientId', value: clientId }, { type: 'invalidType', value: 'abc' }]);
+      assert.equal(result.successCount, 1);
+      assert.equal(result.failureCount, 1);
+      assert.equal(result.results[0].target, `clientId:${clientId}`);
+      assert.equal(typeof result.results[0].appliesAt, 'number');
+      assert.equal(result.results[1].error.statusCode, 400);
+
+      assert.equal((await disconnected).reason.code, 40141);
+      // The SDK reports its own 40171 when it cannot renew a refused token (ably-js#1409); the server's answer is 40141.
+      const reusing = await fetch(`http://localhost:${PORT}/channels/revocation-check/messages?access_token=${encodeURIComponent(token.token)}`);
+      assert.equal(reusing.status, 401);
+      assert.equal(reusing.headers.get('x-ably-errorcode'), '40141');
+      assert.equal(bystander.connection.state, 'connected');
+      await connected(t, opts({ token: await rest.auth.requestToken({ clientId }) }));
+
+      const withToken = new Ably.Rest(opts({ token: bystanderToken }));
+      const refused = await rejection(withToken.request('post', `/keys/${ROOT_KEY.split(':')[0]}/revokeTokens`, 3, {}, { targets: ['clientId:x'] }, {})
+        .then((r) => { if (!r.success) { const e = new Error(r.errorMessage); e.code = r.errorCode; throw e; } return r; }));
+      assert.equal(refused.code, 40162);
     });
 
     test('attach outside the capability fails the channel with 40160', async (t) => {

@@ -29,6 +29,7 @@ public final class TokenService {
     private final long defaultTtlMs;
     private final long requestWindowMs;
     private final NonceStore nonces;
+    private final TokenRevocations revocations = new TokenRevocations();
 
     /** A service whose used nonces are remembered in memory only (the server without a database). */
     public TokenService(AppRegistry apps, Clock clock, long defaultTtlMs, long requestWindowMs) {
@@ -142,6 +143,9 @@ public final class TokenService {
         if (expires <= clock.millis()) throw ErrorCode.TOKEN_EXPIRED.exception("Token expired");
         Capability granted = Capability.parse(claims.path("c").asText()).intersect(key.capability());
         String clientId = claims.hasNonNull("ci") ? claims.get("ci").asText() : null;
+        if (clientId != null && revocations.revoked(key.keyName(), clientId, claims.path("i").asLong(), clock.millis())) {
+            throw ErrorCode.TOKEN_REVOKED.exception("Token revoked");
+        }
         return new Principal(key.appId(), key.keyName(), clientId, granted, expires, token);
     }
 
@@ -158,6 +162,15 @@ public final class TokenService {
     }
 
     public ApiKey key(String keyName) { return apps.key(keyName); }
+
+    /**
+     * Revokes {@code keyName}'s tokens for {@code clientId} issued before {@code issuedBefore}, from {@code appliesAt} on
+     * (RSA17); kept until any such token would have expired anyway.
+     */
+    public void revoke(String keyName, String clientId, long issuedBefore, long appliesAt) {
+        revocations.add(new TokenRevocations.Revocation(keyName, clientId, issuedBefore, appliesAt,
+                Math.max(issuedBefore, appliesAt) + MAX_TTL_MS));
+    }
 
     private static String b64(byte[] bytes) { return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes); }
 }

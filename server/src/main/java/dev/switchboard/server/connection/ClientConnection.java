@@ -511,6 +511,22 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         }));
     }
 
+    /**
+     * Checks this connection's token again (after a revocation): one that no longer verifies ends the transport with a
+     * DISCONNECTED carrying why (40141 for a revoked token); the client then needs new credentials.
+     */
+    void recheckCredentials() {
+        context.runOnContext(v -> {
+            if (closed || !principal.isTokenAuth()) return;
+            try {
+                server.tokens().verifyToken(principal.token());
+            } catch (SwitchboardException e) {
+                send(ProtocolMessage.error(Action.DISCONNECTED, null, e.error()));
+                closeTransport(true);
+            }
+        });
+    }
+
     /** Sends DISCONNECTED with the reason and closes the transport, resumable; completes on this connection's context. */
     java.util.concurrent.CompletableFuture<Void> disconnect(String reason) {
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();

@@ -167,6 +167,11 @@ public final class ConnectionRegistry {
 
     public Collection<ClientConnection> all() { return live.values(); }
 
+    /** Has every live connection of {@code appId} check its token again (a revocation took effect). */
+    public void recheckCredentials(String appId) {
+        for (ClientConnection c : live.values()) if (c.appId().equals(appId)) c.recheckCredentials();
+    }
+
     private void sweep(long now) {
         for (Iterator<Suspended> it = suspended.values().iterator(); it.hasNext(); ) if (it.next().expiresAt() < now) it.remove();
     }

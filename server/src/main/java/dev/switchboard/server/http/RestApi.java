@@ -51,6 +51,7 @@ public final class RestApi {
         router.post("/keys/:keyName/requestToken").handler(this::requestToken);
         router.post("/channels/:channel/messages").handler(this::publish);
         router.post("/messages").handler(this::batchPublish);
+        router.post("/keys/:keyName/revokeTokens").handler(this::revokeTokens);
         router.get("/channels/:channel").handler(this::channelDetails);
         router.get("/stats").handler(ctx -> { authenticate(ctx); Responder.ok(ctx, 200, List.of()); });
     }
@@ -152,6 +153,61 @@ public final class RestApi {
             Responder.whenDone(ctx, onBehalfOf == null ? server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
                             : server.channels().publishFor(onBehalfOf, principal.appId(), name.name(), messages, Ids.random(12)),
                     outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    /** How long {@code allowReauthMargin} delays a revocation: time for clients to fetch new tokens first. */
+    private static final long REAUTH_MARGIN_MS = 30_000;
+
+    /**
+     * {@code POST /keys/{keyName}/revokeTokens} (RSA17), with that key itself (Basic auth): each {@code clientId:<id>}
+     * target revokes the key's tokens for that clientId issued before {@code issuedBefore} (default now). Connections
+     * using them end with DISCONNECTED 40141 once it applies (now, or in 30 s with {@code allowReauthMargin}). Other
+     * target types are refused per target (400).
+     */
+    private void revokeTokens(RoutingContext ctx) {
+        try {
+            Principal principal = authenticate(ctx);
+            if (principal.isTokenAuth()) throw ErrorCode.BASIC_AUTH_REQUIRED.exception("Tokens are revoked with the key that issued them (Basic auth), not with a token");
+            String keyName = ctx.pathParam("keyName");
+            if (!keyName.equals(principal.keyName())) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Only key " + keyName + " itself may revoke its tokens");
+            }
+            Map<String, Object> spec = Trees.mapOrNull(body(ctx));
+            if (spec == null || !(spec.get("targets") instanceof List<?> targets) || targets.isEmpty()) {
+                throw ErrorCode.INVALID_REQUEST_BODY.exception("targets must be a non-empty array of \"type:value\" strings");
+            }
+            long now = server.clock().millis();
+            Long issuedBefore = Trees.longOrNull(spec.get("issuedBefore"));
+            long before = issuedBefore == null ? now : issuedBefore;
+            long appliesAt = Boolean.TRUE.equals(spec.get("allowReauthMargin")) ? now + REAUTH_MARGIN_MS : now;
+            List<Object> results = new ArrayList<>();
+            int failures = 0;
+            for (Object t : targets) {
+                Map<String, Object> result = new LinkedHashMap<>();
+                String target = t instanceof String s ? s : String.valueOf(t);
+                result.put("target", target);
+                int colon = target.indexOf(':');
+                if (colon > 0 && target.substring(0, colon).equals("clientId") && colon < target.length() - 1) {
+                    server.tokens().revoke(keyName, target.substring(colon + 1), before, appliesAt);
+                    result.put("issuedBefore", before);
+                    result.put("appliesAt", appliesAt);
+                } else {
+                    failures++;
+                    result.put("error", ErrorCode.INVALID_PARAMETER_VALUE.info("Unsupported revocation target " + target
+                            + ": only clientId:<clientId> is offered").toTree());
+                }
+                results.add(result);
+            }
+            String appId = principal.appId();
+            server.vertx().setTimer(Math.max(1, appliesAt - now), id -> server.connections().recheckCredentials(appId));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("successCount", results.size() - failures);
+            answer.put("failureCount", failures);
+            answer.put("results", results);
+            Responder.ok(ctx, 200, answer);
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }

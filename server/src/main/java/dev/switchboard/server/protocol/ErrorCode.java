@@ -34,6 +34,7 @@ public enum ErrorCode {
     TOKEN_UNRECOGNISED(40143, 401, "Token unrecognised"),
     INVALID_JWT(40144, 401, "Invalid JWT format"),
     OPERATION_NOT_PERMITTED(40160, 401, "Action not permitted"),
+    BASIC_AUTH_REQUIRED(40162, 401, "Operation requires Basic authentication"),
     AUTH_CALLBACK_FAILED(40170, 401, "Error from client token callback"),
     FORBIDDEN(40300, 403, "Forbidden"),
     NOT_FOUND(40400, 404, "Not found"),

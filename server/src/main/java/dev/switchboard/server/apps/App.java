@@ -1,6 +1,7 @@
 package dev.switchboard.server.apps;
 
 import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.stats.StatsStore;
 
 import java.util.Collection;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class App {
     private final String id;
     private final Map<String, ApiKey> keysByName = new ConcurrentHashMap<>();
+    private final StatsStore stats = new StatsStore();
 
     public App(String id) { this.id = id; }
 
@@ -23,4 +25,6 @@ public final class App {
     public ApiKey key(String keyName) { return keysByName.get(keyName); }
 
     public Collection<ApiKey> keys() { return keysByName.values(); }
+
+    public StatsStore stats() { return stats; }
 }

@@ -347,6 +347,9 @@ public final class ClientConnection implements Subscriber, Transport.Client {
             pending.nack(e.error());
             return;
         }
+        long bytes = 0;
+        for (Message m : messages) bytes += m.size();
+        server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "realtime", messages.size(), bytes);
         Channel channel = server.channels().channel(principal.appId(), name.name());
         String idBase = connectionId + ":" + msgSerial;
         java.util.function.BiConsumer<PublishOutcome, Throwable> reply = answer(pending, PublishOutcome::serials);

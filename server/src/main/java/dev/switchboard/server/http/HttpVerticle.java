@@ -47,6 +47,7 @@ public final class HttpVerticle extends VerticleBase {
         rest.mount(router);
         new HistoryApi(server).mount(router);
         new DeadLetterApi(server).mount(router);
+        new StatsApi(server).mount(router);
         if (server.config().sandbox()) new SandboxApi(server).mount(router);
         ConnectionAcceptor acceptor = new ConnectionAcceptor(server, context, vertx, guard);
         new CometEndpoint(server, acceptor, guard).mount(router);

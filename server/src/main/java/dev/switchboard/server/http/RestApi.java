@@ -53,7 +53,6 @@ public final class RestApi {
         router.post("/messages").handler(this::batchPublish);
         router.post("/keys/:keyName/revokeTokens").handler(this::revokeTokens);
         router.get("/channels/:channel").handler(this::channelDetails);
-        router.get("/stats").handler(ctx -> { authenticate(ctx); Responder.ok(ctx, 200, List.of()); });
     }
 
     /** Answers unknown REST paths after other modules had their turn. */
@@ -150,12 +149,19 @@ public final class RestApi {
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
             List<Message> messages = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.headerClientId(ctx));
             String onBehalfOf = onBehalfOf(principal, items);
+            recordInbound(principal.appId(), messages);
             Responder.whenDone(ctx, onBehalfOf == null ? server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
                             : server.channels().publishFor(onBehalfOf, principal.appId(), name.name(), messages, Ids.random(12)),
                     outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
+    }
+
+    private void recordInbound(String appId, List<Message> messages) {
+        long bytes = 0;
+        for (Message m : messages) bytes += m.size();
+        server.apps().getOrCreate(appId).stats().recordInbound(server.clock().millis(), "rest", messages.size(), bytes);
     }
 
     /** How long {@code allowReauthMargin} delays a revocation: time for clients to fetch new tokens first. */

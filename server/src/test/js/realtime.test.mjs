@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import vcdiffDecoder from '@ably/vcdiff-decoder';
 import {
   Ably, PORT, PROTOCOLS, ROOT_KEY, RESTRICTED_KEY, SUBSCRIBE_ONLY_KEY, baseOptions, connected, realtime, awaitState,
   subscribe, awaitMessage, uniqueChannel, rejection, until,
@@ -204,6 +205,38 @@ for (const protocol of PROTOCOLS) {
       const refused = await rejection(withToken.request('post', `/keys/${ROOT_KEY.split(':')[0]}/revokeTokens`, 3, {}, { targets: ['clientId:x'] }, {})
         .then((r) => { if (!r.success) { const e = new Error(r.errorMessage); e.code = r.errorCode; throw e; } return r; }));
       assert.equal(refused.code, 40162);
+    });
+
+    test('params.delta=vcdiff: after the first message in full, the others come as vcdiff deltas the plugin decodes', async (t) => {
+      const name = uniqueChannel('js-delta');
+      let decoded = 0;
+      const plugin = { decode: (delta, base) => { decoded += 1; return vcdiffDecoder.decode(delta, base); } };
+      const subscriber = await connected(t, opts({ key: ROOT_KEY, plugins: { vcdiff: plugin } }));
+      const plain = await connected(t, opts({ key: ROOT_KEY }));
+      const viaDeltas = await subscribe(subscriber.channels.get(name, { params: { delta: 'vcdiff' } }));
+      const inFull = await subscribe(plain.channels.get(name));
+      const payloads = [
+        { foo: 'bar', count: 1, status: 'active' }, { foo: 'bar', count: 2, status: 'active' }, 'plain text',
+        'plain text, longer', Buffer.from([1, 2, 3, 4]), Buffer.from([1, 2, 9, 4, 5]), { foo: 'bar', count: 3, status: 'inactive' },
+      ];
+      const publisher = plain.channels.get(name);
+      for (const [i, data] of payloads.entries()) await publisher.publish(String(i), data);
+
+      await until(() => viaDeltas.length === payloads.length && inFull.length === payloads.length, 'every message on both');
+      for (const [i, data] of payloads.entries()) {
+        assert.deepEqual(viaDeltas[i].data, data, `message ${i} through deltas`);
+        assert.deepEqual(inFull[i].data, data, `message ${i} in full`);
+      }
+      assert.equal(decoded, payloads.length - 1, 'every message after the first was a delta');
+
+      // Without the plugin a delta fails the channel with 40019, as ably-js does for a delta it cannot read.
+      const noPlugin = await connected(t, opts({ key: ROOT_KEY }));
+      const failing = noPlugin.channels.get(name, { params: { delta: 'vcdiff' } });
+      await failing.attach();
+      const failed = failing.once('failed');
+      await publisher.publish('a', 'first');
+      await publisher.publish('b', 'second');
+      assert.equal((await failed).reason.code, 40019);
     });
 
     test('attach outside the capability fails the channel with 40160', async (t) => {

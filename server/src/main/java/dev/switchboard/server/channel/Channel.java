@@ -58,6 +58,8 @@ public final class Channel {
     private final Map<Attachment, Integer> modesByAttachment = new LinkedHashMap<>();
     /** Receivers by wire name, then by event loop, so a publish crosses threads once per loop. */
     private Delivery messageDelivery = Delivery.EMPTY;
+    /** The last message fanned out: the base of the next one's delta. */
+    private Message lastMessage;
     private Delivery presenceDelivery = Delivery.EMPTY;
 
     private final HistoryStore history;
@@ -289,8 +291,9 @@ public final class Channel {
         modesByAttachment.put(attachment, modes);
         rebuildDelivery();
         prune(now);
-        // A repeated ATTACH on an unbroken attachment keeps continuity; without RESUMED, SDKs treat it as a gap.
-        if (!firstAttach) return new AttachResult(currentSerial(), true, false, List.of());
+        // A repeated ATTACH on an unbroken attachment keeps continuity; without RESUMED, SDKs treat it as a gap. One that
+        // names where the client got to (e.g. after a delta it could not decode, RTL18c) is answered from there.
+        if (!firstAttach && resumeFrom == null) return new AttachResult(currentSerial(), true, false, List.of());
         if (link != null) adoptMembersOf(subscriber.connectionId());
         boolean resumed = false;
         List<EncodedFrame> followUp = new ArrayList<>();
@@ -561,6 +564,7 @@ public final class Channel {
         epoch = newEpoch;
         seq = newSeq;
         history.clear();
+        lastMessage = null;
         for (Map.Entry<Attachment, Integer> a : modesByAttachment.entrySet()) {
             ProtocolMessage pm = ProtocolMessage.of(Action.ATTACHED, a.getKey().wireName());
             pm.flags = (long) a.getValue();
@@ -1010,6 +1014,11 @@ public final class Channel {
     }
 
     private void retainAndSend(ChannelEvent event, Delivery delivery, long now) {
+        if (!event.isPresence()) {
+            // Subscribers that asked for deltas get this frame as deltas of the message before it (when they had that one).
+            event.frame().withDeltaBase(lastMessage);
+            lastMessage = event.messages().get(event.messages().size() - 1);
+        }
         history.append(event);
         prune(now);
         // Presence always reaches its own connection: SDKs learn their own members only from these events.

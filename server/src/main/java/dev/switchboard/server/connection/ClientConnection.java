@@ -270,6 +270,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         Channel channel = server.channels().channel(principal.appId(), name.name());
         ChannelAttachment attachment = new ChannelAttachment(channel, wireName, asked, modes, params);
         attachment.filter = filter;
+        attachment.deltas = "vcdiff".equals(params.get("delta"));
         channels.put(wireName, attachment);
         final int grantedModes = modes;
         // An ATTACH with the RESUME flag continues an attachment the client had (RTL4j): a rewind in its params was
@@ -304,7 +305,13 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         echoed.keySet().retainAll(ECHOED_PARAMS);
         if (!echoed.isEmpty()) attached.params = echoed;
         send(attached);
-        sendBacklog(attachment.filter == null ? result.followUp() : filtered(result.followUp(), attachment.filter));
+        List<EncodedFrame> followUp = attachment.filter == null ? result.followUp() : filtered(result.followUp(), attachment.filter);
+        if (attachment.deltas) {
+            List<EncodedFrame> chosen = new ArrayList<>(followUp.size());
+            for (EncodedFrame f : followUp) chosen.add(attachment.asDeltaIfBased(f));
+            followUp = chosen;
+        }
+        sendBacklog(followUp);
     }
 
     private static List<EncodedFrame> filtered(List<EncodedFrame> frames, SubscriptionFilter filter) {
@@ -574,6 +581,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
         if (attachment.filter != null && (frame = attachment.filter.apply(frame)) == null) return;
+        if (attachment.deltas) frame = attachment.asDeltaIfBased(frame);
         if (transport.deliver(frame.bytes(format)) == Transport.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
     }
 
@@ -652,6 +660,24 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         private int modes;
         private final Map<String, String> params;
         private boolean attached;
+        /** params.delta=vcdiff: messages come as deltas of the one this attachment received before them. */
+        private boolean deltas;
+        /** The id of the last message this attachment was sent, the base its next delta may use. */
+        private String lastMessageId;
+
+        /**
+         * {@code frame} as a delta when this attachment holds the message it is based on, else in full (the first message
+         * after an attach or a gap); notes its last message either way.
+         */
+        EncodedFrame asDeltaIfBased(EncodedFrame frame) {
+            ProtocolMessage pm = frame.message();
+            if (pm.action != Action.MESSAGE || pm.messages == null || pm.messages.isEmpty()) return frame;
+            Message base = frame.deltaBase();
+            EncodedFrame delta = base != null && base.id() != null && base.id().equals(lastMessageId) ? frame.deltaFrame() : null;
+            lastMessageId = pm.messages.get(pm.messages.size() - 1).id();
+            return delta != null ? delta : frame;
+        }
+
         /** Only the messages it lets through are delivered; null for all. */
         private SubscriptionFilter filter;
         /** Whether the channel was asked to rewind (not for an ATTACH that resumes). */

@@ -12,7 +12,41 @@ public final class EncodedFrame {
     private volatile byte[] json;
     private volatile byte[] msgpack;
 
+    /** The channel's message before this frame's first one, the base a delta of it is made against; null for none. */
+    private Message deltaBase;
+    /** This frame with its messages as vcdiff deltas of their predecessors; made once, on first demand. */
+    private volatile EncodedFrame deltas;
+
     public EncodedFrame(ProtocolMessage message) { this.message = message; }
+
+    /** Set by the channel (before fan-out) on a MESSAGE frame: the message delivered just before it. */
+    public EncodedFrame withDeltaBase(Message previous) {
+        this.deltaBase = previous;
+        return this;
+    }
+
+    public Message deltaBase() { return deltaBase; }
+
+    /**
+     * This frame for a subscriber that asked for deltas and has {@link #deltaBase()}: each message's data replaced by a
+     * vcdiff delta of the message before it, {@code extras.delta} naming that message; null when there is no base. Safe
+     * from any thread (two racing callers make equal frames).
+     */
+    public EncodedFrame deltaFrame() {
+        EncodedFrame d = deltas;
+        if (d != null || deltaBase == null || message.messages == null) return d;
+        java.util.List<Message> out = new java.util.ArrayList<>(message.messages.size());
+        Message previous = deltaBase;
+        for (Message m : message.messages) {
+            if (previous.id() == null || previous.payload().data() == null || m.payload().data() == null) return null;
+            out.add(m.asDeltaOf(previous));
+            previous = m;
+        }
+        ProtocolMessage pm = message.copyForChannel(message.channel);
+        pm.messages = out;
+        deltas = d = new EncodedFrame(pm);
+        return d;
+    }
 
     public ProtocolMessage message() { return message; }
 
@@ -37,6 +71,6 @@ public final class EncodedFrame {
     /** The same frame addressed to a channel under another name (a qualified name such as {@code [?rewind=1]x}). */
     public EncodedFrame forChannelName(String channelName) {
         if (channelName.equals(message.channel)) return this;
-        return new EncodedFrame(message.copyForChannel(channelName));
+        return new EncodedFrame(message.copyForChannel(channelName)).withDeltaBase(deltaBase);
     }
 }

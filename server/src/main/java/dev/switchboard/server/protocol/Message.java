@@ -82,6 +82,25 @@ public record Message(String id, String name, String clientId, String connection
         return new Message(newId, name, clientId, connectionId, timestamp, payload, extras, serial);
     }
 
+    /**
+     * This message with its data as a vcdiff delta of {@code previous}'s (the bytes of each as the wire carries them
+     * before any transport base64: text as UTF-8): the encoding gains {@code utf-8} for text and then {@code vcdiff},
+     * so the SDK gets the original back, and {@code extras.delta} says which message the delta is of.
+     */
+    public Message asDeltaOf(Message previous) {
+        byte[] delta = Vcdiff.encode(bytesOf(previous.payload), bytesOf(payload));
+        String steps = payload.data() instanceof String ? "utf-8/vcdiff" : "vcdiff";
+        String encoding = payload.encoding() == null ? steps : payload.encoding() + "/" + steps;
+        Map<String, Object> newExtras = new LinkedHashMap<>();
+        if (extras instanceof Map<?, ?> existing) existing.forEach((k, v) -> newExtras.put(String.valueOf(k), v));
+        newExtras.put("delta", Map.of("from", previous.id, "format", "vcdiff"));
+        return new Message(id, name, clientId, connectionId, timestamp, new Payload(delta, encoding), newExtras, serial);
+    }
+
+    private static byte[] bytesOf(Payload p) {
+        return p.data() instanceof byte[] b ? b : ((String) p.data()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The message as accepted by a channel: identity, origin, time and position fixed. */
     public Message accepted(String newId, String newClientId, String newConnectionId, long newTimestamp, String newSerial) {
         return new Message(newId, name, newClientId, newConnectionId, newTimestamp, payload, extras, newSerial);

@@ -227,20 +227,8 @@ public final class HistoryApi {
             WireFormat format = Responder.responseFormat(ctx);
             List<CompletableFuture<Map<String, Object>>> results = new ArrayList<>();
             for (String channelName : param.split(",")) results.add(membersResult(principal, channelName, format));
-            Responder.whenDone(ctx, CompletableFuture.allOf(results.toArray(new CompletableFuture[0])), v -> {
-                List<Object> body = new ArrayList<>();
-                int failures = 0;
-                for (var r : results) {
-                    Map<String, Object> result = r.join();
-                    if (result.containsKey("error")) failures++;
-                    body.add(result);
-                }
-                Map<String, Object> answer = new LinkedHashMap<>();
-                answer.put("successCount", body.size() - failures);
-                answer.put("failureCount", failures);
-                answer.put("results", body);
-                Responder.ok(ctx, 200, answer);
-            });
+            Responder.whenDone(ctx, CompletableFuture.allOf(results.toArray(new CompletableFuture[0])),
+                    v -> Responder.batch(ctx, results.stream().map(CompletableFuture::join).toList()));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }

@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -61,6 +62,20 @@ public final class Responder {
             if (failure == null) answer.accept(value);
             else error(ctx, dev.switchboard.server.util.Futures.cause(failure));
         }));
+    }
+
+    /**
+     * A batch request's answer (batch presence, token revocation): every item's result, each either a success or one
+     * with an {@code error}, and how many of each.
+     */
+    public static void batch(RoutingContext ctx, List<Map<String, Object>> results) {
+        int failures = 0;
+        for (Map<String, Object> r : results) if (r.containsKey("error")) failures++;
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("successCount", results.size() - failures);
+        answer.put("failureCount", failures);
+        answer.put("results", results);
+        ok(ctx, 200, answer);
     }
 
     public static void error(RoutingContext ctx, Throwable failure) {

@@ -189,8 +189,7 @@ public final class RestApi {
             Long issuedBefore = Trees.longOrNull(spec.get("issuedBefore"));
             long before = issuedBefore == null ? now : issuedBefore;
             long appliesAt = Boolean.TRUE.equals(spec.get("allowReauthMargin")) ? now + REAUTH_MARGIN_MS : now;
-            List<Object> results = new ArrayList<>();
-            int failures = 0;
+            List<Map<String, Object>> results = new ArrayList<>();
             for (Object t : targets) {
                 Map<String, Object> result = new LinkedHashMap<>();
                 String target = t instanceof String s ? s : String.valueOf(t);
@@ -201,7 +200,6 @@ public final class RestApi {
                     result.put("issuedBefore", before);
                     result.put("appliesAt", appliesAt);
                 } else {
-                    failures++;
                     result.put("error", ErrorCode.INVALID_PARAMETER_VALUE.info("Unsupported revocation target " + target
                             + ": only clientId:<clientId> is offered").toTree());
                 }
@@ -209,11 +207,7 @@ public final class RestApi {
             }
             String appId = principal.appId();
             server.vertx().setTimer(Math.max(1, appliesAt - now), id -> server.connections().recheckCredentials(appId));
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("successCount", results.size() - failures);
-            answer.put("failureCount", failures);
-            answer.put("results", results);
-            Responder.ok(ctx, 200, answer);
+            Responder.batch(ctx, results);
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }

@@ -30,12 +30,8 @@ class ReauthCapabilityIT {
     static final SwitchboardExtension server = new SwitchboardExtension();
     private final AblyJava ably = new AblyJava(server);
 
-    @ParameterizedTest
-    @EnumSource(WireProtocol.class)
-    void aChannelTheNewTokenNoLongerAllowsFailsWith40160AndGetsNothingMore(WireProtocol protocol) throws Exception {
-        String vip = SwitchboardExtension.uniqueChannel("vip");
-        String open = SwitchboardExtension.uniqueChannel("open");
-        AtomicReference<String> capability = new AtomicReference<>("{\"" + vip + "\":[\"subscribe\"],\"" + open + "\":[\"subscribe\"]}");
+    /** A client whose every token (the first, and each one authorize() fetches) carries {@code capability}'s value then. */
+    private AblyRealtime connectedWithTokensFor(WireProtocol protocol, AtomicReference<String> capability) throws Exception {
         AblyRest signer = ably.rest(ably.options(protocol, SwitchboardExtension.ROOT_KEY));
         ClientOptions options = ably.options(protocol);
         options.authCallback = params -> {
@@ -43,7 +39,16 @@ class ReauthCapabilityIT {
             p.capability = capability.get();
             return signer.auth.createTokenRequest(p, null);
         };
-        AblyRealtime client = ably.connected(options);
+        return ably.connected(options);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void aChannelTheNewTokenNoLongerAllowsFailsWith40160AndGetsNothingMore(WireProtocol protocol) throws Exception {
+        String vip = SwitchboardExtension.uniqueChannel("vip");
+        String open = SwitchboardExtension.uniqueChannel("open");
+        AtomicReference<String> capability = new AtomicReference<>("{\"" + vip + "\":[\"subscribe\"],\"" + open + "\":[\"subscribe\"]}");
+        AblyRealtime client = connectedWithTokensFor(protocol, capability);
         Channel vipChannel = client.channels.get(vip);
         Channel openChannel = client.channels.get(open);
         List<Message> vipGot = new CopyOnWriteArrayList<>();
@@ -73,14 +78,7 @@ class ReauthCapabilityIT {
     void anAttachedChannelMayPublishAsSoonAsTheNewTokenAllowsIt(WireProtocol protocol) throws Exception {
         String name = SwitchboardExtension.uniqueChannel("widened");
         AtomicReference<String> capability = new AtomicReference<>("{\"" + name + "\":[\"subscribe\"]}");
-        AblyRest signer = ably.rest(ably.options(protocol, SwitchboardExtension.ROOT_KEY));
-        ClientOptions options = ably.options(protocol);
-        options.authCallback = params -> {
-            Auth.TokenParams p = new Auth.TokenParams();
-            p.capability = capability.get();
-            return signer.auth.createTokenRequest(p, null);
-        };
-        AblyRealtime client = ably.connected(options);
+        AblyRealtime client = connectedWithTokensFor(protocol, capability);
         Channel channel = client.channels.get(name);
         List<Message> got = new CopyOnWriteArrayList<>();
         channel.subscribe(got::add);

@@ -305,22 +305,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         echoed.keySet().retainAll(ECHOED_PARAMS);
         if (!echoed.isEmpty()) attached.params = echoed;
         send(attached);
-        List<EncodedFrame> followUp = attachment.filter == null ? result.followUp() : filtered(result.followUp(), attachment.filter);
-        if (attachment.deltas) {
-            List<EncodedFrame> chosen = new ArrayList<>(followUp.size());
-            for (EncodedFrame f : followUp) chosen.add(attachment.asDeltaIfBased(f));
-            followUp = chosen;
-        }
-        sendBacklog(followUp);
-    }
-
-    private static List<EncodedFrame> filtered(List<EncodedFrame> frames, SubscriptionFilter filter) {
-        List<EncodedFrame> out = new ArrayList<>(frames.size());
-        for (EncodedFrame f : frames) {
-            EncodedFrame passing = filter.apply(f);
-            if (passing != null) out.add(passing);
-        }
-        return out;
+        sendBacklog(attachment.shape(result.followUp()));
     }
 
     /** Rewind, resume and SYNC backlogs can be far larger than the socket buffer: they are written as it drains. */
@@ -580,8 +565,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         if (closed) return;
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
-        if (attachment.filter != null && (frame = attachment.filter.apply(frame)) == null) return;
-        if (attachment.deltas) frame = attachment.asDeltaIfBased(frame);
+        if ((frame = attachment.shape(frame)) == null) return;
         if (transport.deliver(frame.bytes(format)) == Transport.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
     }
 
@@ -649,52 +633,5 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         channels.clear();
         server.connections().remove(this);
         onClosed.run();
-    }
-
-    /** A channel as this connection holds it. */
-    private static final class ChannelAttachment {
-        private final Channel channel;
-        private final String wireName;
-        /** What the ATTACH asked for (or the default set), and what the capability granted of it. */
-        private final int requestedModes;
-        private int modes;
-        private final Map<String, String> params;
-        private boolean attached;
-        /** params.delta=vcdiff: messages come as deltas of the one this attachment received before them. */
-        private boolean deltas;
-        /** The id of the last message this attachment was sent, the base its next delta may use. */
-        private String lastMessageId;
-
-        /**
-         * {@code frame} as a delta when this attachment holds the message it is based on, else in full (the first message
-         * after an attach or a gap); notes its last message either way.
-         */
-        EncodedFrame asDeltaIfBased(EncodedFrame frame) {
-            ProtocolMessage pm = frame.message();
-            if (pm.action != Action.MESSAGE || pm.messages == null || pm.messages.isEmpty()) return frame;
-            Message base = frame.deltaBase();
-            EncodedFrame delta = base != null && base.id() != null && base.id().equals(lastMessageId) ? frame.deltaFrame() : null;
-            lastMessageId = pm.messages.get(pm.messages.size() - 1).id();
-            return delta != null ? delta : frame;
-        }
-
-        /** Only the messages it lets through are delivered; null for all. */
-        private SubscriptionFilter filter;
-        /** Whether the channel was asked to rewind (not for an ATTACH that resumes). */
-        private boolean rewinds;
-
-        ChannelAttachment(Channel channel, String wireName, int requestedModes, int modes, Map<String, String> params) {
-            this.channel = channel;
-            this.wireName = wireName;
-            this.requestedModes = requestedModes;
-            this.modes = modes;
-            this.params = params;
-        }
-
-        Channel channel() { return channel; }
-
-        String wireName() { return wireName; }
-
-        Map<String, String> params() { return params; }
     }
 }

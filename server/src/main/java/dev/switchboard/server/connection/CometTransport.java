@@ -205,6 +205,12 @@ final class CometTransport implements Transport {
     /** Hands what is queued to the receiver: a poll ends with it, a stream writes it as one line. */
     private void writeQueued() {
         Receiver r = receiver;
+        if (r != null && (r.response().closed() || r.response().ended())) {
+            // Its request went away and the close handler has not run yet: nothing is taken from the queue for it.
+            receiver = null;
+            startGrace();
+            return;
+        }
         if (r == null || queue.isEmpty()) {
             if (r != null && closing && queue.isEmpty()) endReceiverAndFinish(r);
             return;
@@ -264,7 +270,7 @@ final class CometTransport implements Transport {
     }
 
     private static void end(Receiver r, int status, List<byte[]> frames, WireFormat format, ErrorInfo error) {
-        if (r == null || r.response().ended()) return;
+        if (r == null || r.response().ended() || r.response().closed()) return;
         HttpServerResponse res = r.response();
         if (res.headWritten()) { // a stream: the frames are one more line
             if (!frames.isEmpty()) res.write(array(frames, format).appendString("\n"));

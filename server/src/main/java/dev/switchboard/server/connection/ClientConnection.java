@@ -106,8 +106,6 @@ public final class ClientConnection implements Subscriber, Transport.Client {
 
     long lastWriteAt() { return transport.lastWriteAt(); }
 
-    Transport transport() { return transport; }
-
     /** Bytes written to this connection's socket that the client has not read yet (bounded by the outbound buffer). */
     public long socketBufferedBytes() { return transport.bufferedBytes(); }
 

@@ -16,22 +16,37 @@ public final class StatsStore {
 
     /** Adds {@code value} to {@code entry} in the minute holding {@code epochMs}. */
     public void add(long epochMs, String entry, double value) {
-        minutes.computeIfAbsent(StatsUnit.MINUTE.floor(epochMs), m -> new java.util.concurrent.ConcurrentHashMap<>())
-                .computeIfAbsent(entry, e -> new DoubleAdder()).add(value);
+        minute(epochMs).computeIfAbsent(entry, e -> new DoubleAdder()).add(value);
     }
 
-    /** Messages received from clients (publishes over a connection or REST), as the hosted service counts them. */
+    private Map<String, DoubleAdder> minute(long epochMs) {
+        return minutes.computeIfAbsent(epochMs - Math.floorMod(epochMs, 60_000L), m -> new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    /**
+     * Messages received from clients (publishes over a connection or REST), as the hosted service counts them. Called
+     * once per publish: the entry names are made once, the minute looked up once.
+     */
     public void recordInbound(long now, String transport, int count, long bytes) {
-        for (String t : new String[] {transport, "all"}) {
-            add(now, "messages.inbound." + t + ".messages.count", count);
-            add(now, "messages.inbound." + t + ".messages.data", bytes);
-            add(now, "messages.inbound." + t + ".all.count", count);
-            add(now, "messages.inbound." + t + ".all.data", bytes);
+        Map<String, DoubleAdder> minute = minute(now);
+        for (String[] names : INBOUND.computeIfAbsent(transport, StatsStore::inboundNames)) {
+            minute.computeIfAbsent(names[0], e -> new DoubleAdder()).add(count);
+            minute.computeIfAbsent(names[1], e -> new DoubleAdder()).add(bytes);
         }
-        add(now, "messages.all.messages.count", count);
-        add(now, "messages.all.messages.data", bytes);
-        add(now, "messages.all.all.count", count);
-        add(now, "messages.all.all.data", bytes);
+    }
+
+    private static final Map<String, String[][]> INBOUND = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Pairs of (count, data) entry names an inbound message on {@code transport} adds to. */
+    private static String[][] inboundNames(String transport) {
+        java.util.List<String[]> names = new java.util.ArrayList<>();
+        for (String t : new String[] {transport, "all"}) {
+            names.add(new String[] {"messages.inbound." + t + ".messages.count", "messages.inbound." + t + ".messages.data"});
+            names.add(new String[] {"messages.inbound." + t + ".all.count", "messages.inbound." + t + ".all.data"});
+        }
+        names.add(new String[] {"messages.all.messages.count", "messages.all.messages.data"});
+        names.add(new String[] {"messages.all.all.count", "messages.all.all.data"});
+        return names.toArray(String[][]::new);
     }
 
     /** The intervals of {@code unit} holding data in [from, to], each with its summed entries, oldest first. */

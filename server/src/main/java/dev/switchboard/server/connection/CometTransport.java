@@ -45,8 +45,11 @@ final class CometTransport implements Transport {
     private long lastWriteAt;
     private long graceTimer = -1;
     private boolean flushPending;
-    /** Chosen by the connect request (recv requests do not repeat it): receivers stream, or poll. */
-    private final boolean streaming;
+    /**
+     * Chosen by the connect request (recv requests do not repeat it): receivers stream, or poll. Streams are lines of
+     * JSON, so a MessagePack client polls whatever it asked.
+     */
+    private boolean streaming;
     /** CLOSED, DISCONNECTED or an ERROR was queued: the transport ends once the client has it. */
     private boolean closing;
     private boolean finished;
@@ -74,8 +77,10 @@ final class CometTransport implements Transport {
         this.client = client;
         this.format = format;
         this.key = client.connectionKey();
-        // Streams are lines of JSON; a MessagePack client polls.
-        if (format != WireFormat.JSON && receiver != null) receiver = new Receiver(receiver.response(), false);
+        if (format != WireFormat.JSON) {
+            streaming = false;
+            if (receiver != null) receiver = new Receiver(receiver.response(), false);
+        }
         registry.addComet(key, this);
         watch(receiver);
     }
@@ -101,7 +106,7 @@ final class CometTransport implements Transport {
             return;
         }
         Receiver previous = receiver;
-        receiver = new Receiver(response, streaming && format == WireFormat.JSON);
+        receiver = new Receiver(response, streaming);
         if (previous != null) end(previous, 200, List.of(), format, null);
         cancelGrace();
         watch(receiver);

@@ -147,21 +147,16 @@ public final class RestApi {
             Object tree = body(ctx);
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
-            List<Message> messages = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.headerClientId(ctx));
+            Checked checked = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.headerClientId(ctx));
+            List<Message> messages = checked.messages();
             String onBehalfOf = onBehalfOf(principal, items);
-            recordInbound(principal.appId(), messages);
+            server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", messages.size(), checked.bytes());
             Responder.whenDone(ctx, onBehalfOf == null ? server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
                             : server.channels().publishFor(onBehalfOf, principal.appId(), name.name(), messages, Ids.random(12)),
                     outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
-    }
-
-    private void recordInbound(String appId, List<Message> messages) {
-        long bytes = 0;
-        for (Message m : messages) bytes += m.size();
-        server.apps().getOrCreate(appId).stats().recordInbound(server.clock().millis(), "rest", messages.size(), bytes);
     }
 
     /** How long {@code allowReauthMargin} delays a revocation: time for clients to fetch new tokens first. */
@@ -234,7 +229,7 @@ public final class RestApi {
                     CompletableFuture<Map<String, Object>> result;
                     try {
                         ChannelName name = ChannelName.parse(channelName);
-                        List<Message> messages = checkedMessages(principal, name, items, format, headerClientId);
+                        List<Message> messages = checkedMessages(principal, name, items, format, headerClientId).messages();
                         result = server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
                                 .thenApply(o -> publishResult(name.name(), o.serials()));
                     } catch (SwitchboardException e) {
@@ -297,8 +292,11 @@ public final class RestApi {
     }
 
     /** Decodes and checks messages for publishing on a channel: capability, clientId and total size. */
-    private List<Message> checkedMessages(Principal principal, ChannelName name, List<Object> items, WireFormat format,
-                                          String headerClientId) {
+    /** A publish's messages as checked, with their size (what the size limit and the stats count). */
+    private record Checked(List<Message> messages, int bytes) {}
+
+    private Checked checkedMessages(Principal principal, ChannelName name, List<Object> items, WireFormat format,
+                                    String headerClientId) {
         if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
             throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
         }
@@ -318,7 +316,7 @@ public final class RestApi {
             throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of messages that can be published at once exceeded (was "
                     + total + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
         }
-        return messages;
+        return new Checked(messages, total);
     }
 
     /**

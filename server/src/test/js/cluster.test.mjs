@@ -82,6 +82,28 @@ for (const protocol of PROTOCOLS) {
       assert.equal(one.action, 'present');
     });
 
+    test('a message updated and appended to through node B, by two clients at once, is one version history on every node', async (t) => {
+      const name = uniqueChannel('mutable:js-cluster');
+      const subscriber = await connected(t, onNode(0));
+      const received = await subscribe(subscriber.channels.get(name));
+      const editors = [await connected(t, onNode(1)), await connected(t, onNode(1))];
+      const channels = editors.map((e) => e.channels.get(name));
+      await Promise.all(channels.map((c) => c.attach()));
+      const { serials: [serial] } = await channels[0].publish('doc', '');
+      // 20 appends from two clients at once: each one completed against the message as the one before left it.
+      await Promise.all(range(20).map((i) => channels[i % 2].appendMessage({ serial, data: String.fromCharCode(97 + i) })));
+      await until(() => received.filter((m) => m.action === 'message.append').length === 20, 'twenty appends on node A', 15_000);
+
+      const reader = new Ably.Rest(onNode(2));
+      const latest = await reader.channels.get(name).getMessage(serial);
+      assert.equal([...latest.data].sort().join(''), 'abcdefghijklmnopqrst', 'every append is in the message read on node C');
+      assert.equal(latest.data.length, 20);
+      const versions = await reader.channels.get(name).getMessageVersions(serial, { direction: 'forwards', limit: 100 });
+      assert.equal(versions.items.length, 21);
+      const live = received.filter((m) => m.action === 'message.append').map((m) => m.data).join('');
+      assert.equal(live, latest.data, 'node A saw the appends in the order that built the message');
+    });
+
     test('history, rewind and untilAttach read the shared log on nodes that did not publish', async (t) => {
       const name = uniqueChannel('js-cluster-history');
       const publisher = await connected(t, onNode(0));

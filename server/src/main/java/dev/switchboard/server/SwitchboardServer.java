@@ -98,6 +98,7 @@ public final class SwitchboardServer implements AutoCloseable {
             ServerConfig bound = config.withPort(port);
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
             ChannelRules channelRules = ChannelRules.parse(bound.file());
+            channels.useRules(channelRules);
             String nodeId = "sb-" + Ids.random(8);
             RedisLink redis = bound.cluster().enabled() ? RedisLink.connect(bound, clock, vertx, channels, channelRules, nodeId) : null;
             if (redis == null) {
@@ -135,7 +136,8 @@ public final class SwitchboardServer implements AutoCloseable {
                     ? new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs())
                     : new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs(), nonces);
             ServerContext context = new ServerContext(vertx, bound, clock, nodeId, apps, tokens, channels,
-                    new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules);
+                    new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules,
+                    new dev.switchboard.server.mutable.MessageOperations(channels, clock));
             if (redis != null) {
                 redis.reportTo(context.health());
                 context.connections().shareThrough(redis.resumeDirectory(), bound.connectionStateTtlMs(), clock);

@@ -16,7 +16,7 @@ public final class ClientIdPolicy {
         String given = m.clientId();
         requireLength(given, maxClientIdLength);
         if (given == null) {
-            return identity == null ? m : new Message(m.id(), m.name(), identity, m.connectionId(), m.timestamp(), m.payload(), m.extras(), null);
+            return identity == null ? m : new Message(m.id(), m.name(), identity, m.connectionId(), m.timestamp(), m.payload(), m.extras(), null, m.op());
         }
         if ("*".equals(given)) throw ErrorCode.INVALID_CLIENT_ID.exception("A message cannot have clientId '*'");
         if (identity != null && !identity.equals(given)) {

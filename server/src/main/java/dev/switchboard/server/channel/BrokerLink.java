@@ -19,9 +19,10 @@ import java.util.List;
 public record BrokerLink(Broker broker, PresenceManager presence, ChannelKey key, String nodeId, java.time.Clock clock) {
 
     static byte[] encode(Message m) {
-        ProtocolMessage pm = ProtocolMessage.of(Action.MESSAGE, null);
-        pm.messages = List.of(m);
-        return pm.encode(WireFormat.MSGPACK);
+        java.util.Map<String, Object> event = new java.util.LinkedHashMap<>(4);
+        event.put("action", Action.MESSAGE);
+        event.put("messages", List.of(m.toStoredTree(WireFormat.MSGPACK)));
+        return WireFormat.MSGPACK.writeTree(event);
     }
 
     static byte[] encode(PresenceMessage p) {

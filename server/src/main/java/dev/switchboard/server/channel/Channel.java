@@ -162,10 +162,9 @@ public final class Channel {
     /** The serial of the latest event, or of the channel's start when there is none. */
     public String currentSerial() { return serialAt(seq); }
 
-    /** A serial of this channel; a brokered channel's sort as text (see {@link ChannelSerial#formatSortable}). */
+    /** A serial of this channel; every channel's sort as text (see {@link ChannelSerial#formatSortable}). */
     private String serialAt(long at) {
-        ChannelSerial serial = new ChannelSerial(epoch, at);
-        return link != null ? serial.formatSortable() : serial.format();
+        return new ChannelSerial(epoch, at).formatSortable();
     }
 
     /** True when the channel's log is shared with other nodes through a broker. */
@@ -315,9 +314,9 @@ public final class Channel {
             if (stored) {
                 List<MessageStore.StoredMessage> older = new ArrayList<>(catchUp.messages());
                 if (catchUp.query().backwards()) java.util.Collections.reverse(older);
-                followUp.addAll(renamed(storedFrames(older), wireName));
+                followUp.addAll(renamed(asPast(storedFrames(older)), wireName));
             }
-            followUp.addAll(renamed(rewind(requestedRewind, now), wireName));
+            followUp.addAll(renamed(asPast(rewind(requestedRewind, now)), wireName));
         }
         boolean hasPresence = Flags.has(modes, Flags.MODE_PRESENCE_SUBSCRIBE) && !presence.isEmpty();
         if (hasPresence) followUp.addAll(syncFrames(wireName));
@@ -377,7 +376,7 @@ public final class Channel {
                 serials.add(existing);
                 continue;
             }
-            String serial = new ChannelSerial(epoch, ++seq).format();
+            String serial = new ChannelSerial(epoch, ++seq).formatSortable();
             // As identified() would, in one allocation: this is the hot path of ephemeral channels.
             Message stamped = m.accepted(id, m.clientId(), connectionId, m.timestamp() != null ? m.timestamp() : now, serial);
             serialById.put(id, serial);
@@ -843,7 +842,7 @@ public final class Channel {
                     serials.add(existing);
                     continue;
                 }
-                String serial = new ChannelSerial(epoch, ++next).format();
+                String serial = new ChannelSerial(epoch, ++next).formatSortable();
                 Message stamped = m.accepted(m.id(), m.clientId(), p.connectionId(), m.timestamp(), serial);
                 newIds.put(m.id(), serial);
                 accepted.add(stamped);
@@ -1104,6 +1103,29 @@ public final class Channel {
             for (ChannelEvent e : history.events()) if (!e.isPresence() && e.timestamp() >= since) frames.add(e.frame());
         }
         return frames;
+    }
+
+    /**
+     * Frames as readers of the past see them: an append shows the whole data it left, as an update (live subscribers and
+     * resumes get what was appended). Frames without appends are kept as they are, encodings included.
+     */
+    private static List<EncodedFrame> asPast(List<EncodedFrame> frames) {
+        List<EncodedFrame> out = null;
+        for (int k = 0; k < frames.size(); k++) {
+            EncodedFrame f = frames.get(k);
+            List<Message> messages = f.message().messages;
+            boolean hasAppend = false;
+            if (messages != null) for (Message m : messages) if (m.stateView() != m) hasAppend = true;
+            if (!hasAppend) {
+                if (out != null) out.add(f);
+                continue;
+            }
+            if (out == null) out = new ArrayList<>(frames.subList(0, k));
+            ProtocolMessage pm = f.message().copyForChannel(f.message().channel);
+            pm.messages = messages.stream().map(Message::stateView).toList();
+            out.add(new EncodedFrame(pm));
+        }
+        return out == null ? frames : out;
     }
 
     /** A frame with the event's items from index {@code skip} on. */

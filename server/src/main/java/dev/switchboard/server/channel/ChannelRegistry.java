@@ -154,6 +154,25 @@ public final class ChannelRegistry {
         CompletableFuture.allOf(restored.toArray(new CompletableFuture[0])).get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    private final ChannelLog messageLog = new ChannelLog(this);
+
+    /** Reads channels' messages onwards from one of them, wherever they are kept. */
+    public ChannelLog log() { return messageLog; }
+
+    /** Sets the channel rules in force (persisted namespaces need {@link #enablePersistence} as well). */
+    public void useRules(ChannelRules rules) { this.channelRules = rules; }
+
+    /**
+     * Lets messages of {@code namespace} be updated, deleted, appended to and annotated unless a configured rule says
+     * otherwise: the sandbox's test apps declare such namespaces when they are created.
+     */
+    public void allowMutableMessages(String namespace) {
+        channelRules = channelRules.withDefault(new ChannelRules.Rule(namespace, false, ChannelRules.DEFAULT_RETENTION_MS, true));
+    }
+
+    /** True when the channel's namespace lets its messages be changed (the {@code mutableMessages} rule). */
+    public boolean mutableMessages(String channelName) { return channelRules.mutableMessages(channelName); }
+
     /** True when the channel's namespace is persisted. */
     public boolean persisted(String channelName) { return store != null && channelRules.retentionMs(channelName).isPresent(); }
 
@@ -218,6 +237,15 @@ public final class ChannelRegistry {
     public void publish(Channel channel, List<Message> messages, String connectionId, String idBase,
                         BiConsumer<PublishOutcome, Throwable> onOwner) {
         publish(channel, messages, connectionId, idBase, false, onOwner);
+    }
+
+    /** As {@link #publish(Channel, List, String, String, BiConsumer)}, answered through a future. */
+    public CompletableFuture<PublishOutcome> publishFuture(Channel channel, List<Message> messages, String connectionId, String idBase) {
+        CompletableFuture<PublishOutcome> result = new CompletableFuture<>();
+        publish(channel, messages, connectionId, idBase, false, (outcome, error) -> {
+            if (error != null) result.completeExceptionally(error); else result.complete(outcome);
+        });
+        return result;
     }
 
     private void publish(Channel channel, List<Message> messages, String connectionId, String idBase, boolean replayable,

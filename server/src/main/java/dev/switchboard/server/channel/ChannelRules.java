@@ -14,11 +14,12 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code channelRules} of the config file, like the hosted service's channel rules: which namespaces are
- * persisted and for how long. A channel's namespace is its name up to the first {@code :} (the whole name when it
+ * persisted and for how long, and in which messages may be updated, deleted, appended to and annotated
+ * ({@code mutableMessages}). A channel's namespace is its name up to the first {@code :} (the whole name when it
  * has none).
  *
  * <pre>
- * "channelRules": [{"namespace": "orders", "persisted": true, "retention": "7d"}]
+ * "channelRules": [{"namespace": "orders", "persisted": true, "retention": "7d", "mutableMessages": true}]
  * </pre>
  * {@code retention} is a number with a unit: {@code s}, {@code m}, {@code h} or {@code d} (default 1d, at most 365d).
  */
@@ -29,7 +30,9 @@ public final class ChannelRules {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhd])");
 
     /** One namespace's rule. */
-    public record Rule(String namespace, boolean persisted, long retentionMs) {}
+    public record Rule(String namespace, boolean persisted, long retentionMs, boolean mutableMessages) {
+        public Rule(String namespace, boolean persisted, long retentionMs) { this(namespace, persisted, retentionMs, false); }
+    }
 
     private final List<Rule> rules;
 
@@ -48,6 +51,13 @@ public final class ChannelRules {
         String ns = namespaceOf(channelName);
         for (Rule r : rules) if (r.persisted() && r.namespace().equals(ns)) return Optional.of(r.retentionMs());
         return Optional.empty();
+    }
+
+    /** True when the channel's namespace lets messages be updated, deleted, appended to and annotated. */
+    public boolean mutableMessages(String channelName) {
+        String ns = namespaceOf(channelName);
+        for (Rule r : rules) if (r.mutableMessages() && r.namespace().equals(ns)) return true;
+        return false;
     }
 
     public boolean anyPersisted() { return rules.stream().anyMatch(Rule::persisted); }
@@ -76,8 +86,8 @@ public final class ChannelRules {
             if (!node.isObject()) throw error(key, "must be an object");
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String field = it.next();
-                if (!Set.of("namespace", "persisted", "retention").contains(field)) {
-                    throw error(key + "." + field, "unknown key (expected namespace, persisted, retention)");
+                if (!Set.of("namespace", "persisted", "retention", "mutableMessages").contains(field)) {
+                    throw error(key + "." + field, "unknown key (expected namespace, persisted, retention, mutableMessages)");
                 }
             }
             JsonNode ns = node.path("namespace");
@@ -101,7 +111,9 @@ public final class ChannelRules {
                 retention = Long.parseLong(m.group(1)) * unit;
                 if (retention < 1000 || retention > MAX_RETENTION_MS) throw error(key + ".retention", "must be from 1s to 365d");
             }
-            rules.add(new Rule(ns.asText(), persisted.asBoolean(false), retention));
+            JsonNode mutable = node.path("mutableMessages");
+            if (!mutable.isMissingNode() && !mutable.isBoolean()) throw error(key + ".mutableMessages", "must be true or false");
+            rules.add(new Rule(ns.asText(), persisted.asBoolean(false), retention, mutable.asBoolean(false)));
         }
         return new ChannelRules(rules);
     }

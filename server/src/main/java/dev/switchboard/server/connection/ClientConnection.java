@@ -15,6 +15,7 @@ import dev.switchboard.server.protocol.EncodedFrame;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.ErrorInfo;
 import dev.switchboard.server.protocol.Flags;
+import dev.switchboard.server.mutable.MessageOperations;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.PresenceMessage;
 import dev.switchboard.server.protocol.ProtocolMessage;
@@ -343,6 +344,13 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         Channel channel = server.channels().channel(principal.appId(), name.name());
         String idBase = connectionId + ":" + msgSerial;
         java.util.function.BiConsumer<PublishOutcome, Throwable> reply = answer(pending, PublishOutcome::serials);
+        if (MessageOperations.anyOperation(messages)) {
+            // Updates, deletes and appends are completed against the message's latest version first (read asynchronously).
+            String operator = principal.isWildcardClientId() ? null : clientId;
+            server.operations().publish(principal.appId(), name.name(), messages, principal.capability(), operator,
+                    completed -> server.channels().publishFuture(channel, completed, connectionId, idBase)).whenComplete(reply);
+            return;
+        }
         if (!server.channels().gated(channel)) {
             server.channels().publish(channel, messages, connectionId, idBase, reply);
             return;

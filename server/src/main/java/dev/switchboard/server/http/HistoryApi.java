@@ -84,7 +84,7 @@ public final class HistoryApi {
                             items.add(new Item(seq, p.timestamp(), p::toTree));
                         } else {
                             var m = e.messages().get(i);
-                            items.add(new Item(seq, m.timestamp(), m::toTree));
+                            items.add(new Item(seq, m.timestamp(), m.stateView()::toTree));
                         }
                     }
                 }
@@ -104,7 +104,7 @@ public final class HistoryApi {
             List<Item> items = new ArrayList<>(stored.size());
             for (MessageStore.StoredMessage sm : stored) {
                 var m = channel.withSerial(sm);
-                items.add(new Item(sm.seq(), m.timestamp(), m::toTree));
+                items.add(new Item(sm.seq(), m.timestamp(), m.stateView()::toTree));
             }
             if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
             return page(items, q, query.untilSeq(), format, linkPath);
@@ -144,7 +144,7 @@ public final class HistoryApi {
                 } else {
                     var m = dev.switchboard.server.channel.BrokerLink.messageOf(e,
                             new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
-                    if (m != null) items.add(new Item(e.offset(), m.timestamp(), m::toTree));
+                    if (m != null) items.add(new Item(e.offset(), m.timestamp(), m.stateView()::toTree));
                 }
             }
             if (items.size() >= query.limit() || !found.more() || found.entries().isEmpty()) return CompletableFuture.completedFuture(items);

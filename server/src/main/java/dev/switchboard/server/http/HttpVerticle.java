@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
         RestApi rest = new RestApi(server, tokenRequests);
         rest.mount(router);
         new HistoryApi(server).mount(router);
+        new MessageVersionsApi(server).mount(router);
         new DeadLetterApi(server).mount(router);
         new StatsApi(server).mount(router);
         if (server.config().sandbox()) new SandboxApi(server).mount(router);

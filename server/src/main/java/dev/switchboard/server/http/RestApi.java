@@ -9,7 +9,9 @@ import dev.switchboard.server.auth.TokenRequest;
 import dev.switchboard.server.channel.Channel;
 import dev.switchboard.server.channel.ChannelName;
 import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.mutable.MessageOperations;
 import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.Mutation;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.Trees;
 import dev.switchboard.server.protocol.WireFormat;
@@ -50,6 +52,7 @@ public final class RestApi {
         router.get("/time").handler(ctx -> Responder.ok(ctx, 200, List.of(server.clock().millis())));
         router.post("/keys/:keyName/requestToken").handler(this::requestToken);
         router.post("/channels/:channel/messages").handler(this::publish);
+        router.patch("/channels/:channel/messages/:serial").handler(this::operate);
         router.post("/messages").handler(this::batchPublish);
         router.post("/keys/:keyName/revokeTokens").handler(this::revokeTokens);
         router.get("/channels/:channel").handler(this::channelDetails);
@@ -151,9 +154,52 @@ public final class RestApi {
             List<Message> messages = checked.messages();
             String onBehalfOf = onBehalfOf(principal, items);
             server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", messages.size(), checked.bytes());
-            Responder.whenDone(ctx, onBehalfOf == null ? server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
-                            : server.channels().publishFor(onBehalfOf, principal.appId(), name.name(), messages, Ids.random(12)),
+            Responder.whenDone(ctx, publishChecked(principal, name, messages, onBehalfOf),
                     outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    /** Publishes checked messages; updates, deletes and appends among them are completed against their message first. */
+    private java.util.concurrent.CompletableFuture<dev.switchboard.server.channel.PublishOutcome> publishChecked(
+            Principal principal, ChannelName name, List<Message> messages, String onBehalfOf) {
+        String idBase = Ids.random(12);
+        java.util.function.Function<List<Message>, java.util.concurrent.CompletableFuture<dev.switchboard.server.channel.PublishOutcome>> publish =
+                ms -> onBehalfOf == null ? server.channels().publish(principal.appId(), name.name(), ms, idBase)
+                        : server.channels().publishFor(onBehalfOf, principal.appId(), name.name(), ms, idBase);
+        if (!MessageOperations.anyOperation(messages)) return publish.apply(messages);
+        String operator = principal.isWildcardClientId() ? null : principal.clientId();
+        return server.operations().publish(principal.appId(), name.name(), messages, principal.capability(), operator, publish);
+    }
+
+    /**
+     * {@code PATCH /channels/{ch}/messages/{serial}} (RSL12, RSL15): one update, delete or append of that message, its
+     * {@code action} in the body; answered with the new version's serial.
+     */
+    private void operate(RoutingContext ctx) {
+        try {
+            Principal principal = authenticate(ctx);
+            Object tree = body(ctx);
+            if (!(tree instanceof Map<?, ?>)) throw ErrorCode.INVALID_REQUEST_BODY.exception("The body must be one message");
+            Map<String, Object> item = new LinkedHashMap<>(Trees.mapOrNull(tree));
+            String serial = ctx.pathParam("serial");
+            if (item.get("serial") != null && !serial.equals(item.get("serial"))) {
+                throw ErrorCode.INVALID_PARAMETER_VALUE.exception("The message's serial is not the one in the path");
+            }
+            item.put("serial", serial);
+            if (!(item.get("action") instanceof Number action) || !Mutation.isOperation(action.intValue())) {
+                throw ErrorCode.INVALID_PARAMETER_VALUE.exception("action must be " + Mutation.UPDATE + " (update), " + Mutation.DELETE
+                        + " (delete) or " + Mutation.APPEND + " (append)");
+            }
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            Checked checked = checkedMessages(principal, name, List.of(item), bodyFormat(ctx), RestAuth.headerClientId(ctx));
+            server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", 1, checked.bytes());
+            Responder.whenDone(ctx, publishChecked(principal, name, checked.messages(), null), outcome -> {
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("versionSerial", outcome.serials().isEmpty() ? null : outcome.serials().get(0));
+                Responder.ok(ctx, 200, result);
+            });
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
@@ -230,7 +276,7 @@ public final class RestApi {
                     try {
                         ChannelName name = ChannelName.parse(channelName);
                         List<Message> messages = checkedMessages(principal, name, items, format, headerClientId).messages();
-                        result = server.channels().publish(principal.appId(), name.name(), messages, Ids.random(12))
+                        result = publishChecked(principal, name, messages, null)
                                 .thenApply(o -> publishResult(name.name(), o.serials()));
                     } catch (SwitchboardException e) {
                         Map<String, Object> failure = new LinkedHashMap<>();

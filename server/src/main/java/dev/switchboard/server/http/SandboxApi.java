@@ -56,6 +56,7 @@ public final class SandboxApi {
                 out.put("expires", 0);
                 keysOut.add(out);
             }
+            allowMutableNamespaces(m.get("namespaces"));
             java.util.concurrent.CompletableFuture<Void> fixtures = enterPresenceFixtures(appId, m.get("channels"));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("appId", appId);
@@ -66,6 +67,17 @@ public final class SandboxApi {
             Responder.whenDone(ctx, fixtures, v -> Responder.ok(ctx, 201, body));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
+        }
+    }
+
+    /** The spec's namespaces with {@code mutableMessages: true} (ably-common's {@code mutable}) become mutable-message rules. */
+    private void allowMutableNamespaces(Object namespaces) {
+        if (!(namespaces instanceof List<?> list)) return;
+        for (Object n : list) {
+            Map<String, Object> spec = Trees.mapOrNull(n);
+            if (spec != null && spec.get("id") instanceof String id && Boolean.TRUE.equals(spec.get("mutableMessages"))) {
+                server.channels().allowMutableMessages(id);
+            }
         }
     }
 

@@ -133,7 +133,7 @@ public final class PgMessageStore implements MessageStore {
                         insert.setLong(7, now);
                         insert.setLong(8, now + a.retentionMs());
                         insert.setObject(9, day);
-                        insert.setBytes(10, WireFormat.MSGPACK.writeTree(m.message().toTree(WireFormat.MSGPACK)));
+                        insert.setBytes(10, WireFormat.MSGPACK.writeTree(m.message().toStoredTree(WireFormat.MSGPACK)));
                         insert.addBatch();
                     }
                 }

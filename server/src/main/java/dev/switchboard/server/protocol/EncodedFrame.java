@@ -39,6 +39,7 @@ public final class EncodedFrame {
         Message previous = deltaBase;
         for (Message m : message.messages) {
             if (previous.id() == null || previous.payload().data() == null || m.payload().data() == null) return null;
+            if (previous.op() != null || m.op() != null) return null; // an operation's data is not a successor of the message before
             out.add(m.asDeltaOf(previous));
             previous = m;
         }

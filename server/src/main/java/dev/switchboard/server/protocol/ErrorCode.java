@@ -53,6 +53,7 @@ public enum ErrorCode {
     CHANNEL_DETACHED(90001, 400, "Channel operation failed: channel is detached"),
     TOO_MANY_CHANNELS(90010, 400, "Maximum number of channels per connection exceeded"),
     UNABLE_TO_RECOVER_CHANNEL_HISTORY(80016, 400, "Unable to recover channel (history expired)"),
+    MESSAGE_UPDATES_NOT_ENABLED(93002, 400, "Message annotations, updates, appends and deletes are not enabled on this channel"),
     PRESENCE_NO_CLIENT_ID(91000, 400, "Unable to enter presence channel (no clientId)"),
     PRESENCE_INVALID_STATE(91001, 400, "Unable to enter presence channel (invalid channel state)");
 

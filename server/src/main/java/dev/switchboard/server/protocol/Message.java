@@ -3,9 +3,21 @@ package dev.switchboard.server.protocol;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A channel message. Immutable once the channel has accepted it (id, serial and timestamp assigned). */
+/**
+ * A channel message. Immutable once the channel has accepted it (id, serial and timestamp assigned). {@code op} is null
+ * for a new message, and says which earlier message an update, delete or append changes (see {@link Mutation}); such
+ * an operation has a serial of its own (its version's serial) and shows the changed message's serial on the wire.
+ */
 public record Message(String id, String name, String clientId, String connectionId, Long timestamp,
-                      Payload payload, Object extras, String serial) {
+                      Payload payload, Object extras, String serial, Mutation op) {
+
+    /** A new message (no operation on an earlier one). */
+    public Message(String id, String name, String clientId, String connectionId, Long timestamp, Payload payload, Object extras, String serial) {
+        this(id, name, clientId, connectionId, timestamp, payload, extras, serial, null);
+    }
+
+    /** Where a stored operation keeps the data an append leaves in its message (never sent to clients). */
+    private static final String STATE_KEY = "x-switchboard-state";
 
     public static Message fromTree(Object tree, WireFormat format) {
         Map<String, Object> m = Trees.mapOrNull(tree);
@@ -23,7 +35,37 @@ public record Message(String id, String name, String clientId, String connection
         requireShallowExtras(extras);
         return new Message((String) id, (String) name, (String) clientId, Trees.stringOr(m.get("connectionId"), null),
                 Trees.longOrNull(m.get("timestamp")), Payload.fromWire(m.get("data"), (String) encoding, format),
-                extras, null);
+                extras, null, mutationOf(m, format));
+    }
+
+    /** The operation a message tree describes; null for a new message. */
+    private static Mutation mutationOf(Map<String, Object> m, WireFormat format) {
+        Object action = m.get("action");
+        if (action == null) return null;
+        if (!(action instanceof Number n) || n.longValue() < 0 || n.longValue() > Mutation.APPEND || n.longValue() == 3) {
+            throw ErrorCode.INVALID_PARAMETER_VALUE.exception("Unknown message action " + action);
+        }
+        int a = n.intValue();
+        if (a == Mutation.CREATE) return null;
+        Object serial = m.get("serial");
+        if (serial != null && !(serial instanceof String)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("serial must be a string");
+        Object version = m.get("version");
+        if (version != null && !(version instanceof Map<?, ?>)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("version must be an object");
+        requireShallowExtras(version);
+        Map<String, Object> v = null;
+        if (version != null) {
+            v = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) version).entrySet()) v.put(String.valueOf(e.getKey()), e.getValue());
+            if (v.get("clientId") != null && !(v.get("clientId") instanceof String)) throw ErrorCode.INVALID_CLIENT_ID.exception("version.clientId must be a string");
+            if (v.get("description") != null && !(v.get("description") instanceof String)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("version.description must be a string");
+            if (v.get("metadata") != null && !(v.get("metadata") instanceof Map<?, ?>)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("version.metadata must be an object");
+        }
+        Payload state = null;
+        if (a == Mutation.APPEND && m.get(STATE_KEY) instanceof Map<?, ?> st) {
+            Object enc = st.get("encoding");
+            state = Payload.fromWire(st.get("data"), enc instanceof String e ? e : null, format);
+        }
+        return new Mutation(a, (String) serial, v, state);
     }
 
     /**
@@ -48,8 +90,52 @@ public record Message(String id, String name, String clientId, String connection
         if (timestamp != null) m.put("timestamp", timestamp);
         payload.writeTo(m, format);
         if (extras != null) m.put("extras", extras);
-        if (serial != null) m.put("serial", serial);
+        if (op != null) {
+            m.put("action", op.action());
+            if (op.messageSerial() != null) m.put("serial", op.messageSerial());
+            m.put("version", op.versionTree(serial));
+        } else if (serial != null) {
+            m.put("serial", serial);
+        }
         return m;
+    }
+
+    /** As {@link #toTree}, plus what only the server keeps (an append's resulting data): for the log and the store. */
+    public Map<String, Object> toStoredTree(WireFormat format) {
+        Map<String, Object> m = toTree(format);
+        if (op != null && op.state() != null) {
+            Map<String, Object> state = new LinkedHashMap<>(4);
+            op.state().writeTo(state, format);
+            m.put(STATE_KEY, state);
+        }
+        return m;
+    }
+
+    /**
+     * The message as it stands after this event, for readers of the past (history, rewind, a message's versions): an
+     * append shows the whole data it left, as an update (live subscribers got only the appended part).
+     */
+    public Message stateView() {
+        if (op == null || op.action() != Mutation.APPEND || op.state() == null) return this;
+        return new Message(id, name, clientId, connectionId, timestamp, op.state(), extras, serial,
+                new Mutation(Mutation.UPDATE, op.messageSerial(), op.version(), null));
+    }
+
+    /** The data this message holds once applied: an append's resulting data, any other message's own. */
+    public Payload resultingPayload() { return op != null && op.state() != null ? op.state() : payload; }
+
+    /** True when this message is an update, delete or append of an earlier one. */
+    public boolean isOperation() { return op != null && Mutation.isOperation(op.action()); }
+
+    /** The serial of the message this one is a version of: the changed message's for an operation, its own otherwise. */
+    public String messageSerial() { return op != null && op.messageSerial() != null ? op.messageSerial() : serial; }
+
+    public Message withMutation(Mutation newOp) {
+        return new Message(id, name, clientId, connectionId, timestamp, payload, extras, serial, newOp);
+    }
+
+    public Message with(String newName, String newClientId, Payload newPayload, Object newExtras, Long newTimestamp) {
+        return new Message(id, newName, newClientId, connectionId, newTimestamp, newPayload, newExtras, serial, op);
     }
 
     /** Bytes counted towards the maximum message size: name, clientId, data and extras. */
@@ -79,7 +165,7 @@ public record Message(String id, String name, String clientId, String connection
     }
 
     public Message withId(String newId) {
-        return new Message(newId, name, clientId, connectionId, timestamp, payload, extras, serial);
+        return new Message(newId, name, clientId, connectionId, timestamp, payload, extras, serial, op);
     }
 
     /**
@@ -94,7 +180,7 @@ public record Message(String id, String name, String clientId, String connection
         Map<String, Object> newExtras = new LinkedHashMap<>();
         if (extras instanceof Map<?, ?> existing) existing.forEach((k, v) -> newExtras.put(String.valueOf(k), v));
         newExtras.put("delta", Map.of("from", previous.id, "format", "vcdiff"));
-        return new Message(id, name, clientId, connectionId, timestamp, new Payload(delta, encoding), newExtras, serial);
+        return new Message(id, name, clientId, connectionId, timestamp, new Payload(delta, encoding), newExtras, serial, op);
     }
 
     private static byte[] bytesOf(Payload p) {
@@ -103,6 +189,6 @@ public record Message(String id, String name, String clientId, String connection
 
     /** The message as accepted by a channel: identity, origin, time and position fixed. */
     public Message accepted(String newId, String newClientId, String newConnectionId, long newTimestamp, String newSerial) {
-        return new Message(newId, name, newClientId, newConnectionId, newTimestamp, payload, extras, newSerial);
+        return new Message(newId, name, newClientId, newConnectionId, newTimestamp, payload, extras, newSerial, op);
     }
 }

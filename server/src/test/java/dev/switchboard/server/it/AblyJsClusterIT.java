@@ -41,8 +41,8 @@ class AblyJsClusterIT {
     private static final Logger log = LoggerFactory.getLogger(AblyJsClusterIT.class);
     private static final Duration NODE_TIMEOUT = Duration.ofSeconds(150);
     private static final int NODES = 3;
-    /** Tests in cluster.test.mjs: four scenarios, each in both wire formats. */
-    private static final int EXPECTED_TESTS = 8;
+    /** Tests in cluster.test.mjs: five scenarios, each in both wire formats. */
+    private static final int EXPECTED_TESTS = 10;
 
     private static RedisServers redis;
     private static final SwitchboardExtension[] nodes = new SwitchboardExtension[NODES];
@@ -83,6 +83,7 @@ class AblyJsClusterIT {
     /** A node on the shared Redis; on {@code port} when not 0 (a restart where the balancer expects it). */
     private static SwitchboardExtension startNode(int port) throws IOException {
         SwitchboardExtension node = new SwitchboardExtension().withPresenceGraceMs(1_000)
+                .withConfigFile(SwitchboardExtension.MUTABLE_NAMESPACE_RULES)
                 .withConfig(c -> c.withCluster(new Cluster(redis.url(), List.of())))
                 .withConfig(c -> port == 0 ? c : c.withPort(port));
         node.beforeAll(null);

@@ -25,7 +25,7 @@ class AblyJsIT {
     private static final Duration NODE_TIMEOUT = Duration.ofMinutes(3);
 
     @RegisterExtension
-    static final SwitchboardExtension server = new SwitchboardExtension();
+    static final SwitchboardExtension server = new SwitchboardExtension().withConfigFile(SwitchboardExtension.MUTABLE_NAMESPACE_RULES);
 
     static final long SHORT_TTL_MS = 3_000;
     static final long SHORT_GRACE_MS = 2_500;
@@ -41,7 +41,8 @@ class AblyJsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"realtime.test.mjs", "malformed.test.mjs", "history.test.mjs", "resume.test.mjs", "presence.test.mjs", "comet.test.mjs"})
+    @ValueSource(strings = {"realtime.test.mjs", "malformed.test.mjs", "history.test.mjs", "resume.test.mjs", "presence.test.mjs", "comet.test.mjs",
+            "mutable.test.mjs"})
     void ablyJsUnderNode(String file) throws Exception {
         Map<String, String> env = Map.of(
                 "SWITCHBOARD_TEST_PORT", String.valueOf(server.port()),

@@ -73,6 +73,20 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
         return this;
     }
 
+    /** The config file's content (JSON), e.g. its {@code channelRules}. */
+    public SwitchboardExtension withConfigFile(String json) {
+        com.fasterxml.jackson.databind.JsonNode file;
+        try {
+            file = dev.switchboard.server.protocol.WireFormat.jsonMapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+        return withConfig(c -> c.withFile(file));
+    }
+
+    /** The namespace {@code mutable} with the mutableMessages rule, as the ably-js tests and the sandbox use it. */
+    public static final String MUTABLE_NAMESPACE_RULES = "{\"channelRules\": [{\"namespace\": \"mutable\", \"mutableMessages\": true}]}";
+
     /** A server whose configuration is changed by {@code change} after the defaults above (e.g. its limits). */
     public SwitchboardExtension withConfig(java.util.function.UnaryOperator<ServerConfig> change) {
         java.util.function.UnaryOperator<ServerConfig> before = adjust;

@@ -1,0 +1,85 @@
+package dev.switchboard.server.http;
+
+import dev.switchboard.server.ServerContext;
+import dev.switchboard.server.auth.Capability;
+import dev.switchboard.server.auth.Principal;
+import dev.switchboard.server.channel.ChannelName;
+import dev.switchboard.server.protocol.ErrorCode;
+import dev.switchboard.server.protocol.Message;
+import dev.switchboard.server.protocol.WireFormat;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One message of a channel over REST: {@code GET /channels/{ch}/messages/{serial}} (its latest version, RSL11) and
+ * {@code GET /channels/{ch}/messages/{serial}/versions} (every version, RSL14: newest first unless
+ * {@code direction=forwards}, Link-header pages of {@code limit}). Reading needs the history capability.
+ */
+public final class MessageVersionsApi {
+    private static final int DEFAULT_LIMIT = 100;
+    private static final int MAX_LIMIT = 1000;
+
+    private final ServerContext server;
+
+    public MessageVersionsApi(ServerContext server) { this.server = server; }
+
+    public void mount(Router router) {
+        router.get("/channels/:channel/messages/:serial/versions").handler(this::versions);
+        router.get("/channels/:channel/messages/:serial").handler(this::latest);
+    }
+
+    private ChannelName readable(RoutingContext ctx, Principal principal) {
+        ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+        if (!principal.capability().allows(name.name(), Capability.HISTORY)) {
+            throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No history capability on channel " + name.name());
+        }
+        return name;
+    }
+
+    private void latest(RoutingContext ctx) {
+        try {
+            Principal principal = RestAuth.authenticate(ctx, server.tokens());
+            ChannelName name = readable(ctx, principal);
+            WireFormat format = Responder.responseFormat(ctx);
+            Responder.whenDone(ctx, server.operations().latest(principal.appId(), name.name(), ctx.pathParam("serial")),
+                    m -> Responder.ok(ctx, 200, m.toTree(format)));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private void versions(RoutingContext ctx) {
+        try {
+            Principal principal = RestAuth.authenticate(ctx, server.tokens());
+            ChannelName name = readable(ctx, principal);
+            WireFormat format = Responder.responseFormat(ctx);
+            Long limitParam = QueryParams.optionalLong(ctx, "limit");
+            int limit = limitParam == null ? DEFAULT_LIMIT : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limitParam));
+            if (limit < 1 || limit > MAX_LIMIT) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_LIMIT);
+            String direction = ctx.request().getParam("direction");
+            if (direction != null && !direction.equals("forwards") && !direction.equals("backwards")) {
+                throw ErrorCode.INVALID_PARAMETER_VALUE.exception("direction must be forwards or backwards");
+            }
+            boolean forwards = "forwards".equals(direction);
+            Long cursorParam = QueryParams.optionalLong(ctx, "cursor");
+            int from = cursorParam == null ? 0 : (int) Math.max(0, Math.min(Integer.MAX_VALUE, cursorParam));
+            String serial = ctx.pathParam("serial");
+            Responder.whenDone(ctx, server.operations().versions(principal.appId(), name.name(), serial), all -> {
+                List<Message> ordered = new ArrayList<>(all);
+                if (!forwards) java.util.Collections.reverse(ordered);
+                int to = Math.min(ordered.size(), from + limit);
+                List<Object> body = new ArrayList<>();
+                for (Message m : ordered.subList(Math.min(from, to), to)) body.add(m.toTree(format));
+                String link = to < ordered.size()
+                        ? "<./versions?limit=" + limit + "&direction=" + (forwards ? "forwards" : "backwards") + "&cursor=" + to + ">; rel=\"next\""
+                        : null;
+                Responder.ok(ctx, 200, body, link);
+            });
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+}

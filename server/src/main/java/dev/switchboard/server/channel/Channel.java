@@ -61,6 +61,8 @@ public final class Channel {
     /** The last message fanned out: the base of the next one's delta. */
     private Message lastMessage;
     private Delivery presenceDelivery = Delivery.EMPTY;
+    /** Attachments with the annotation-subscribe mode: they get the annotations of messages (ProtocolMessage action 21). */
+    private Delivery annotationDelivery = Delivery.EMPTY;
 
     private final HistoryStore history;
     /** Message id → serial, for idempotent publishing within the retention window. */
@@ -395,6 +397,7 @@ public final class Channel {
         pm.timestamp = now;
         pm.channelSerial = accepted.get(accepted.size() - 1).serial();
         pm.messages = accepted;
+        if (accepted.get(0).isAnnotation()) pm.action = Action.ANNOTATION;
         retainAndSend(new ChannelEvent(seq, now, connectionId, List.copyOf(accepted), List.of(), new EncodedFrame(pm)), messageDelivery, now);
         listener.onMessages(this, accepted);
     }
@@ -485,7 +488,9 @@ public final class Channel {
             }
             sendSharedPresence(presenceRun, now);
             Message m = event.messages.get(0);
-            if (!run.isEmpty() && !java.util.Objects.equals(run.get(0).connectionId(), m.connectionId())) sendShared(run, now);
+            // A frame holds messages or annotations of one publisher, never both.
+            if (!run.isEmpty() && (!java.util.Objects.equals(run.get(0).connectionId(), m.connectionId())
+                    || run.get(0).isAnnotation() != m.isAnnotation() || run.get(0).isSummary() != m.isSummary())) sendShared(run, now);
             run.add(BrokerLink.stamped(m, e, serialAt(e.offset())));
             seq = e.offset();
         }
@@ -506,6 +511,7 @@ public final class Channel {
         pm.timestamp = now;
         pm.channelSerial = messages.get(messages.size() - 1).serial();
         pm.messages = messages;
+        if (messages.get(0).isAnnotation()) pm.action = Action.ANNOTATION;
         retainAndSend(new ChannelEvent(seq, now, pm.connectionId, messages, List.of(), new EncodedFrame(pm)), messageDelivery, now);
     }
 
@@ -920,6 +926,7 @@ public final class Channel {
         pm.timestamp = m.timestamp();
         pm.channelSerial = m.serial();
         pm.messages = List.of(m);
+        if (m.isAnnotation()) pm.action = Action.ANNOTATION;
         return new ChannelEvent(sm.seq(), m.timestamp() == null ? now : m.timestamp(), m.connectionId(), List.of(m), List.of(), new EncodedFrame(pm));
     }
 
@@ -1013,7 +1020,9 @@ public final class Channel {
     }
 
     private void retainAndSend(ChannelEvent event, Delivery delivery, long now) {
-        if (!event.isPresence()) {
+        if (event.isAnnotation()) {
+            delivery = annotationDelivery;
+        } else if (!event.isPresence() && event.messages().get(0).op() == null) {
             // Subscribers that asked for deltas get this frame as deltas of the message before it (when they had that one).
             event.frame().withDeltaBase(lastMessage);
             lastMessage = event.messages().get(event.messages().size() - 1);
@@ -1067,6 +1076,7 @@ public final class Channel {
     private void rebuildDelivery() {
         messageDelivery = Delivery.of(modesByAttachment, Flags.MODE_SUBSCRIBE);
         presenceDelivery = Delivery.of(modesByAttachment, Flags.MODE_PRESENCE_SUBSCRIBE);
+        annotationDelivery = Delivery.of(modesByAttachment, Flags.MODE_ANNOTATION_SUBSCRIBE);
     }
 
     private boolean covers(long afterSeq) {
@@ -1079,7 +1089,7 @@ public final class Channel {
     private List<EncodedFrame> eventsAfter(long afterSeq, int modes) {
         List<EncodedFrame> frames = new ArrayList<>();
         for (ChannelEvent e : history.after(afterSeq)) {
-            int wanted = e.isPresence() ? Flags.MODE_PRESENCE_SUBSCRIBE : Flags.MODE_SUBSCRIBE;
+            int wanted = e.isPresence() ? Flags.MODE_PRESENCE_SUBSCRIBE : e.isAnnotation() ? Flags.MODE_ANNOTATION_SUBSCRIBE : Flags.MODE_SUBSCRIBE;
             if (!Flags.has(modes, wanted)) continue;
             frames.add(e.firstSeq() > afterSeq ? e.frame() : partialFrame(e, (int) (afterSeq - e.firstSeq() + 1)));
         }
@@ -1093,14 +1103,14 @@ public final class Channel {
             List<ChannelEvent> events = history.events();
             for (int k = events.size() - 1; k >= 0 && remaining > 0; k--) {
                 ChannelEvent e = events.get(k);
-                if (e.isPresence()) continue;
+                if (!e.isListed()) continue;
                 int n = e.size();
                 frames.add(0, n <= remaining ? e.frame() : partialFrame(e, n - remaining));
                 remaining -= n;
             }
         } else {
             long since = now - rewind.durationMs();
-            for (ChannelEvent e : history.events()) if (!e.isPresence() && e.timestamp() >= since) frames.add(e.frame());
+            for (ChannelEvent e : history.events()) if (e.isListed() && e.timestamp() >= since) frames.add(e.frame());
         }
         return frames;
     }

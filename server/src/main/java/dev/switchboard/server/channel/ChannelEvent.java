@@ -18,4 +18,14 @@ public record ChannelEvent(long seq, long timestamp, String publisherConnectionI
     public long firstSeq() { return seq - size() + 1; }
 
     public boolean isPresence() { return !presence.isEmpty(); }
+
+    /** True for annotations of messages (they are never mixed with messages in one event). */
+    public boolean isAnnotation() { return !messages.isEmpty() && messages.get(0).isAnnotation(); }
+
+    /** True for what a rewind replays as messages: not presence, annotations or summaries. */
+    public boolean isListed() {
+        if (messages.isEmpty()) return false;
+        for (Message m : messages) if (m.isListed()) return true;
+        return false;
+    }
 }

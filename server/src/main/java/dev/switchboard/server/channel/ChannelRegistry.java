@@ -51,7 +51,14 @@ public final class ChannelRegistry {
     /** Channels hold this and reach whatever listener is set now. */
     private final ChannelListener delegate = new ChannelListener() {
         @Override
-        public void onMessages(Channel channel, List<Message> messages) { listener.onMessages(channel, messages); }
+        public void onMessages(Channel channel, List<Message> messages) {
+            // Annotations and their summaries are not messages to integration rules.
+            if (messages.get(0).isAnnotation() || messages.get(0).isSummary()) {
+                messages = messages.stream().filter(Message::isListed).toList();
+                if (messages.isEmpty()) return;
+            }
+            listener.onMessages(channel, messages);
+        }
 
         @Override
         public void onPresence(Channel channel, List<PresenceMessage> events) { listener.onPresence(channel, events); }

@@ -183,7 +183,8 @@ public final class ClientConnection implements Subscriber, Transport.Client {
                 case Action.CLOSE -> onClose();
                 case Action.DISCONNECT -> closeTransport(true);
                 case Action.ACTIVATE -> { /* push activation is not offered; nothing to answer */ }
-                case Action.OBJECT, Action.OBJECT_SYNC, Action.ANNOTATION -> refuseUnsupported(pm);
+                case Action.ANNOTATION -> onAnnotation(pm);
+                case Action.OBJECT, Action.OBJECT_SYNC -> refuseUnsupported(pm);
                 default -> failConnection(ErrorCode.BAD_REQUEST.info("Unexpected protocol action " + pm.action));
             }
         } catch (SwitchboardException e) {
@@ -365,6 +366,28 @@ public final class ClientConnection implements Subscriber, Transport.Client {
             done.complete(null);
             reply.accept(outcome, error);
         }));
+    }
+
+    /** Annotations of messages (action 21): like a publish, with the annotation-publish mode; the summary follows. */
+    private void onAnnotation(ProtocolMessage pm) {
+        long msgSerial = pm.msgSerial == null ? -1 : pm.msgSerial;
+        List<Message> annotations = pm.messages == null ? List.of() : pm.messages;
+        AckQueue.Pending pending = acks.expect(msgSerial, Math.max(1, annotations.size()));
+        ChannelName name;
+        try {
+            name = ChannelName.parse(pm.channel);
+            if (annotations.isEmpty()) throw ErrorCode.BAD_REQUEST.exception("ANNOTATION has no annotations");
+            requireMode(pm.channel, Flags.MODE_ANNOTATION_PUBLISH, "annotation_publish");
+            annotations = checkMessages(annotations);
+            takeInboundRate(annotations.size());
+        } catch (SwitchboardException e) {
+            pending.nack(e.error());
+            return;
+        }
+        Channel channel = server.channels().channel(principal.appId(), name.name());
+        String idBase = connectionId + ":" + msgSerial;
+        server.operations().annotate(principal.appId(), name.name(), annotations, principal.capability(),
+                checked -> server.channels().publishFuture(channel, checked, connectionId, idBase)).whenComplete(answer(pending, PublishOutcome::serials));
     }
 
     private void takeInboundRate(int items) {

@@ -84,7 +84,7 @@ public final class HistoryApi {
                             items.add(new Item(seq, p.timestamp(), p::toTree));
                         } else {
                             var m = e.messages().get(i);
-                            items.add(new Item(seq, m.timestamp(), m.stateView()::toTree));
+                            if (m.isListed()) items.add(new Item(seq, m.timestamp(), m.stateView()::toTree));
                         }
                     }
                 }
@@ -95,20 +95,33 @@ public final class HistoryApi {
         }
     }
 
-    /** A persisted channel's messages come from the store, the query pushed down (one more than a page tells if there is a next). */
+    /**
+     * A persisted channel's messages come from the store, the query pushed down (one more than a page tells if there is a
+     * next). Annotations and summaries share the store with the messages, so it is read on until the page is full.
+     */
     private void storedHistory(RoutingContext ctx, Channel channel, Query q, WireFormat format, String linkPath) {
         Responder.whenDone(ctx, server.channels().inspect(channel, c -> {
             long untilSeq = q.fromSerial == null ? Long.MAX_VALUE : c.seqOf(q.fromSerial);
             return c.historyQuery(untilSeq < 0 ? Long.MAX_VALUE : untilSeq, q.cursor, q.start, q.end, q.backwards, q.limit + 1);
-        }).thenCompose(query -> channel.store().history(query).thenApply(stored -> {
-            List<Item> items = new ArrayList<>(stored.size());
-            for (MessageStore.StoredMessage sm : stored) {
-                var m = channel.withSerial(sm);
-                items.add(new Item(sm.seq(), m.timestamp(), m.stateView()::toTree));
-            }
+        }).thenCompose(query -> storedItems(channel, query, new ArrayList<>()).thenApply(items -> {
             if (q.backwards) java.util.Collections.reverse(items); // page() reads items oldest first
             return page(items, q, query.untilSeq(), format, linkPath);
         })), page -> Responder.ok(ctx, 200, page.body(), page.link()));
+    }
+
+    /** Reads the store page by page into {@code items} (in the query's direction) until it holds {@code query.limit()} messages. */
+    private static CompletableFuture<List<Item>> storedItems(Channel channel, MessageStore.HistoryQuery query, List<Item> items) {
+        return channel.store().history(query).thenCompose(stored -> {
+            for (MessageStore.StoredMessage sm : stored) {
+                if (items.size() == query.limit()) break;
+                var m = channel.withSerial(sm);
+                if (m.isListed()) items.add(new Item(sm.seq(), m.timestamp(), m.stateView()::toTree));
+            }
+            if (items.size() >= query.limit() || stored.size() < query.limit()) return CompletableFuture.completedFuture(items);
+            long last = stored.get(stored.size() - 1).seq();
+            return storedItems(channel, new MessageStore.HistoryQuery(query.appId(), query.channel(), query.epoch(), query.untilSeq(), last,
+                    query.start(), query.end(), query.backwards(), query.limit()), items);
+        });
     }
 
     /**
@@ -144,7 +157,7 @@ public final class HistoryApi {
                 } else {
                     var m = dev.switchboard.server.channel.BrokerLink.messageOf(e,
                             new dev.switchboard.server.channel.ChannelSerial(found.epoch(), e.offset()).formatSortable());
-                    if (m != null) items.add(new Item(e.offset(), m.timestamp(), m.stateView()::toTree));
+                    if (m != null && m.isListed()) items.add(new Item(e.offset(), m.timestamp(), m.stateView()::toTree));
                 }
             }
             if (items.size() >= query.limit() || !found.more() || found.entries().isEmpty()) return CompletableFuture.completedFuture(items);

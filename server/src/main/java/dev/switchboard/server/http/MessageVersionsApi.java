@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One message of a channel over REST: {@code GET /channels/{ch}/messages/{serial}} (its latest version, RSL11) and
@@ -28,6 +29,7 @@ public final class MessageVersionsApi {
 
     public void mount(Router router) {
         router.get("/channels/:channel/messages/:serial/versions").handler(this::versions);
+        router.get("/channels/:channel/messages/:serial/annotations").handler(this::annotations);
         router.get("/channels/:channel/messages/:serial").handler(this::latest);
     }
 
@@ -44,8 +46,12 @@ public final class MessageVersionsApi {
             Principal principal = RestAuth.authenticate(ctx, server.tokens());
             ChannelName name = readable(ctx, principal);
             WireFormat format = Responder.responseFormat(ctx);
-            Responder.whenDone(ctx, server.operations().latest(principal.appId(), name.name(), ctx.pathParam("serial")),
-                    m -> Responder.ok(ctx, 200, m.toTree(format)));
+            Responder.whenDone(ctx, server.operations().read(principal.appId(), name.name(), ctx.pathParam("serial")), found -> {
+                Map<String, Object> tree = found.latest().toTree(format);
+                Map<String, Object> summary = found.summary();
+                if (!summary.isEmpty()) tree.put("annotations", Map.of("summary", summary));
+                Responder.ok(ctx, 200, tree);
+            });
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
@@ -56,9 +62,7 @@ public final class MessageVersionsApi {
             Principal principal = RestAuth.authenticate(ctx, server.tokens());
             ChannelName name = readable(ctx, principal);
             WireFormat format = Responder.responseFormat(ctx);
-            Long limitParam = QueryParams.optionalLong(ctx, "limit");
-            int limit = limitParam == null ? DEFAULT_LIMIT : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limitParam));
-            if (limit < 1 || limit > MAX_LIMIT) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_LIMIT);
+            int limit = limit(ctx);
             String direction = ctx.request().getParam("direction");
             if (direction != null && !direction.equals("forwards") && !direction.equals("backwards")) {
                 throw ErrorCode.INVALID_PARAMETER_VALUE.exception("direction must be forwards or backwards");
@@ -67,19 +71,53 @@ public final class MessageVersionsApi {
             Long cursorParam = QueryParams.optionalLong(ctx, "cursor");
             int from = cursorParam == null ? 0 : (int) Math.max(0, Math.min(Integer.MAX_VALUE, cursorParam));
             String serial = ctx.pathParam("serial");
-            Responder.whenDone(ctx, server.operations().versions(principal.appId(), name.name(), serial), all -> {
-                List<Message> ordered = new ArrayList<>(all);
-                if (!forwards) java.util.Collections.reverse(ordered);
-                int to = Math.min(ordered.size(), from + limit);
-                List<Object> body = new ArrayList<>();
-                for (Message m : ordered.subList(Math.min(from, to), to)) body.add(m.toTree(format));
-                String link = to < ordered.size()
-                        ? "<./versions?limit=" + limit + "&direction=" + (forwards ? "forwards" : "backwards") + "&cursor=" + to + ">; rel=\"next\""
-                        : null;
-                Responder.ok(ctx, 200, body, link);
-            });
+            Responder.whenDone(ctx, server.operations().versions(principal.appId(), name.name(), serial),
+                    all -> page(ctx, "versions", all, forwards, from, limit, m -> m.toTree(format)));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
+    }
+
+    /**
+     * {@code GET /channels/{ch}/messages/{serial}/annotations} (RSAN3): the message's annotations, oldest first, in
+     * Link-header pages of {@code limit}; needs the annotation-subscribe or the history capability.
+     */
+    private void annotations(RoutingContext ctx) {
+        try {
+            Principal principal = RestAuth.authenticate(ctx, server.tokens());
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            if (!principal.capability().allows(name.name(), "annotation-subscribe") && !principal.capability().allows(name.name(), Capability.HISTORY)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No annotation-subscribe or history capability on channel " + name.name());
+            }
+            WireFormat format = Responder.responseFormat(ctx);
+            int limit = limit(ctx);
+            Long cursorParam = QueryParams.optionalLong(ctx, "cursor");
+            int from = cursorParam == null ? 0 : (int) Math.max(0, Math.min(Integer.MAX_VALUE, cursorParam));
+            Responder.whenDone(ctx, server.operations().read(principal.appId(), name.name(), ctx.pathParam("serial")),
+                    found -> page(ctx, "annotations", found.annotations(), true, from, limit, a -> a.toAnnotationTree(format)));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
+    }
+
+    private static int limit(RoutingContext ctx) {
+        Long limitParam = QueryParams.optionalLong(ctx, "limit");
+        int limit = limitParam == null ? DEFAULT_LIMIT : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limitParam));
+        if (limit < 1 || limit > MAX_LIMIT) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_LIMIT);
+        return limit;
+    }
+
+    /** One page of {@code all} (oldest first) in the asked direction, with a Link to the next when there is one. */
+    private static void page(RoutingContext ctx, String path, List<Message> all, boolean forwards, int from, int limit,
+                             java.util.function.Function<Message, Object> tree) {
+        List<Message> ordered = new ArrayList<>(all);
+        if (!forwards) java.util.Collections.reverse(ordered);
+        int to = Math.min(ordered.size(), from + limit);
+        List<Object> body = new ArrayList<>();
+        for (Message m : ordered.subList(Math.min(from, to), to)) body.add(tree.apply(m));
+        String link = to < ordered.size()
+                ? "<./" + path + "?limit=" + limit + "&direction=" + (forwards ? "forwards" : "backwards") + "&cursor=" + to + ">; rel=\"next\""
+                : null;
+        Responder.ok(ctx, 200, body, link);
     }
 }

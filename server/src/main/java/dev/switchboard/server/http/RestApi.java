@@ -53,6 +53,7 @@ public final class RestApi {
         router.post("/keys/:keyName/requestToken").handler(this::requestToken);
         router.post("/channels/:channel/messages").handler(this::publish);
         router.patch("/channels/:channel/messages/:serial").handler(this::operate);
+        router.post("/channels/:channel/messages/:serial/annotations").handler(this::annotate);
         router.post("/messages").handler(this::batchPublish);
         router.post("/keys/:keyName/revokeTokens").handler(this::revokeTokens);
         router.get("/channels/:channel").handler(this::channelDetails);
@@ -347,9 +348,7 @@ public final class RestApi {
             throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
         }
         if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
-        String identity = principal.isWildcardClientId() ? null : principal.clientId();
-        // RSA7e2: SDKs using a key (or a wildcard token) with a clientId send it as X-Ably-ClientId, not in the message.
-        if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = headerClientId;
+        String identity = identity(principal, headerClientId);
         List<Message> messages = new ArrayList<>(items.size());
         int total = 0;
         for (Object item : items) {
@@ -363,6 +362,51 @@ public final class RestApi {
                     + total + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
         }
         return new Checked(messages, total);
+    }
+
+    /** The clientId a REST request acts as: its credentials', else (a key or a wildcard token) X-Ably-ClientId (RSA7e2). */
+    private static String identity(Principal principal, String headerClientId) {
+        String identity = principal.isWildcardClientId() ? null : principal.clientId();
+        if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = headerClientId;
+        return identity;
+    }
+
+    /**
+     * {@code POST /channels/{ch}/messages/{serial}/annotations} (RSAN1): annotations of that message, one or an array;
+     * answered once they are accepted (their summary follows on the channel).
+     */
+    private void annotate(RoutingContext ctx) {
+        try {
+            Principal principal = authenticate(ctx);
+            ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
+            Object tree = body(ctx);
+            List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
+            if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No annotations to publish");
+            String serial = ctx.pathParam("serial");
+            String identity = identity(principal, RestAuth.headerClientId(ctx));
+            List<Message> annotations = new ArrayList<>(items.size());
+            int bytes = 0;
+            for (Object item : items) {
+                Message a = Message.fromAnnotationTree(item, bodyFormat(ctx));
+                if (a.op().messageSerial() != null && !serial.equals(a.op().messageSerial())) {
+                    throw ErrorCode.INVALID_PARAMETER_VALUE.exception("An annotation's messageSerial is not the one in the path");
+                }
+                a = ClientIdPolicy.permit(a, identity, principal, server.config().limits().maxClientIdLength());
+                a = a.withMutation(new Mutation(Mutation.ANNOTATION, serial, null, null, a.op().details()));
+                a.requirePublishableId(null);
+                bytes += a.size();
+                annotations.add(a);
+            }
+            if (bytes > server.config().maxMessageSize()) {
+                throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of annotations that can be published at once exceeded (was "
+                        + bytes + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
+            }
+            String idBase = Ids.random(12);
+            Responder.whenDone(ctx, server.operations().annotate(principal.appId(), name.name(), annotations, principal.capability(),
+                    ms -> server.channels().publish(principal.appId(), name.name(), ms, idBase)), outcome -> Responder.ok(ctx, 201, Map.of()));
+        } catch (RuntimeException e) {
+            Responder.error(ctx, e);
+        }
     }
 
     /**

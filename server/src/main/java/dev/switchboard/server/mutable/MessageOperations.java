@@ -2,6 +2,7 @@ package dev.switchboard.server.mutable;
 
 import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.channel.ChannelRegistry;
+import dev.switchboard.server.channel.PublishOutcome;
 import dev.switchboard.server.protocol.ErrorCode;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.Mutation;
@@ -51,35 +52,99 @@ public final class MessageOperations {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        String key = appId + "\u0000" + channelName;
-        CompletableFuture<T> done = new CompletableFuture<>();
-        CompletableFuture<?> previous = tails.put(key, done);
-        CompletableFuture<?> after = previous == null ? CompletableFuture.completedFuture(null) : previous;
-        after.handle((v, e) -> null)
-                .thenCompose(v -> complete(appId, channelName, messages, capability, clientId))
-                .thenCompose(publish)
-                .whenComplete((result, error) -> {
-                    tails.remove(key, done);
-                    if (error != null) done.completeExceptionally(dev.switchboard.server.util.Futures.cause(error));
-                    else done.complete(result);
-                });
-        return done;
+        return inOrder(appId, channelName, () -> complete(appId, channelName, messages, capability, clientId).thenCompose(publish));
+    }
+
+    /** What the channel holds of one message: its versions, oldest first, and its annotations, oldest first. */
+    public record Found(List<Message> versions, List<Message> annotations) {
+        public Message latest() { return versions.get(versions.size() - 1); }
+
+        /** The summary of its annotations ({@code {type: entry}}), empty when it has none. */
+        public Map<String, Object> summary() { return AnnotationSummary.of(annotations); }
     }
 
     /** The latest version of the message with {@code serial}; fails with 40400 when the channel has no such message. */
     public CompletableFuture<Message> latest(String appId, String channelName, String serial) {
-        return versions(appId, channelName, serial).thenApply(v -> v.get(v.size() - 1));
+        return read(appId, channelName, serial).thenApply(Found::latest);
     }
 
     /** Every version of the message with {@code serial}, oldest first; fails with 40400 when the channel has no such message. */
     public CompletableFuture<List<Message>> versions(String appId, String channelName, String serial) {
+        return read(appId, channelName, serial).thenApply(Found::versions);
+    }
+
+    /** The message with {@code serial}, its versions and annotations; fails with 40400 when the channel has no such message. */
+    public CompletableFuture<Found> read(String appId, String channelName, String serial) {
         return channels.log().from(appId, channelName, serial).thenApply(log -> {
             List<Message> versions = MessageVersions.of(log, serial);
             if (versions.isEmpty()) {
                 throw ErrorCode.NOT_FOUND.exception("No message with serial " + serial + " on this channel (unknown, or no longer kept)");
             }
-            return versions;
+            return new Found(versions, MessageVersions.annotationsOf(log, serial));
         });
+    }
+
+    /**
+     * Publishes annotations (checked for the publisher's clientId by the caller) of messages of one channel: each
+     * message must exist; once they are accepted, each annotated message's new summary is published to the
+     * channel's subscribers as a {@code message.summary}. The outcome is the annotations' serials.
+     */
+    public CompletableFuture<PublishOutcome> annotate(String appId, String channelName, List<Message> annotations, Capability capability,
+                                                      Function<List<Message>, CompletableFuture<PublishOutcome>> publish) {
+        try {
+            if (!channels.mutableMessages(channelName)) {
+                throw ErrorCode.MESSAGE_UPDATES_NOT_ENABLED.exception("Messages on channel " + channelName + " cannot be annotated: its "
+                        + "namespace has no mutableMessages rule");
+            }
+            if (!capability.allows(channelName, "annotation-publish")) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No annotation-publish capability on channel " + channelName);
+            }
+            for (Message a : annotations) {
+                if (a.op().messageSerial() == null || a.op().messageSerial().isEmpty()) {
+                    throw ErrorCode.INVALID_PARAMETER_VALUE.exception("An annotation needs the messageSerial of the message it annotates");
+                }
+                AnnotationSummary.check(a);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return inOrder(appId, channelName, () -> {
+            java.util.Set<String> targets = new java.util.LinkedHashSet<>();
+            for (Message a : annotations) targets.add(a.op().messageSerial());
+            CompletableFuture<Void> exist = CompletableFuture.completedFuture(null);
+            for (String serial : targets) exist = exist.thenCompose(v -> read(appId, channelName, serial).thenApply(f -> null));
+            return exist.thenCompose(v -> publish.apply(annotations)).thenCompose(outcome -> {
+                CompletableFuture<Void> summarized = CompletableFuture.completedFuture(null);
+                for (String serial : targets) summarized = summarized.thenCompose(v -> publishSummary(appId, channelName, serial));
+                return summarized.thenApply(v -> outcome);
+            });
+        });
+    }
+
+    /** Reads a message's annotations (the ones just accepted included) and publishes their summary. */
+    private CompletableFuture<Void> publishSummary(String appId, String channelName, String serial) {
+        return read(appId, channelName, serial).thenCompose(found -> {
+            Message original = found.versions().get(0);
+            Map<String, Object> annotations = new java.util.LinkedHashMap<>();
+            annotations.put("summary", found.summary());
+            Message summary = new Message(null, null, null, null, clock.millis(), dev.switchboard.server.protocol.Payload.EMPTY, null, null,
+                    new Mutation(Mutation.SUMMARY, original.serial(), null, null, annotations));
+            return channels.publish(appId, channelName, List.of(summary), "summary:" + dev.switchboard.server.util.Ids.random(12)).thenApply(o -> null);
+        });
+    }
+
+    /** Runs {@code step} after the operations in progress on the channel (on this node) are done. */
+    private <T> CompletableFuture<T> inOrder(String appId, String channelName, java.util.function.Supplier<CompletableFuture<T>> step) {
+        String key = appId + "\u0000" + channelName;
+        CompletableFuture<T> done = new CompletableFuture<>();
+        CompletableFuture<?> previous = tails.put(key, done);
+        CompletableFuture<?> after = previous == null ? CompletableFuture.completedFuture(null) : previous;
+        after.handle((v, e) -> null).thenCompose(v -> step.get()).whenComplete((result, error) -> {
+            tails.remove(key, done);
+            if (error != null) done.completeExceptionally(dev.switchboard.server.util.Futures.cause(error));
+            else done.complete(result);
+        });
+        return done;
     }
 
     private void check(String channelName, Message m, Capability capability) {

@@ -36,6 +36,14 @@ public final class MessageVersions {
         return versions;
     }
 
+    /** The annotations of the message with {@code serial} in {@code log} (the channel's messages from that one on), oldest first. */
+    public static List<Message> annotationsOf(List<Message> log, String serial) {
+        ChannelSerial target = ChannelSerial.parse(serial);
+        List<Message> annotations = new ArrayList<>();
+        for (Message m : log) if (m.isAnnotation() && same(m.op().messageSerial(), target)) annotations.add(m);
+        return annotations;
+    }
+
     static boolean same(String serial, ChannelSerial target) {
         ChannelSerial s = ChannelSerial.parse(serial);
         return s != null && s.equals(target);

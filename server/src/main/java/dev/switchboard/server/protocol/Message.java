@@ -1,6 +1,7 @@
 package dev.switchboard.server.protocol;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +16,9 @@ public record Message(String id, String name, String clientId, String connection
     public Message(String id, String name, String clientId, String connectionId, Long timestamp, Payload payload, Object extras, String serial) {
         this(id, name, clientId, connectionId, timestamp, payload, extras, serial, null);
     }
+
+    /** Where the log keeps an annotation's own fields when it holds it as a message (never sent to clients). */
+    private static final String ANNOTATION_KEY = "x-switchboard-annotation";
 
     /** Where a stored operation keeps the data an append leaves in its message (never sent to clients). */
     private static final String STATE_KEY = "x-switchboard-state";
@@ -40,6 +44,11 @@ public record Message(String id, String name, String clientId, String connection
 
     /** The operation a message tree describes; null for a new message. */
     private static Mutation mutationOf(Map<String, Object> m, WireFormat format) {
+        if (m.get(ANNOTATION_KEY) instanceof Map<?, ?> a) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            a.forEach((k, v) -> details.put(String.valueOf(k), v));
+            return new Mutation(Mutation.ANNOTATION, Trees.stringOr(details.remove("messageSerial"), null), null, null, details);
+        }
         Object action = m.get("action");
         if (action == null) return null;
         if (!(action instanceof Number n) || n.longValue() < 0 || n.longValue() > Mutation.APPEND || n.longValue() == 3) {
@@ -59,6 +68,10 @@ public record Message(String id, String name, String clientId, String connection
             if (v.get("clientId") != null && !(v.get("clientId") instanceof String)) throw ErrorCode.INVALID_CLIENT_ID.exception("version.clientId must be a string");
             if (v.get("description") != null && !(v.get("description") instanceof String)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("version.description must be a string");
             if (v.get("metadata") != null && !(v.get("metadata") instanceof Map<?, ?>)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("version.metadata must be an object");
+        }
+        if (a == Mutation.SUMMARY) {
+            Map<String, Object> annotations = Trees.mapOrNull(m.get("annotations"));
+            return new Mutation(a, (String) serial, null, null, annotations == null ? Map.of() : annotations);
         }
         Payload state = null;
         if (a == Mutation.APPEND && m.get(STATE_KEY) instanceof Map<?, ?> st) {
@@ -90,7 +103,16 @@ public record Message(String id, String name, String clientId, String connection
         if (timestamp != null) m.put("timestamp", timestamp);
         payload.writeTo(m, format);
         if (extras != null) m.put("extras", extras);
-        if (op != null) {
+        if (op != null && op.action() == Mutation.ANNOTATION) {
+            // Only the log and the store see an annotation as a message; clients get toAnnotationTree.
+            Map<String, Object> details = new LinkedHashMap<>(op.details());
+            details.put("messageSerial", op.messageSerial());
+            m.put(ANNOTATION_KEY, details);
+        } else if (op != null && op.action() == Mutation.SUMMARY) {
+            m.put("action", op.action());
+            m.put("serial", op.messageSerial());
+            m.put("annotations", op.details());
+        } else if (op != null) {
             m.put("action", op.action());
             if (op.messageSerial() != null) m.put("serial", op.messageSerial());
             m.put("version", op.versionTree(serial));
@@ -123,6 +145,61 @@ public record Message(String id, String name, String clientId, String connection
 
     /** The data this message holds once applied: an append's resulting data, any other message's own. */
     public Payload resultingPayload() { return op != null && op.state() != null ? op.state() : payload; }
+
+    /** True for an annotation of another message (held in the log as a message, sent as an annotation). */
+    public boolean isAnnotation() { return op != null && op.action() == Mutation.ANNOTATION; }
+
+    /** True for a summary of a message's annotations (action message.summary). */
+    public boolean isSummary() { return op != null && op.action() == Mutation.SUMMARY; }
+
+    /** True for what history and rewind show as a message: not an annotation, not a summary. */
+    public boolean isListed() { return op == null || Mutation.isOperation(op.action()); }
+
+    /**
+     * Reads an annotation a client sent (ProtocolMessage action 21, or REST): {@code action} 0 (create) or 1 (delete),
+     * {@code messageSerial}, {@code type}, {@code name}, {@code count}, {@code clientId}, {@code data}, {@code extras}.
+     */
+    public static Message fromAnnotationTree(Object tree, WireFormat format) {
+        Map<String, Object> m = Trees.mapOrNull(tree);
+        if (m == null) throw ErrorCode.BAD_REQUEST.exception("An annotation must be an object");
+        Object action = m.get("action");
+        if (action != null && (!(action instanceof Number n) || (n.intValue() != 0 && n.intValue() != 1))) {
+            throw ErrorCode.INVALID_PARAMETER_VALUE.exception("An annotation's action must be 0 (create) or 1 (delete)");
+        }
+        for (String key : List.of("messageSerial", "type", "name", "clientId", "id", "encoding")) {
+            if (m.get(key) != null && !(m.get(key) instanceof String)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("An annotation's " + key + " must be a string");
+        }
+        Object count = m.get("count");
+        if (count != null && !(count instanceof Number)) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("An annotation's count must be a number");
+        Object extras = m.get("extras");
+        if (extras != null && !(extras instanceof Map<?, ?>)) throw ErrorCode.BAD_REQUEST.exception("extras must be an object");
+        requireShallowExtras(extras);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("action", action == null ? 0 : ((Number) action).intValue());
+        if (m.get("type") != null) details.put("type", m.get("type"));
+        if (count != null) details.put("count", ((Number) count).longValue());
+        return new Message((String) m.get("id"), (String) m.get("name"), (String) m.get("clientId"), null, null,
+                Payload.fromWire(m.get("data"), (String) m.get("encoding"), format), extras, null,
+                new Mutation(Mutation.ANNOTATION, (String) m.get("messageSerial"), null, null, details));
+    }
+
+    /** An annotation as clients get it: its own serial, the serial of the message it annotates, type, name, count. */
+    public Map<String, Object> toAnnotationTree(WireFormat format) {
+        Map<String, Object> m = new LinkedHashMap<>(14);
+        if (id != null) m.put("id", id);
+        m.put("action", op.details().getOrDefault("action", 0));
+        if (serial != null) m.put("serial", serial);
+        m.put("messageSerial", op.messageSerial());
+        if (op.details().get("type") != null) m.put("type", op.details().get("type"));
+        if (name != null) m.put("name", name);
+        if (op.details().get("count") != null) m.put("count", op.details().get("count"));
+        if (clientId != null) m.put("clientId", clientId);
+        if (connectionId != null) m.put("connectionId", connectionId);
+        if (timestamp != null) m.put("timestamp", timestamp);
+        payload.writeTo(m, format);
+        if (extras != null) m.put("extras", extras);
+        return m;
+    }
 
     /** True when this message is an update, delete or append of an earlier one. */
     public boolean isOperation() { return op != null && Mutation.isOperation(op.action()); }

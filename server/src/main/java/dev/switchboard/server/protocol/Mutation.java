@@ -13,14 +13,25 @@ import java.util.Map;
  *                       accepted {@code timestamp} (its {@code serial} is the operation's own serial, added on the wire)
  * @param state          for an append, the data the message holds after it (the operation's own data is only what it
  *                       appends); null otherwise
+ * @param details        for a {@link #SUMMARY}, the message's {@code annotations} ({@code {"summary": {...}}}); for an
+ *                       {@link #ANNOTATION}, its {@code type}, {@code action} and {@code count}; null otherwise
  */
-public record Mutation(int action, String messageSerial, Map<String, Object> version, Payload state) {
+public record Mutation(int action, String messageSerial, Map<String, Object> version, Payload state, Map<String, Object> details) {
+
+    public Mutation(int action, String messageSerial, Map<String, Object> version, Payload state) {
+        this(action, messageSerial, version, state, null);
+    }
 
     public static final int CREATE = 0;
     public static final int UPDATE = 1;
     public static final int DELETE = 2;
     public static final int SUMMARY = 4;
     public static final int APPEND = 5;
+    /**
+     * Not a message action: an annotation of the message {@link #messageSerial} (ProtocolMessage action 21 on the wire).
+     * Annotations share the channel's log with its messages so they are ordered, stored and resumed with them.
+     */
+    public static final int ANNOTATION = -21;
 
     /** True for the actions a client may send to change an earlier message. */
     public static boolean isOperation(int action) { return action == UPDATE || action == DELETE || action == APPEND; }
@@ -43,7 +54,7 @@ public record Mutation(int action, String messageSerial, Map<String, Object> ver
         return v;
     }
 
-    public Mutation withState(Payload newState) { return new Mutation(action, messageSerial, version, newState); }
+    public Mutation withState(Payload newState) { return new Mutation(action, messageSerial, version, newState, details); }
 
-    public Mutation withVersion(Map<String, Object> newVersion) { return new Mutation(action, messageSerial, newVersion, state); }
+    public Mutation withVersion(Map<String, Object> newVersion) { return new Mutation(action, messageSerial, newVersion, state, details); }
 }

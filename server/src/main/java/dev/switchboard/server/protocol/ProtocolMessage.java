@@ -86,6 +86,13 @@ public final class ProtocolMessage {
             pm.messages = new ArrayList<>(list.size());
             for (Object o : list) pm.messages.add(Message.fromTree(o, format));
         }
+        Object annotations = m.get("annotations");
+        if (annotations != null && pm.action == Action.ANNOTATION) {
+            // Annotations travel in the messages list: the channel logs them with its messages.
+            if (!(annotations instanceof List<?> list)) throw ErrorCode.BAD_REQUEST.exception("annotations must be an array");
+            pm.messages = new ArrayList<>(list.size());
+            for (Object o : list) pm.messages.add(Message.fromAnnotationTree(o, format));
+        }
         Object presence = m.get("presence");
         if (presence != null) {
             if (!(presence instanceof List<?> list)) throw ErrorCode.BAD_REQUEST.exception("presence must be an array");
@@ -108,7 +115,11 @@ public final class ProtocolMessage {
         if (channel != null) m.put("channel", channel);
         if (channelSerial != null) m.put("channelSerial", channelSerial);
         if (msgSerial != null) m.put("msgSerial", msgSerial);
-        if (messages != null) {
+        if (messages != null && action == Action.ANNOTATION) {
+            List<Object> list = new ArrayList<>(messages.size());
+            for (Message msg : messages) list.add(msg.toAnnotationTree(format));
+            m.put("annotations", list);
+        } else if (messages != null) {
             List<Object> list = new ArrayList<>(messages.size());
             for (Message msg : messages) list.add(msg.toTree(format));
             m.put("messages", list);

@@ -44,6 +44,7 @@ public final class Channel {
     private final String appId;
     private final String name;
     private final Context owner;
+    private final OccupancyEvents occupancy;
     /** Final but for a brokered channel, which takes its shared log's epoch (and a new one if the log was lost). */
     private String epoch;
     private final ChannelListener listener;
@@ -104,6 +105,7 @@ public final class Channel {
         this.appId = appId;
         this.name = name;
         this.owner = owner;
+        this.occupancy = new OccupancyEvents(name, owner, this::occupancyMetrics);
         this.history = history;
         this.listener = listener;
         this.lastActivity = now;
@@ -175,6 +177,13 @@ public final class Channel {
     public int attachmentCount() { return modesByAttachment.size(); }
 
     public int subscriberCount() { return countWithMode(Flags.MODE_SUBSCRIBE); }
+
+    /** This node's occupancy metrics of the channel (its attachments; presence members of every node). */
+    public Map<String, Object> occupancyMetrics() {
+        List<Map.Entry<Subscriber, Integer>> attachments = new ArrayList<>(modesByAttachment.size());
+        for (Map.Entry<Attachment, Integer> e : modesByAttachment.entrySet()) attachments.add(Map.entry(e.getKey().subscriber(), e.getValue()));
+        return OccupancyEvents.metrics(attachments, presence.members().size());
+    }
 
     public int presenceSubscriberCount() { return countWithMode(Flags.MODE_PRESENCE_SUBSCRIBE); }
 
@@ -322,11 +331,13 @@ public final class Channel {
         }
         boolean hasPresence = Flags.has(modes, Flags.MODE_PRESENCE_SUBSCRIBE) && !presence.isEmpty();
         if (hasPresence) followUp.addAll(syncFrames(wireName));
+        if (OccupancyEvents.asked(params)) followUp.add(occupancy.watch(subscriber, wireName));
         return new AttachResult(currentSerial(), resumed, hasPresence, followUp);
     }
 
     void detach(Subscriber subscriber, String wireName, long now) {
         lastActivity = now;
+        occupancy.unwatch(subscriber, wireName);
         if (modesByAttachment.remove(new Attachment(subscriber, wireName)) != null) rebuildDelivery();
         if (link != null) sleepIfUnused();
     }
@@ -516,6 +527,7 @@ public final class Channel {
     }
 
     private void applySharedPresence(PresenceMessage change) {
+        occupancy.changed();
         // The presence manager decided that this changed something; the replica follows it for SYNC and leaves.
         presence.apply(change);
         if (change.action() == PresenceMessage.LEAVE && localMemberConnections.contains(change.connectionId())) {
@@ -635,7 +647,7 @@ public final class Channel {
             for (Message m : ms) {
                 long offset = published.offsets().get(k++);
                 String serial = new ChannelSerial(logEpoch, offset).formatSortable();
-                toStore.add(new MessageStore.StoredMessage(offset, m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp(), serial)));
+                if (!m.isEphemeral()) toStore.add(new MessageStore.StoredMessage(offset, m.accepted(m.id(), m.clientId(), m.connectionId(), m.timestamp(), serial)));
                 last = Math.max(last, offset);
             }
         }
@@ -740,7 +752,7 @@ public final class Channel {
         for (Broker.Entry e : entries) {
             if (e.offset() > gap.boundary()) continue;
             Message m = BrokerLink.messageOf(e, null);
-            if (m != null) messages.add(new MessageStore.StoredMessage(e.offset(), m));
+            if (m != null && !m.isEphemeral()) messages.add(new MessageStore.StoredMessage(e.offset(), m));
         }
         return new CatchUp(new MessageStore.HistoryQuery(appId, name, at, gap.boundary(), null, null, null, gap.count() != null, MAX_STORED_CATCH_UP + 1), messages);
     }
@@ -853,11 +865,12 @@ public final class Channel {
                 newIds.put(m.id(), serial);
                 accepted.add(stamped);
                 serials.add(serial);
-                toStore.add(new MessageStore.StoredMessage(next, stamped));
+                // Ephemeral messages take a serial (the position is committed) but no row: never read back.
+                if (!stamped.isEphemeral()) toStore.add(new MessageStore.StoredMessage(next, stamped));
             }
             planned.add(new Planned(p, accepted, serials));
         }
-        if (toStore.isEmpty()) {
+        if (next == seq) {
             for (Planned p : planned) p.publish().done().accept(new PublishOutcome(p.serials()), null);
             return;
         }
@@ -1008,6 +1021,7 @@ public final class Channel {
     boolean hasMembersOf(String connectionId) { return !presence.membersOf(connectionId).isEmpty(); }
 
     private void broadcastPresence(List<PresenceMessage> events, String connectionId, String protocolId, long now) {
+        occupancy.changed();
         seq += events.size();
         ProtocolMessage pm = ProtocolMessage.of(Action.PRESENCE, name);
         pm.id = protocolId;
@@ -1077,6 +1091,7 @@ public final class Channel {
         messageDelivery = Delivery.of(modesByAttachment, Flags.MODE_SUBSCRIBE);
         presenceDelivery = Delivery.of(modesByAttachment, Flags.MODE_PRESENCE_SUBSCRIBE);
         annotationDelivery = Delivery.of(modesByAttachment, Flags.MODE_ANNOTATION_SUBSCRIBE);
+        occupancy.changed();
     }
 
     private boolean covers(long afterSeq) {
@@ -1090,7 +1105,7 @@ public final class Channel {
         List<EncodedFrame> frames = new ArrayList<>();
         for (ChannelEvent e : history.after(afterSeq)) {
             int wanted = e.isPresence() ? Flags.MODE_PRESENCE_SUBSCRIBE : e.isAnnotation() ? Flags.MODE_ANNOTATION_SUBSCRIBE : Flags.MODE_SUBSCRIBE;
-            if (!Flags.has(modes, wanted)) continue;
+            if (!Flags.has(modes, wanted) || e.isEphemeral()) continue;
             frames.add(e.firstSeq() > afterSeq ? e.frame() : partialFrame(e, (int) (afterSeq - e.firstSeq() + 1)));
         }
         return frames;

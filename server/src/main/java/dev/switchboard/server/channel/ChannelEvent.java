@@ -22,7 +22,14 @@ public record ChannelEvent(long seq, long timestamp, String publisherConnectionI
     /** True for annotations of messages (they are never mixed with messages in one event). */
     public boolean isAnnotation() { return !messages.isEmpty() && messages.get(0).isAnnotation(); }
 
-    /** True for what a rewind replays as messages: not presence, annotations or summaries. */
+    /** True for ephemeral messages ({@code extras.ephemeral}): delivered live only, never resumed. */
+    public boolean isEphemeral() {
+        if (messages.isEmpty()) return false;
+        for (Message m : messages) if (!m.isEphemeral()) return false;
+        return true;
+    }
+
+    /** True for what a rewind replays as messages: not presence, annotations, summaries or ephemeral messages. */
     public boolean isListed() {
         if (messages.isEmpty()) return false;
         for (Message m : messages) if (m.isListed()) return true;

@@ -298,7 +298,8 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         ProtocolMessage attached = ProtocolMessage.of(Action.ATTACHED, attachment.wireName());
         attached.channelSerial = result.channelSerial();
         // HAS_BACKLOG: a rewind found messages, which follow the ATTACHED (RTL2i).
-        boolean rewound = attachment.rewinds && !result.resumed() && result.followUp().stream().anyMatch(f -> f.message().action == Action.MESSAGE);
+        boolean rewound = attachment.rewinds && !result.resumed() && result.followUp().stream()
+                .anyMatch(f -> f.message().action == Action.MESSAGE && !dev.switchboard.server.channel.OccupancyEvents.isEvent(f));
         attached.flags = (long) (modes | (result.resumed() ? Flags.RESUMED : 0) | (result.hasPresence() ? Flags.HAS_PRESENCE : 0)
                 | (rewound ? Flags.HAS_BACKLOG : 0));
         Map<String, String> echoed = new LinkedHashMap<>(attachment.params());

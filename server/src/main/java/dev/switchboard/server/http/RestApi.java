@@ -459,26 +459,20 @@ public final class RestApi {
             }
             Channel channel = server.channels().existing(principal.appId(), name.name());
             if (channel == null) {
-                Responder.ok(ctx, 200, details(name.name(), 0, 0));
+                Responder.ok(ctx, 200, details(name.name(), dev.switchboard.server.channel.OccupancyEvents.metrics(List.of(), 0)));
                 return;
             }
-            Responder.whenDone(ctx, server.channels().inspect(channel, c -> details(c.name(), c.attachmentCount(), c.subscriberCount())),
+            Responder.whenDone(ctx, server.channels().inspect(channel, c -> details(c.name(), c.occupancyMetrics())),
                     body -> Responder.ok(ctx, 200, body));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
     }
 
-    private static Map<String, Object> details(String name, int connections, int subscribers) {
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("connections", connections);
-        metrics.put("publishers", connections);
-        metrics.put("subscribers", subscribers);
-        metrics.put("presenceConnections", 0);
-        metrics.put("presenceMembers", 0);
-        metrics.put("presenceSubscribers", 0);
+    /** ChannelDetails (CHD): the channel's occupancy metrics as this node counts them. */
+    private static Map<String, Object> details(String name, Map<String, Object> metrics) {
         Map<String, Object> status = new LinkedHashMap<>();
-        status.put("isActive", connections > 0);
+        status.put("isActive", ((Number) metrics.get("connections")).intValue() > 0 || ((Number) metrics.get("presenceMembers")).intValue() > 0);
         status.put("occupancy", Map.of("metrics", metrics));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("channelId", name);

@@ -152,8 +152,11 @@ public record Message(String id, String name, String clientId, String connection
     /** True for a summary of a message's annotations (action message.summary). */
     public boolean isSummary() { return op != null && op.action() == Mutation.SUMMARY; }
 
-    /** True for what history and rewind show as a message: not an annotation, not a summary. */
-    public boolean isListed() { return op == null || Mutation.isOperation(op.action()); }
+    /** True for what history and rewind show as a message: not an annotation, a summary or an ephemeral message. */
+    public boolean isListed() { return (op == null || Mutation.isOperation(op.action())) && !isEphemeral(); }
+
+    /** True for {@code extras.ephemeral: true}: delivered to those attached now, never kept for history, rewind or resume. */
+    public boolean isEphemeral() { return extras instanceof Map<?, ?> e && Boolean.TRUE.equals(e.get("ephemeral")); }
 
     /**
      * Reads an annotation a client sent (ProtocolMessage action 21, or REST): {@code action} 0 (create) or 1 (delete),

@@ -42,7 +42,7 @@ class AblyJsIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"realtime.test.mjs", "malformed.test.mjs", "history.test.mjs", "resume.test.mjs", "presence.test.mjs", "comet.test.mjs",
-            "mutable.test.mjs", "annotations.test.mjs"})
+            "mutable.test.mjs", "annotations.test.mjs", "meta.test.mjs"})
     void ablyJsUnderNode(String file) throws Exception {
         Map<String, String> env = Map.of(
                 "SWITCHBOARD_TEST_PORT", String.valueOf(server.port()),

@@ -98,6 +98,30 @@ for (const protocol of PROTOCOLS) {
       assert.equal((await channel.getMessage(serial)).action, 'message.delete');
     });
 
+    test('capabilities: message-update-own lets a client change its own messages only; -any anyone\'s; deletes need their own', async (t) => {
+      const name = uniqueChannel('mutable:caps');
+      const admin = rest();
+      const tokenFor = (clientId, ops) => admin.auth.requestToken({ clientId, capability: { 'mutable:*': ['publish', 'subscribe', 'history', ...ops] } });
+      const ownOnly = await connected(t, opts({ token: (await tokenFor('olive', ['message-update-own'])).token }));
+      const anyEditor = await connected(t, opts({ token: (await tokenFor('mod', ['message-update-any', 'message-delete-any'])).token }));
+      const plain = await connected(t, opts({ token: (await tokenFor('pat', [])).token }));
+      const [o, m, p] = [ownOnly, anyEditor, plain].map((c) => c.channels.get(name));
+      await Promise.all([o, m, p].map((c) => c.attach()));
+      const { serials: [mine] } = await o.publish('post', 'by olive');
+      const { serials: [theirs] } = await p.publish('post', 'by pat');
+
+      await o.updateMessage({ serial: mine, data: 'edited by olive' });
+      assert.equal((await rejection(o.updateMessage({ serial: theirs, data: 'x' }))).code, 40160);
+      assert.equal((await rejection(o.deleteMessage({ serial: mine }))).code, 40160, 'update-own is not delete-own');
+      assert.equal((await rejection(p.updateMessage({ serial: theirs, data: 'x' }))).code, 40160, 'publish alone changes nothing');
+      await m.updateMessage({ serial: theirs, data: 'moderated' });
+      await m.deleteMessage({ serial: mine });
+      const latest = await admin.channels.get(name).getMessage(theirs);
+      assert.equal(latest.clientId, 'pat', 'the author stays');
+      assert.equal(latest.version.clientId, 'mod', 'the version names who changed it');
+      assert.equal((await rejection(p.annotations.publish(theirs, { type: 'r:distinct.v1', name: 'x' }))).code, 40160);
+    });
+
     test('refusals: no mutableMessages rule (93002), no serial (40003), an unknown serial (40400), append to JSON data (40013)', async (t) => {
       const plain = rest().channels.get(uniqueChannel('plain'));
       const { serials: [s] } = await plain.publish('x', 'y');

@@ -81,7 +81,7 @@ public final class ProtocolMessage {
         Map<String, Object> auth = Trees.mapOrNull(m.get("auth"));
         if (auth != null) pm.accessToken = Trees.stringOr(auth.get("accessToken"), null);
         Object messages = m.get("messages");
-        if (messages != null) {
+        if (messages != null && pm.action != Action.ANNOTATION) {
             if (!(messages instanceof List<?> list)) throw ErrorCode.BAD_REQUEST.exception("messages must be an array");
             pm.messages = new ArrayList<>(list.size());
             for (Object o : list) pm.messages.add(Message.fromTree(o, format));
@@ -117,7 +117,7 @@ public final class ProtocolMessage {
         if (msgSerial != null) m.put("msgSerial", msgSerial);
         if (messages != null && action == Action.ANNOTATION) {
             List<Object> list = new ArrayList<>(messages.size());
-            for (Message msg : messages) list.add(msg.toAnnotationTree(format));
+            for (Message msg : messages) list.add(msg.isAnnotation() ? msg.toAnnotationTree(format) : msg.toTree(format));
             m.put("annotations", list);
         } else if (messages != null) {
             List<Object> list = new ArrayList<>(messages.size());

@@ -383,6 +383,36 @@ final class FuzzInputs {
     }
 
     /** REST publish bodies: one message or an array of them, as REST clients send them; mostly edited. */
+    /**
+     * Bodies for {@code PATCH /channels/{ch}/messages/{serial}} and {@code POST …/annotations}: a message with an update,
+     * delete or append action (or a wrong one), or an annotation of a known or unknown type, then edited as trees and bytes.
+     */
+    static Arbitrary<Frame> restOperationBodies(WireFormat format) {
+        Arbitrary<Object> action = Arbitraries.oneOf(Arbitraries.of(0L, 1L, 2L, 3L, 4L, 5L, 21L, -1L).map(a -> (Object) a),
+                Arbitraries.of("update", "").map(a -> (Object) a));
+        Arbitrary<Map<String, Object>> operation = Combinators.combine(messages(format), action).as((m, a) -> {
+            Map<String, Object> op = new LinkedHashMap<>(m);
+            op.put("action", a);
+            op.put("version", Map.of("description", "fuzz", "metadata", Map.of("k", "v")));
+            return op;
+        });
+        Arbitrary<Map<String, Object>> annotation = Combinators.combine(
+                Arbitraries.of("r:distinct.v1", "r:unique.v1", "r:multiple.v1", "r:flag.v1", "r:total.v1", "r:nope.v1", "", "distinct.v1"),
+                Arbitraries.strings().ofMaxLength(8).injectNull(0.2), Arbitraries.longs().between(-3, 5).injectNull(0.5), action).as((type, name, count, a) -> {
+            Map<String, Object> an = new LinkedHashMap<>();
+            an.put("type", type);
+            if (name != null) an.put("name", name);
+            if (count != null) an.put("count", count);
+            an.put("action", a);
+            return an;
+        });
+        return Combinators.combine(Arbitraries.oneOf(operation, annotation), treeMutations().list().ofMaxSize(3),
+                byteMutations(format == WireFormat.JSON ? JSON_TOKENS : MSGPACK_TOKENS).list().ofMaxSize(1)).as((tree, treeEdits, byteEdits) -> {
+            byte[] bytes = mutateBytes(encode(mutateTree(tree, treeEdits), format), byteEdits);
+            return new Frame(format, bytes, "tree " + treeEdits + " bytes " + byteEdits);
+        });
+    }
+
     static Arbitrary<Frame> restPublishBodies(WireFormat format) {
         Arbitrary<Map<String, Object>> message = messages(format);
         Arbitrary<Map<String, Object>> body = Arbitraries.oneOf(message, message.list().ofMinSize(1).ofMaxSize(4).map(list -> {

@@ -55,7 +55,7 @@ import static org.awaitility.Awaitility.await;
  */
 class FuzzedFramesIT {
     @RegisterExtension
-    static final SwitchboardExtension server = new SwitchboardExtension();
+    static final SwitchboardExtension server = new SwitchboardExtension().withConfigFile(SwitchboardExtension.MUTABLE_NAMESPACE_RULES);
 
     private static final int FRAMES_PER_FORMAT = 1000;
     private static final int LANES_PER_FORMAT = 3;
@@ -124,6 +124,28 @@ class FuzzedFramesIT {
                 FuzzInputs.tokenRequestBodies(format, ROOT, now).sampleStream().limit(75).forEach(body -> check(problems, body,
                         post("/keys/" + ROOT.keyName() + "/requestToken", body, false)));
             }
+            // Updates, deletes, appends and annotations of a real message on a mutable channel, and reads of it.
+            String mutable = uniqueChannel("mutable:fuzz-rest");
+            HttpResponse<String> created = send(HttpRequest.newBuilder(URI.create(server.httpBase() + "/channels/" + mutable + "/messages"))
+                    .header("Authorization", basicAuth()).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"target\",\"data\":\"text\"}")));
+            String serial = new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body()).path("serials").get(0).asText();
+            String messagePath = "/channels/" + mutable + "/messages/" + URLEncoder.encode(serial, StandardCharsets.UTF_8);
+            for (WireFormat format : WireFormat.values()) {
+                FuzzInputs.restOperationBodies(format).sampleStream().limit(60).forEach(body -> {
+                    check(problems, body, send(HttpRequest.newBuilder(URI.create(server.httpBase() + messagePath))
+                            .header("Authorization", basicAuth()).header("Content-Type", body.format().contentType())
+                            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(body.bytes()))));
+                    check(problems, body, post(messagePath + "/annotations", body, true));
+                });
+            }
+            FuzzInputs.stringSoup(4, serial, ":", "0", "9999999999999999999", "%", "%zz", "x", "/versions", "/annotations", "?limit=0",
+                    "?cursor=-1", "?direction=up").sampleStream().limit(50).forEach(tail -> {
+                String path = "/channels/" + mutable + "/messages/" + URLEncoder.encode(tail, StandardCharsets.UTF_8)
+                        .replace("%2F", "/").replace("%3F", "?").replace("%3D", "=");
+                HttpResponse<String> res = send(HttpRequest.newBuilder(URI.create(server.httpBase() + path)).header("Authorization", basicAuth()).GET());
+                check(problems, new Frame(WireFormat.JSON, tail.getBytes(StandardCharsets.UTF_8), "message read " + path), res);
+            });
             FuzzInputs.stringSoup(6, "limit=", "start=", "end=", "direction=", "&", "0", "1000", "1001", "-1", "forwards", "x",
                     "9223372036854775808", "%", "%zz", "from_serial=", "cursor=", "=").sampleStream().limit(50).forEach(query -> {
                 HttpResponse<String> res = send(HttpRequest.newBuilder(URI.create(server.httpBase() + "/channels/" + channel + "/messages?"

@@ -141,12 +141,10 @@ public final class SwitchboardApp implements AutoCloseable {
             file = withPersistedIncomingChat(file);
         }
         ChannelRules channelRules = ChannelRules.parse(file);
-        PgMessageStore store = null;
-        if (channelRules.anyPersisted()) {
-            store = new PgMessageStore(database, clock);
-            started.add(store);
-            store.expireEvery(java.time.Duration.ofHours(1), channelRules.maxRetentionMs());
-        }
+        // Persisted namespaces and chat rooms keep their messages in the app's database.
+        PgMessageStore store = new PgMessageStore(database, clock);
+        started.add(store);
+        store.expireEvery(java.time.Duration.ofHours(1), channelRules.maxRetentionMs());
         PgRuleOutbox outbox = null;
         if (RulesConfig.parse(file, null).stream().anyMatch(r -> r.invocation() == Invocation.AFTER_PUBLISH && r.source() == RuleSource.CHANNEL_MESSAGE)) {
             try {

@@ -107,10 +107,11 @@ public final class SwitchboardServer implements AutoCloseable {
                 channels.shareThrough(new ChannelRegistry.SharedLog(broker, new MemoryPresenceManager(clock), nodeId, false), vertx,
                         Math.max(3_000, bound.presenceGraceMs()));
             }
-            if (channelRules.anyPersisted()) {
-                if (store == null) {
-                    throw new SettingsException("config key 'channelRules': persisted namespaces need a database to keep their messages in");
-                }
+            if (channelRules.anyPersisted() && store == null) {
+                throw new SettingsException("config key 'channelRules': persisted namespaces need a database to keep their messages in");
+            }
+            // With a database, chat rooms (<room>::$chat) keep their messages there too.
+            if (store != null) {
                 try {
                     channels.enablePersistence(channelRules, store);
                 } catch (Exception e) {

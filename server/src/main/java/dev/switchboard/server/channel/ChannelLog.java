@@ -46,6 +46,22 @@ public final class ChannelLog {
         });
     }
 
+    /** Every message the channel keeps, oldest first, each with its serial (empty for a channel never used). */
+    public CompletableFuture<List<Message>> all(String appId, String channelName) {
+        if (channels.persisted(channelName)) {
+            return channels.inspect(channels.channel(appId, channelName), c -> c).thenCompose(c -> storePages(c, null, new ArrayList<>()));
+        }
+        if (channels.shared() != null) return sharedPages(new ChannelKey(appId, channelName), null, null, new ArrayList<>());
+        Channel channel = channels.existing(appId, channelName);
+        if (channel == null) return CompletableFuture.completedFuture(new ArrayList<>());
+        long now = channels.clock().millis();
+        return channels.inspect(channel, c -> {
+            List<Message> out = new ArrayList<>();
+            for (ChannelEvent e : c.retainedEvents(now)) out.addAll(e.messages());
+            return out;
+        });
+    }
+
     private CompletableFuture<List<Message>> fromStore(Channel channel, String serial, long fromSeq) {
         return channels.inspect(channel, c -> {
             if (c.seqOf(serial) < 0) throw notFound(serial);
@@ -53,7 +69,7 @@ public final class ChannelLog {
         }).thenCompose(c -> storePages(c, fromSeq - 1, new ArrayList<>()));
     }
 
-    private CompletableFuture<List<Message>> storePages(Channel c, long after, List<Message> out) {
+    private CompletableFuture<List<Message>> storePages(Channel c, Long after, List<Message> out) {
         MessageStore.HistoryQuery q = c.historyQuery(Long.MAX_VALUE, after, null, null, false, PAGE);
         return c.store().history(q).thenCompose(page -> {
             for (MessageStore.StoredMessage sm : page) out.add(c.withSerial(sm));
@@ -63,15 +79,20 @@ public final class ChannelLog {
     }
 
     private CompletableFuture<List<Message>> fromShared(ChannelKey key, ChannelSerial target, Long after, List<Message> out) {
-        Broker.HistoryQuery q = new Broker.HistoryQuery(null, null, false, PAGE, null, after == null ? target.seq() - 1 : after);
+        return sharedPages(key, target, after == null ? target.seq() - 1 : after, out);
+    }
+
+    /** The shared log's messages after {@code after} (null: from its start); {@code target}, when given, must be of its epoch. */
+    private CompletableFuture<List<Message>> sharedPages(ChannelKey key, ChannelSerial target, Long after, List<Message> out) {
+        Broker.HistoryQuery q = new Broker.HistoryQuery(null, null, false, PAGE, null, after);
         return channels.shared().broker().history(key, q).thenCompose(page -> {
-            if (page.epoch() == null || !page.epoch().equals(target.epoch())) throw notFound(target.format());
+            if (target != null && (page.epoch() == null || !page.epoch().equals(target.epoch()))) throw notFound(target.format());
             for (Broker.Entry e : page.entries()) {
                 Message m = BrokerLink.messageOf(e, new ChannelSerial(page.epoch(), e.offset()).formatSortable());
                 if (m != null) out.add(m);
             }
             if (!page.more() || page.entries().isEmpty()) return CompletableFuture.completedFuture(out);
-            return fromShared(key, target, page.entries().get(page.entries().size() - 1).offset(), out);
+            return sharedPages(key, target, page.entries().get(page.entries().size() - 1).offset(), out);
         });
     }
 

@@ -47,6 +47,7 @@ public final class HttpVerticle extends VerticleBase {
         rest.mount(router);
         new HistoryApi(server).mount(router);
         new MessageVersionsApi(server).mount(router);
+        new ChatRoomsApi(server).mount(router);
         new DeadLetterApi(server).mount(router);
         new StatsApi(server).mount(router);
         if (server.config().sandbox()) new SandboxApi(server).mount(router);

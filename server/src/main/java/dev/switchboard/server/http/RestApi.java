@@ -348,7 +348,9 @@ public final class RestApi {
             throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
         }
         if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
-        String identity = identity(principal, headerClientId);
+        String identity = principal.isWildcardClientId() ? null : principal.clientId();
+        // RSA7e2: SDKs using a key (or a wildcard token) with a clientId send it as X-Ably-ClientId, not in the message.
+        if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = headerClientId;
         List<Message> messages = new ArrayList<>(items.size());
         int total = 0;
         for (Object item : items) {
@@ -364,13 +366,6 @@ public final class RestApi {
         return new Checked(messages, total);
     }
 
-    /** The clientId a REST request acts as: its credentials', else (a key or a wildcard token) X-Ably-ClientId (RSA7e2). */
-    private static String identity(Principal principal, String headerClientId) {
-        String identity = principal.isWildcardClientId() ? null : principal.clientId();
-        if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = headerClientId;
-        return identity;
-    }
-
     /**
      * {@code POST /channels/{ch}/messages/{serial}/annotations} (RSAN1): annotations of that message, one or an array;
      * answered once they are accepted (their summary follows on the channel).
@@ -383,7 +378,7 @@ public final class RestApi {
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
             if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No annotations to publish");
             String serial = ctx.pathParam("serial");
-            String identity = identity(principal, RestAuth.headerClientId(ctx));
+            String identity = RestAuth.actingClientId(ctx, principal);
             List<Message> annotations = new ArrayList<>(items.size());
             int bytes = 0;
             for (Object item : items) {

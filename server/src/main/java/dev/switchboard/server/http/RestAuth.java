@@ -43,6 +43,16 @@ public final class RestAuth {
     }
 
     /** The {@code X-Ably-ClientId} header (base64 of the clientId) the SDKs send when their options carry a clientId. */
+    /**
+     * The clientId a REST request acts as: its credentials' own, else (a key or a wildcard token) the X-Ably-ClientId
+     * header (RSA7e2); null when it has none.
+     */
+    public static String actingClientId(RoutingContext ctx, Principal principal) {
+        String identity = principal.isWildcardClientId() ? null : principal.clientId();
+        if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = headerClientId(ctx);
+        return identity;
+    }
+
     public static String headerClientId(RoutingContext ctx) {
         String header = ctx.request().getHeader("X-Ably-ClientId");
         if (header == null || header.isBlank()) return null;

@@ -38,7 +38,8 @@ public final class NodeTests {
     public static void installPackages() throws Exception {
         Path dir = jsDir();
         if (Files.isDirectory(dir.resolve("node_modules/ably")) && Files.isDirectory(dir.resolve("node_modules/ws"))
-                && Files.isDirectory(dir.resolve("node_modules/@ably/vcdiff-decoder"))) return;
+                && Files.isDirectory(dir.resolve("node_modules/@ably/vcdiff-decoder"))
+                && Files.isDirectory(dir.resolve("node_modules/@ably/chat"))) return;
         Result npm = run(List.of("npm", "ci", "--no-audit", "--no-fund"), dir, Map.of(), NPM_TIMEOUT);
         if (npm.exitCode() != 0) fail("npm ci in " + dir + " failed with exit code " + npm.exitCode() + ":\n" + npm.output());
     }

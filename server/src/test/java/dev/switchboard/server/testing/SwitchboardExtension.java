@@ -44,6 +44,12 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
     private Long connectionStateTtlMs;
     private Long presenceGraceMs;
     private boolean sandbox;
+    /** With a database: an embedded PostgreSQL and the message store on it (persisted namespaces, chat rooms). */
+    private boolean database;
+    private Path databaseDir;
+    private dev.switchboard.server.database.EmbeddedDatabase db;
+    private dev.switchboard.server.persistence.PgMessageStore store;
+    private ServerConfig started;
     private java.util.function.UnaryOperator<ServerConfig> adjust = c -> c;
     private SwitchboardServer server;
     private Path dataDir;
@@ -87,6 +93,19 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
     /** The namespace {@code mutable} with the mutableMessages rule, as the ably-js tests and the sandbox use it. */
     public static final String MUTABLE_NAMESPACE_RULES = "{\"channelRules\": [{\"namespace\": \"mutable\", \"mutableMessages\": true}]}";
 
+    /** A server with an embedded PostgreSQL holding its message store: chat rooms and persisted namespaces keep messages there. */
+    public SwitchboardExtension withDatabase() {
+        this.database = true;
+        return this;
+    }
+
+    /** Stops the server and starts it again on the same port (with the same database when it has one). */
+    public void restart() {
+        server.close();
+        if (store != null) store.close();
+        startServer(started.withPort(started.port() == 0 ? server.port() : started.port()));
+    }
+
     /** A server whose configuration is changed by {@code change} after the defaults above (e.g. its limits). */
     public SwitchboardExtension withConfig(java.util.function.UnaryOperator<ServerConfig> change) {
         java.util.function.UnaryOperator<ServerConfig> before = adjust;
@@ -106,7 +125,22 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
         if (presenceGraceMs != null) config = config.withPresenceGraceMs(presenceGraceMs);
         if (sandbox) config = config.withSandbox(true);
         config = adjust.apply(config);
-        server = SwitchboardServer.start(config, Clock.systemUTC(), List.of());
+        if (database) {
+            databaseDir = dev.switchboard.server.database.TestDataDirectories.fresh("extension-db");
+            db = dev.switchboard.server.database.EmbeddedDatabase.start(
+                    dev.switchboard.server.database.EmbeddedDatabaseSettings.defaults(databaseDir).withSetting("fsync", "off"));
+        }
+        startServer(config);
+    }
+
+    private void startServer(ServerConfig config) {
+        dev.switchboard.server.Storage storage = dev.switchboard.server.Storage.NONE;
+        if (db != null) {
+            store = new dev.switchboard.server.persistence.PgMessageStore(db.endpoint(), Clock.systemUTC());
+            storage = new dev.switchboard.server.Storage(store, null);
+        }
+        server = SwitchboardServer.start(config, Clock.systemUTC(), List.of(), new dev.switchboard.server.rules.RuleFunctions(), storage);
+        started = config.port() == 0 ? config.withPort(server.port()) : config;
     }
 
     @Override
@@ -126,9 +160,14 @@ public final class SwitchboardExtension implements BeforeAllCallback, AfterAllCa
     public void afterAll(ExtensionContext context) {
         try {
             if (server != null) server.close();
+            if (store != null) store.close();
+            if (db != null) db.close();
         } finally {
             server = null;
+            store = null;
+            db = null;
             deleteRecursively(dataDir);
+            if (databaseDir != null) dev.switchboard.server.database.TestDataDirectories.delete(databaseDir);
         }
     }
 

@@ -104,6 +104,24 @@ for (const protocol of PROTOCOLS) {
       await until(() => atBob.find((e) => e.message.text === 'after the restart'), 'bob receives after the restart', 15_000);
     });
 
+    test('a send repeated with the same idempotencyKey is one message; a room\'s REST errors are Ably errors', async (t) => {
+      const { name, alice } = await twoInARoom(t);
+      const path = `/chat/v4/rooms/${encodeURIComponent(name)}/messages`;
+      const first = await alice.realtime.request('post', path, 4, { idempotencyKey: 'key-1' }, { text: 'once' });
+      const again = await alice.realtime.request('post', path, 4, { idempotencyKey: 'key-1' }, { text: 'once' });
+      assert.equal(first.statusCode, 201);
+      assert.equal(again.items[0].serial, first.items[0].serial);
+      const history = await alice.realtime.request('get', path, 4, { limit: 10 }, null);
+      assert.equal(history.items.length, 1);
+
+      const missing = await alice.realtime.request('get', `${path}/${encodeURIComponent('nope:0000000000000001')}`, 4, null, null);
+      assert.equal(missing.statusCode, 404);
+      assert.equal(missing.errorCode, 40400);
+      const bad = await alice.realtime.request('post', path, 4, null, { text: 42 });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.errorCode, 40001);
+    });
+
     test('history before subscribe and in pages', async (t) => {
       const { a, b } = await twoInARoom(t);
       for (const i of range(7)) await a.messages.send({ text: `m${i}` });

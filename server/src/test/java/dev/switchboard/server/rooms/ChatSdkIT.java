@@ -75,4 +75,21 @@ class ChatSdkIT {
         assertThat(node.output()).as("node output").contains("ℹ fail 0").contains("ℹ skipped 0").containsPattern("ℹ pass [1-9]");
         assertThat(restarts.get()).as("the history test restarted the server once per wire format").isEqualTo(2);
     }
+
+    /** {@code examples/chat-sdk/room.mjs}, as its README line runs it, against this server. */
+    @Test
+    void theChatSdkExampleRuns() throws Exception {
+        java.nio.file.Path example = NodeTests.jsDir().resolve("../../../../examples/chat-sdk").normalize();
+        if (!java.nio.file.Files.isDirectory(example.resolve("node_modules/@ably/chat"))) {
+            NodeTests.Result npm = NodeTests.run(List.of("npm", "ci", "--no-audit", "--no-fund"), example, Map.of(), Duration.ofMinutes(5));
+            assertThat(npm.exitCode()).as(npm.output()).isZero();
+        }
+        NodeTests.Result run = NodeTests.run(List.of("node", "room.mjs", "example-room"), example,
+                Map.of("SWITCHBOARD_URL", server.httpBase(), "SWITCHBOARD_KEY", SwitchboardExtension.ROOT_KEY), Duration.ofMinutes(1));
+
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("bob received: Hello from Switchboard")
+                .contains("history: alice: Hello from Switchboard (edited) [message.update]")
+                .contains("reactions: {\"👍\":{\"total\":1,\"clientIds\":[\"bob\"],\"clipped\":false}}");
+    }
 }

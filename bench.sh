@@ -10,7 +10,7 @@ named=false; cluster=false
 for a in "$@"; do
   case "$a" in
     cluster) named=true; cluster=true ;;
-    db-roundtrip|fanout|cdc|persisted|connections|peer) named=true ;;
+    db-roundtrip|fanout|cdc|persisted|connections|peer|chat-room) named=true ;;
   esac
 done
 if [ "$cluster" = true ] || [ "$named" = false ]; then require_redis; fi

@@ -37,6 +37,7 @@ public final class BenchMain {
         SCENARIOS.put("connections", new Connections());
         SCENARIOS.put("peer", new Fanout(true));
         SCENARIOS.put("cluster", new Cluster());
+        SCENARIOS.put("chat-room", new ChatRoom());
     }
 
     public static void main(String[] args) throws Exception {

@@ -49,6 +49,8 @@ public final class PgMessageStore implements MessageStore {
     private final Clock clock;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final ExecutorService readers = Executors.newFixedThreadPool(2, daemon("switchboard-store-reader"));
+    private final ThreadLocal<Connection> readerConnections = new ThreadLocal<>();
+    private final java.util.Set<Connection> openReaders = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Thread writer;
     private final java.util.concurrent.ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(daemon("switchboard-store-expiry"));
     private final Set<LocalDate> partitions = new HashSet<>();
@@ -181,6 +183,41 @@ public final class PgMessageStore implements MessageStore {
         return endpoint.connect(SwitchboardSchema.CONNECTION_OPTIONS);
     }
 
+    /**
+     * The calling reader thread's own connection, opened once: a new connection per read cost ~10 ms of CPU (password
+     * authentication) and made every message read (a chat room's send answers with the stored message) that slow.
+     */
+    private Connection readerConnection() throws SQLException {
+        Connection c = readerConnections.get();
+        if (c != null && !c.isClosed()) return c;
+        c = connect();
+        c.setAutoCommit(true); // reads must not hold a transaction (and its snapshot) open between queries
+        readerConnections.set(c);
+        openReaders.add(c);
+        return c;
+    }
+
+    private List<StoredMessage> query(String sql, List<Object> args) throws SQLException {
+        try (PreparedStatement s = readerConnection().prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
+            List<StoredMessage> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) out.add(new StoredMessage(rs.getLong(1), decode(rs.getBytes(2))));
+            }
+            return out;
+        }
+    }
+
+    /** Drops the calling reader thread's connection after a failure; the next read opens another. */
+    private void dropReaderConnection() {
+        Connection c = readerConnections.get();
+        readerConnections.remove();
+        if (c != null) {
+            openReaders.remove(c);
+            Closeables.closeQuietly(c);
+        }
+    }
+
     private void ensurePartition(Connection c, LocalDate day) throws SQLException {
         if (partitions.contains(day)) return;
         try (Statement s = c.createStatement()) {
@@ -223,14 +260,16 @@ public final class PgMessageStore implements MessageStore {
             }
             sql.append(" ORDER BY seq ").append(q.backwards() ? "DESC" : "ASC").append(" LIMIT ?");
             args.add(q.limit());
-            try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql.toString())) {
-                for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
-                List<StoredMessage> out = new ArrayList<>();
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) out.add(new StoredMessage(rs.getLong(1), decode(rs.getBytes(2))));
-                }
-                return out;
+            try {
+                return query(sql.toString(), args);
+            } catch (SQLException first) {
+                // The kept connection may have died with an earlier database (a restart): once more on a new one.
+                dropReaderConnection();
+            }
+            try {
+                return query(sql.toString(), args);
             } catch (SQLException e) {
+                dropReaderConnection();
                 throw ErrorCode.TIMEOUT.exception("History could not be read from the message store (" + e.getMessage() + ")");
             }
         }, readers);
@@ -304,6 +343,8 @@ public final class PgMessageStore implements MessageStore {
         }
         readers.shutdownNow();
         expiry.shutdownNow();
+        for (Connection c : openReaders) Closeables.closeQuietly(c);
+        openReaders.clear();
         closeQuietly();
     }
 

@@ -214,10 +214,6 @@ public record Message(String id, String name, String clientId, String connection
         return new Message(id, name, clientId, connectionId, timestamp, payload, extras, serial, newOp);
     }
 
-    public Message with(String newName, String newClientId, Payload newPayload, Object newExtras, Long newTimestamp) {
-        return new Message(id, newName, newClientId, connectionId, newTimestamp, newPayload, newExtras, serial, op);
-    }
-
     /** Bytes counted towards the maximum message size: name, clientId, data and extras. */
     public int size() {
         return Payload.utf8Length(name) + Payload.utf8Length(clientId) + payload.size() + Payload.jsonLength(extras);

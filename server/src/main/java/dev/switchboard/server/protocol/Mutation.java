@@ -54,7 +54,4 @@ public record Mutation(int action, String messageSerial, Map<String, Object> ver
         return v;
     }
 
-    public Mutation withState(Payload newState) { return new Mutation(action, messageSerial, version, newState, details); }
-
-    public Mutation withVersion(Map<String, Object> newVersion) { return new Mutation(action, messageSerial, newVersion, state, details); }
 }

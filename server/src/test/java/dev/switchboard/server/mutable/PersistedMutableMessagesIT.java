@@ -2,28 +2,20 @@ package dev.switchboard.server.mutable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.server.SwitchboardServer;
-import dev.switchboard.server.config.ServerConfig;
-import dev.switchboard.server.database.EmbeddedDatabase;
-import dev.switchboard.server.database.EmbeddedDatabaseSettings;
-import dev.switchboard.server.database.TestDataDirectories;
-import dev.switchboard.server.persistence.PgMessageStore;
-import dev.switchboard.server.rules.RuleFunctions;
+import dev.switchboard.server.testing.SwitchboardExtension;
 import io.ably.lib.realtime.AblyRealtime;
 import io.ably.lib.realtime.Channel;
 import io.ably.lib.types.ClientOptions;
 import io.ably.lib.types.Message;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -38,46 +30,20 @@ import static org.awaitility.Awaitility.await;
  * after the restart builds on the stored text. REST as any HTTP client sends it; ably-java subscribes.
  */
 class PersistedMutableMessagesIT {
-    private static final String KEY = "mmapp.root:mutable-secret-0123456789";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private Path dir;
-    private EmbeddedDatabase db;
-    private PgMessageStore store;
-    private SwitchboardServer server;
+
+    @RegisterExtension
+    static final SwitchboardExtension server = new SwitchboardExtension().withDatabase().withConfigFile(
+            "{\"channelRules\": [{\"namespace\": \"docs\", \"persisted\": true, \"retention\": \"7d\", \"mutableMessages\": true}]}");
     private final List<AblyRealtime> clients = new ArrayList<>();
 
-    @BeforeEach
-    void startDatabase() throws Exception {
-        dir = TestDataDirectories.fresh("persisted-mutable");
-        db = EmbeddedDatabase.start(EmbeddedDatabaseSettings.defaults(dir).withSetting("fsync", "off"));
-    }
-
     @AfterEach
-    void stopAll() {
-        clients.forEach(AblyRealtime::close);
-        stopServer();
-        if (db != null) db.close();
-        TestDataDirectories.delete(dir);
-    }
-
-    private void startServer() throws Exception {
-        store = new PgMessageStore(db.endpoint(), Clock.systemUTC());
-        ServerConfig config = ServerConfig.defaults(KEY, dir.getParent()).withFile(JSON.readTree(
-                "{\"channelRules\": [{\"namespace\": \"docs\", \"persisted\": true, \"retention\": \"7d\", \"mutableMessages\": true}]}"));
-        server = SwitchboardServer.start(config, Clock.systemUTC(), List.of(), new RuleFunctions(), new dev.switchboard.server.Storage(store, null));
-    }
-
-    private void stopServer() {
-        if (server != null) server.close();
-        if (store != null) store.close();
-        server = null;
-        store = null;
-    }
+    void closeClients() { clients.forEach(AblyRealtime::close); }
 
     private JsonNode call(String method, String path, String body, int expectedStatus) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(KEY.getBytes(StandardCharsets.UTF_8)))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.httpBase() + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(SwitchboardExtension.ROOT_KEY.getBytes(StandardCharsets.UTF_8)))
                 .header("Content-Type", "application/json");
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> res = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -87,7 +53,6 @@ class PersistedMutableMessagesIT {
 
     @Test
     void versionsSurviveARestartAndAnAppendAfterItBuildsOnTheStoredText() throws Exception {
-        startServer();
         String path = "/channels/docs:readme/messages";
         String serial = call("POST", path, "{\"name\": \"note\", \"data\": \"Hello\"}", 201).path("serials").get(0).asText();
         String appended = call("PATCH", path + "/" + serial, "{\"action\": 5, \"data\": \" world\"}", 200).path("versionSerial").asText();
@@ -96,8 +61,7 @@ class PersistedMutableMessagesIT {
         assertThat(appended).isGreaterThan(serial);
         assertThat(renamed).isGreaterThan(appended);
 
-        stopServer();
-        startServer();
+        server.restart();
 
         JsonNode latest = call("GET", path + "/" + serial, null, 200);
         assertThat(latest.path("serial").asText()).isEqualTo(serial);
@@ -129,7 +93,7 @@ class PersistedMutableMessagesIT {
     }
 
     private AblyRealtime subscriber() throws Exception {
-        ClientOptions o = new ClientOptions(KEY);
+        ClientOptions o = new ClientOptions(SwitchboardExtension.ROOT_KEY);
         o.restHost = o.realtimeHost = "localhost";
         o.port = server.port();
         o.tls = false;

@@ -137,7 +137,7 @@ public final class SwitchboardApp implements AutoCloseable {
             }
             routes.add(new ChatRoutes(rootKey, store, new ClientIdCookie(Hmac.sha256(rootKey.secret(), "chat-client-id-cookie")), clock,
                     config.limits(), chatTokens));
-            if (!file.has("rules")) file = withChatRule(file);
+            file = withChatRule(file);
             file = withPersistedIncomingChat(file);
         }
         ChannelRules channelRules = ChannelRules.parse(file);
@@ -255,11 +255,27 @@ public final class SwitchboardApp implements AutoCloseable {
      * The config file with the rule that sends the chat's outgoing messages to its persistence function before they
      * are accepted: a chat message is ACKed only once its row is committed.
      */
-    private static JsonNode withChatRule(JsonNode file) {
+    /** The id of the chat's own rule; a configured rule with this id takes its place. */
+    static final String CHAT_RULE_ID = "chat-persistence";
+
+    /**
+     * The config with the chat's own persistence rule added to the configured {@code rules} (before: giving any rules
+     * silently dropped it, and the chat stopped saving). A configured rule with the same id replaces it, as logged.
+     */
+    static JsonNode withChatRule(JsonNode file) {
         ObjectNode copy = file.isObject() ? ((ObjectNode) file).deepCopy() : WireFormat.jsonMapper().createObjectNode();
-        ArrayNode rules = copy.putArray("rules");
+        JsonNode configured = copy.get("rules");
+        if (configured != null && !configured.isArray()) return copy; // the rules' own parsing names the problem
+        ArrayNode rules = configured == null ? copy.putArray("rules") : (ArrayNode) configured;
+        for (JsonNode r : rules) {
+            if (CHAT_RULE_ID.equals(r.path("id").asText(null))) {
+                log.info("The config's rule '{}' replaces the chat's own persistence rule", CHAT_RULE_ID);
+                return copy;
+            }
+        }
+        if (!rules.isEmpty()) log.info("The chat's own persistence rule '{}' is added to the {} configured rule(s)", CHAT_RULE_ID, rules.size());
         ObjectNode rule = rules.addObject();
-        rule.put("id", "chat-persistence");
+        rule.put("id", CHAT_RULE_ID);
         rule.put("channelFilter", "^" + ChatChannels.OUTGOING + "$");
         rule.put("source", "channel.message");
         rule.put("invocation", "beforePublish");

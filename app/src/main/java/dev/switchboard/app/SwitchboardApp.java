@@ -123,7 +123,7 @@ public final class SwitchboardApp implements AutoCloseable {
         if (settings.chat()) {
             HikariDataSource pool = pool(database);
             started.add(pool);
-            Flyway.configure().dataSource(pool).locations("classpath:db/chat").load().migrate();
+            dev.switchboard.chat.ChatSchema.migrate(pool);
             ChatStore store = new ChatStore(pool);
             chat = new ChatPersistence(store, clock);
             functions.register(ChatPersistence.NAME, chat);

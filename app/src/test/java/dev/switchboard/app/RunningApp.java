@@ -68,9 +68,14 @@ final class RunningApp implements AutoCloseable {
 
     /** Starts the app; {@code tweak} adjusts the server config (e.g. a short presence grace period). */
     static RunningApp start(String name, UnaryOperator<ServerConfig> tweak) {
+        return start(name, tweak, "");
+    }
+
+    /** Starts the app on the database at {@code databaseUrl} ({@code postgres://…}; empty: its own embedded one). */
+    static RunningApp start(String name, UnaryOperator<ServerConfig> tweak, String databaseUrl) {
         Path dataDir = AppProcess.freshDirectory(name);
         ServerConfig config = tweak.apply(ServerConfig.defaults(ROOT_KEY, dataDir));
-        SwitchboardApp app = SwitchboardApp.start(config, new AppSettings.Values("", 0, "", true), Map.of(), Clock.systemUTC());
+        SwitchboardApp app = SwitchboardApp.start(config, new AppSettings.Values(databaseUrl, 0, "", true), Map.of(), Clock.systemUTC());
         RunningApp running = new RunningApp(app, dataDir);
         await().atMost(TIMEOUT).until(() -> "STREAMING".equals(running.app.connector().status().state().name()));
         return running;

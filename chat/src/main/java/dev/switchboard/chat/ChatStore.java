@@ -55,9 +55,13 @@ public final class ChatStore {
         }
     }
 
+    /** A row's columns; rows of an adopted seed table may hold NULLs, read as empty text, time 0 and not edited. */
+    private static final String SELECT_ROW = "SELECT incremental_record_id, msg_id, COALESCE(username, ''), COALESCE(msg_data, ''), "
+            + "COALESCE(client_id, ''), COALESCE(created_at_timestamp, 0), COALESCE(is_edited, FALSE) ";
+
     /** Up to {@code limit} messages before a record id (or the newest), oldest first; one extra row tells if more exist. */
     public Page page(Long beforeRecordId, int limit) throws SQLException {
-        String sql = "SELECT incremental_record_id, msg_id, username, msg_data, client_id, created_at_timestamp, is_edited FROM chat_data "
+        String sql = SELECT_ROW + "FROM chat_data "
                 + (beforeRecordId == null ? "" : "WHERE incremental_record_id < ? ")
                 + "ORDER BY incremental_record_id DESC LIMIT ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
@@ -81,8 +85,7 @@ public final class ChatStore {
     /** The row for a message id, or null. */
     public ChatMessage find(String msgId) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT incremental_record_id, msg_id, username, msg_data, client_id, "
-                     + "created_at_timestamp, is_edited FROM chat_data WHERE msg_id = ?")) {
+             PreparedStatement s = c.prepareStatement(SELECT_ROW + "FROM chat_data WHERE msg_id = ?")) {
             s.setString(1, msgId);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) return null;

@@ -102,6 +102,10 @@ public final class SwitchboardApp implements AutoCloseable {
     private void boot(ServerConfig serverConfig, AppSettings.Values settings, Map<String, String> env, Clock clock) {
         ServerConfig config = SwitchboardServer.withRootKey(serverConfig);
         ApiKey rootKey = ApiKey.parse(config.rootKey(), Capability.ALL);
+        // Read before anything starts: a malformed connector file stops start-up before the server listens.
+        ConnectorConfig connectorSettings = connectorConfig(settings, env);
+        if (connectorSettings != null) connectorSettings.ablyApiKey().ifPresent(k -> log.warn("The connector config's ably.apiKey is not used: the connector runs "
+                + "inside Switchboard and publishes as the app itself"));
         database = settings.databaseUrl().isEmpty() ? startEmbedded(config.dataDir(), settings.embeddedDatabasePort()) : DatabaseUrl.parse(settings.databaseUrl());
         DatabaseProbe probe = new DatabaseProbe(database);
         started.add(probe);
@@ -164,7 +168,7 @@ public final class SwitchboardApp implements AutoCloseable {
         EmbeddedDatabase supervised = embedded;
         server.health().register("database", () -> supervised != null && supervised.problem().isPresent() ? supervised.problem() : probe.problem());
 
-        connectorConfig = connectorConfig(settings, env);
+        connectorConfig = connectorSettings;
         if (connectorConfig != null) {
             changeSink = new ChannelChangeSink(server.context().channels(), rootKey.appId());
             startConnector();

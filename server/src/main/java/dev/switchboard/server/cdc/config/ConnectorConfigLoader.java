@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,11 +43,18 @@ public final class ConnectorConfigLoader {
     private ConnectorConfigLoader() {
     }
 
+    /** Reads a config file; every problem names the file (and, for malformed JSON, the line and column). */
     public static ConnectorConfig fromFile(Path file) {
+        String text;
         try {
-            return fromJson(Files.readString(file));
+            text = Files.readString(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read connector config " + file, e);
+            throw new ConfigException(file.toString(), "cannot be read (" + e.getMessage() + ")");
+        }
+        try {
+            return fromJson(text);
+        } catch (ConfigException e) {
+            throw new ConfigException(file + (e.key().equals("(config)") ? "" : " " + e.key()), e.problem());
         }
     }
 
@@ -111,7 +117,9 @@ public final class ConnectorConfigLoader {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(key, "is not valid JSON: " + e.getOriginalMessage());
+            var at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ConfigException(key, "is not valid JSON" + where + ": " + e.getOriginalMessage());
         }
     }
 

@@ -28,6 +28,20 @@ class ConnectorConfigLoaderTest {
             """;
 
     @Test
+    void aFileProblemNamesTheFileAndForMalformedJsonItsLineAndColumn(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("connector.json");
+        Files.writeString(file, "{\n  \"connector\": [\n    {\"tablename\": \"chat_data\", \"ablychannelname\": \"c\", \"operation\": \"INSERT\"},\n  ]\n}\n");
+        assertThatThrownBy(() -> ConnectorConfigLoader.fromFile(file)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(file.toString()).hasMessageContaining("is not valid JSON at line 4, column");
+
+        Files.writeString(file, "{\"connector\": [{\"tablename\": \"chat_data\", \"ablychannelname\": \"c\", \"operation\": \"UPSERT\"}]}");
+        assertThatThrownBy(() -> ConnectorConfigLoader.fromFile(file)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(file + " connector[0].operation");
+        assertThatThrownBy(() -> ConnectorConfigLoader.fromFile(dir.resolve("missing.json"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("missing.json").hasMessageContaining("cannot be read");
+    }
+
+    @Test
     void readsTheOriginalFileUnchanged(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("config.json");
         Files.writeString(file, ORIGINAL);

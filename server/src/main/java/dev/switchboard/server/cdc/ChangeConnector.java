@@ -304,8 +304,19 @@ public final class ChangeConnector implements AutoCloseable {
         if (next == ConnectorState.FAILED) {
             LOG.error("change connector slot {} cannot run: {} (retrying in {})", config.slotName(), message, options.maxBackoff());
         } else {
-            LOG.warn("change connector slot {}: {}; reconnecting in {}", config.slotName(), message, backoff(), e);
+            // One line per retry with the root cause (e.g. UnknownHostException: db); the stack trace only at debug.
+            LOG.warn("change connector slot {}: {}{}; reconnecting in {}", config.slotName(), message, rootCause(e, message), backoff());
+            if (e != null) LOG.debug("change connector slot {}: failure in full", config.slotName(), e);
         }
+    }
+
+    /** " (cause: Type: message)" for the innermost cause of {@code e}, unless {@code message} already says it. */
+    static String rootCause(Throwable e, String message) {
+        if (e == null) return "";
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        return message != null && root.getMessage() != null && message.contains(root.getMessage()) && root == e ? "" : " (cause: " + text + ")";
     }
 
     private Duration backoff() {

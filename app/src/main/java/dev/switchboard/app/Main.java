@@ -34,10 +34,19 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "switchboard-shutdown"));
-        int port = app.server().port();
         System.out.println();
-        System.out.println("Switchboard is running. Open the chat: http://localhost:" + port + "/");
+        System.out.println(banner(app.server().context().config(), app.server().port(), app.chat() != null));
         System.out.println("Root key: " + app.server().rootKey().keyName() + " (full key in " + app.server().context().config().dataDir().resolve("root-key")
                 + " unless SWITCHBOARD_ROOT_KEY is set)");
+    }
+
+    /** What is running and where: the chat only when it is on, the address it listens on (all interfaces named as such). */
+    static String banner(ServerConfig config, int port, boolean chat) {
+        String host = config.host();
+        boolean everywhere = host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::");
+        String url = "http://" + (everywhere ? "localhost" : host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/";
+        String where = everywhere ? " (listening on all interfaces, port " + port + ")" : "";
+        return chat ? "Switchboard is running. Open the chat: " + url + where
+                : "Switchboard is running (the chat is off): " + url + where;
     }
 }

@@ -234,11 +234,40 @@ public final class SwitchboardApp implements AutoCloseable {
         return new HikariDataSource(hc);
     }
 
-    /** The connector's config: the named file, else the original's environment form, else the chat's mapping. */
+    /**
+     * The connector's config: the named file, else the original's environment form, each with the chat's own mappings
+     * added when the chat is on; else the chat's mappings alone.
+     */
     private static ConnectorConfig connectorConfig(AppSettings.Values settings, Map<String, String> env) {
-        if (!settings.connectorConfig().isEmpty()) return ConnectorConfigLoader.fromFile(Path.of(settings.connectorConfig()));
-        if (env.containsKey("ABLY_CONNECTOR")) return ConnectorConfigLoader.fromEnvironment(env);
-        return settings.chat() ? ConnectorConfigLoader.fromJson(DEFAULT_CONNECTOR) : null;
+        ConnectorConfig configured = null;
+        if (!settings.connectorConfig().isEmpty()) configured = ConnectorConfigLoader.fromFile(Path.of(settings.connectorConfig()));
+        else if (env.containsKey("ABLY_CONNECTOR")) configured = ConnectorConfigLoader.fromEnvironment(env);
+        if (configured == null) return settings.chat() ? ConnectorConfigLoader.fromJson(DEFAULT_CONNECTOR) : null;
+        return settings.chat() ? withChatMappings(configured) : configured;
+    }
+
+    /**
+     * {@code configured} with the chat's mappings ({@code chat_data} → {@code incoming-chat}) added, as logged; before,
+     * a connector config silently replaced them and the chat's messages stopped arriving. Left as it is, and said so,
+     * when it maps {@code chat_data} itself or watches another database ({@code dbConfig}).
+     */
+    static ConnectorConfig withChatMappings(ConnectorConfig configured) {
+        if (configured.database().isPresent()) {
+            log.info("The connector watches the database at {} (dbConfig), not the app's: the chat's own chat_data mappings are not added",
+                    configured.database().get().host());
+            return configured;
+        }
+        ConnectorConfig chat = ConnectorConfigLoader.fromJson(DEFAULT_CONNECTOR);
+        boolean mapsChatTable = configured.mappings().stream().anyMatch(m -> chat.mappings().get(0).table().equals(m.table()));
+        if (mapsChatTable) {
+            log.info("The connector config maps chat_data itself: its mappings take the place of the chat's own");
+            return configured;
+        }
+        List<dev.switchboard.server.cdc.config.TableMapping> merged = new ArrayList<>(configured.mappings());
+        merged.addAll(chat.mappings());
+        log.info("The chat's own mappings (chat_data -> {}) are added to the connector config's {} mapping(s)", ChatChannels.INCOMING,
+                configured.mappings().size());
+        return new ConnectorConfig(configured.database(), merged, configured.slotName(), configured.publicationName(), configured.ablyApiKey());
     }
 
     /**

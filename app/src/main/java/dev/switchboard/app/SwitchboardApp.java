@@ -113,6 +113,9 @@ public final class SwitchboardApp implements AutoCloseable {
         List<Consumer<Router>> routes = new ArrayList<>();
         RuleFunctions functions = RuleFunctions.discovered();
         JsonNode file = config.file();
+        for (String key : unknownKeys(file)) {
+            log.warn("Config file key '{}' is not used by Switchboard (a typo?); the keys it reads are listed by --help and in the README", key);
+        }
         // For operators (a key with every capability); on a worker: the dead-letter counts are a database query.
         routes.add(router -> router.get("/status").handler(ctx -> {
             try {
@@ -288,6 +291,19 @@ public final class SwitchboardApp implements AutoCloseable {
      * The config file with the rule that sends the chat's outgoing messages to its persistence function before they
      * are accepted: a chat message is ACKed only once its row is committed.
      */
+    /** Top-level config-file sections read besides the settings (which --help lists). */
+    private static final java.util.Set<String> SECTIONS = java.util.Set.of("keys", "rules", "channelRules", "chatRooms");
+
+    /** The config file's top-level keys that nothing reads (before: silently ignored). */
+    static List<String> unknownKeys(JsonNode file) {
+        java.util.Set<String> known = new java.util.HashSet<>(SECTIONS);
+        for (var setting : dev.switchboard.server.config.Settings.ALL) known.add(setting.fileKey());
+        for (var setting : AppSettings.ALL) known.add(setting.fileKey());
+        List<String> unknown = new ArrayList<>();
+        if (file != null && file.isObject()) file.fieldNames().forEachRemaining(k -> { if (!known.contains(k)) unknown.add(k); });
+        return unknown;
+    }
+
     /** The id of the chat's own rule; a configured rule with this id takes its place. */
     static final String CHAT_RULE_ID = "chat-persistence";
 

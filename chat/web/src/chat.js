@@ -10,6 +10,7 @@ import { displayConnectionState } from './lib/connection.js';
 import { dedupeMembers } from './lib/presence.js';
 import { validateNickname, normalizeContent } from './lib/nickname.js';
 import { newMessageId } from './lib/ids.js';
+import { createTypingTracker, typingLabel, shouldAnnounce } from './lib/typing.js';
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, setPendingFailed, setPendingEdit, refusalReason,
   failPendingEdit, sortedMessages, parseChangeEvent, earlierCursor, historyRequestStamp,
@@ -18,6 +19,8 @@ import {
 export const OUTGOING = 'outgoing-chat';
 export const INCOMING = '[?rewind=2m]incoming-chat';
 export const PAGE_SIZE = 50;
+// Typing events: ephemeral messages (never stored, never in history) on their own channel, not through the database.
+export const TYPING = 'chat-typing';
 const NICKNAME_KEY = 'switchboard.chat.nickname';
 // How long to wait for our own row / edit to come back from the database before
 // offering a retry (the retry reuses the message id, so it is idempotent).
@@ -49,6 +52,10 @@ export function createChat() {
   let presenceSeq = 0;
   let enteredName = null; // username our presence member currently carries
   let presenceQueue = Promise.resolve();
+  let typingChannel = null;
+  let lastTypingAt = null;
+  let typingTimer = null;
+  const typists = createTypingTracker();
 
   const state = reactive({
     nickname: '',
@@ -64,6 +71,7 @@ export function createChat() {
     hasMore: false,
     members: [],
     notice: '',
+    typing: '',
   });
 
   function render() {
@@ -148,9 +156,27 @@ export function createChat() {
 
   // ---- live messages -----------------------------------------------------------
 
+  function renderTyping() {
+    const now = Date.now();
+    state.typing = typingLabel(typists.names(now));
+    if (typingTimer) clearTimeout(typingTimer);
+    const next = typists.nextExpiry(now);
+    typingTimer = next === null ? null : setTimeout(renderTyping, next + 20);
+  }
+
+  function onTyping(msg) {
+    if (!msg.clientId || msg.clientId === realtime?.auth.clientId) return;
+    typists.seen(msg.clientId, typeof msg.data === 'string' ? msg.data : '', Date.now());
+    renderTyping();
+  }
+
   function onIncoming(msg) {
     const ev = parseChangeEvent(msg.data);
     if (!ev) return;
+    if (ev.type === 'INSERT' && ev.row.clientId) {
+      typists.stopped(ev.row.clientId); // their message is here: no longer typing it
+      renderTyping();
+    }
     const result = applyRow(store, ev.row, ev.type === 'INSERT' ? 'insert' : 'update');
     if (result === 'ignored') return;
     clearTimer(`send:${ev.row.msgId}`);
@@ -208,6 +234,8 @@ export function createChat() {
 
     outgoing = realtime.channels.get(OUTGOING);
     incoming = realtime.channels.get(INCOMING);
+    typingChannel = realtime.channels.get(TYPING);
+    typingChannel.subscribe('typing', onTyping).catch(() => {});
 
     incoming.subscribe(onIncoming).catch((e) => {
       state.notice = `Could not subscribe to live messages: ${e.message}`;
@@ -229,6 +257,7 @@ export function createChat() {
   }
 
   function stop() {
+    if (typingTimer) clearTimeout(typingTimer);
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
     if (realtime) realtime.close();
@@ -269,6 +298,15 @@ export function createChat() {
       });
   }
 
+  /** Tells the others this user is typing (at most every TYPING_THROTTLE_MS); nothing of it is stored. */
+  function typing() {
+    if (!state.nickname || !typingChannel) return;
+    const now = Date.now();
+    if (!shouldAnnounce(lastTypingAt, now)) return;
+    lastTypingAt = now;
+    typingChannel.publish({ name: 'typing', data: state.nickname, extras: { ephemeral: true } }).catch(() => {});
+  }
+
   /** Returns true when something was sent. */
   function send(raw) {
     const content = normalizeContent(raw);
@@ -276,6 +314,7 @@ export function createChat() {
     const msgId = newMessageId();
     addPending(store, { msgId, username: state.nickname, text: content, clientId: state.clientId });
     publishChat(msgId);
+    lastTypingAt = null; // the next keystroke starts a new message: announce it at once
     return true;
   }
 
@@ -302,5 +341,5 @@ export function createChat() {
     return true;
   }
 
-  return { state, start, stop, reconnect, setNickname, send, retry, edit, loadEarlier, loadLatest };
+  return { state, start, stop, reconnect, setNickname, send, typing, retry, edit, loadEarlier, loadLatest };
 }

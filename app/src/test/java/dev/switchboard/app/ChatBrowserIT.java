@@ -165,6 +165,19 @@ class ChatBrowserIT {
         awaitMessage(alice, reply, "Hi Alice, every message comes back from Postgres.", false);
         shot("02-alice-sent-bob-replied.png");
 
+        // 2b. Alice types without sending: Bob sees it within 1 s (an ephemeral message, nothing stored), then it lapses.
+        long rowsBefore = running.count("SELECT count(*) FROM chat_data");
+        WebElement aliceComposer = alice.byTestId("message-input");
+        aliceComposer.sendKeys("I am typing");
+        new WebDriverWait(bob.driver, Duration.ofSeconds(1)).withMessage("Bob sees Alice typing within 1 s")
+                .until(d -> "Alice is typing…".equals(bob.textOf("typing")));
+        assertThat(alice.textOf("typing")).as("nobody is shown typing to themselves").isEmpty();
+        shot("02b-bob-sees-alice-typing.png");
+        new WebDriverWait(bob.driver, Duration.ofSeconds(5)).withMessage("the typing notice is gone within 5 s")
+                .until(d -> "".equals(bob.textOf("typing")));
+        aliceComposer.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        assertThat(running.count("SELECT count(*) FROM chat_data")).as("typing stores nothing").isEqualTo(rowsBefore);
+
         // 3. Alice edits; both see the new text and the edited marker.
         String edited = "Hello Bob! The database-driven chat works.";
         edit(alice, hello, edited);

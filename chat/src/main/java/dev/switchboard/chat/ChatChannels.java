@@ -9,7 +9,11 @@ public final class ChatChannels {
     /** Where the change connector publishes the table's rows. */
     public static final String INCOMING = "incoming-chat";
 
-    /** Browsers may publish, enter presence and subscribe on outgoing; only read incoming (no fake row events). */
+    /** Where browsers say who is typing: ephemeral messages, never stored. */
+    public static final String TYPING = "chat-typing";
+
+    /** Browsers may publish, enter presence and subscribe on outgoing; only read incoming (no fake row events); type. */
     public static final String BROWSER_CAPABILITY =
-            "{\"" + OUTGOING + "\":[\"presence\",\"publish\",\"subscribe\"],\"" + INCOMING + "\":[\"history\",\"subscribe\"]}";
+            "{\"" + OUTGOING + "\":[\"presence\",\"publish\",\"subscribe\"],\"" + INCOMING + "\":[\"history\",\"subscribe\"],\""
+                    + TYPING + "\":[\"publish\",\"subscribe\"]}";
 }

@@ -235,6 +235,11 @@ export function createChat() {
     outgoing = realtime.channels.get(OUTGOING);
     incoming = realtime.channels.get(INCOMING);
     typingChannel = realtime.channels.get(TYPING);
+    // A page kept in the back/forward cache would keep its connection (and its user "online") while nobody sees it:
+    // it closes instead, and connects again if the page is shown again. A reload does not go there: its connection
+    // is recovered by the next page (see realtime-options.js).
+    window.addEventListener('pagehide', (e) => { if (e.persisted && realtime) realtime.close(); });
+    window.addEventListener('pageshow', (e) => { if (e.persisted && realtime) realtime.connect(); });
     typingChannel.subscribe('typing', onTyping).catch(() => {});
 
     incoming.subscribe(onIncoming).catch((e) => {

@@ -34,6 +34,9 @@ export function realtimeOptions(loc, overrides = {}) {
     useBinaryProtocol: false,
     echoMessages: false,
     autoConnect: true,
+    // A reload recovers the same connection (its key kept in sessionStorage on unload), so the user's presence
+    // never drops for a reload; closing the page leaves after the server's presence grace period instead of at once.
+    recover: (lastConnectionDetails, callback) => callback(true),
     // Self-hosted: check connectivity against our own server, never against ably.com.
     connectivityCheckUrl: `${origin}/`,
     wsConnectivityCheckUrl: `${tls ? 'wss' : 'ws'}://${hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname}:${port}/`,

@@ -254,6 +254,17 @@ class ChatBrowserIT {
         }
         shot("06-markup-shown-as-text.png");
 
+        // 7a. A link in a message is clickable (a new tab, no referrer), the text around it stays text.
+        String withLink = "The docs are at https://example.com/docs?x=1. Have a look";
+        String linked = send(alice, withLink);
+        WebElement atBobLinked = awaitMessage(bob, linked, withLink, false);
+        List<WebElement> links = atBobLinked.findElements(By.cssSelector("[data-testid='message-link']"));
+        assertThat(links).hasSize(1);
+        assertThat(links.get(0).getAttribute("href")).isEqualTo("https://example.com/docs?x=1");
+        assertThat(links.get(0).getText()).isEqualTo("https://example.com/docs?x=1");
+        assertThat(links.get(0).getAttribute("rel")).contains("noopener").contains("noreferrer");
+        assertThat(links.get(0).getAttribute("target")).isEqualTo("_blank");
+
         // 7b. A message the server refuses says why, and nothing of it reaches the table or Bob.
         List<String> beforeRefusal = alice.allByTestId("message").stream().map(e -> e.getAttribute("data-msg-id")).toList();
         WebElement composer = alice.byTestId("message-input");

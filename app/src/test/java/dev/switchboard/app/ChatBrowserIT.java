@@ -169,6 +169,32 @@ class ChatBrowserIT {
         awaitMessage(alice, reply, "Hi Alice, every message comes back from Postgres.", false);
         shot("02-alice-sent-bob-replied.png");
 
+        // 2a. Bob scrolls up to read; 30 more messages arrive: he stays where he is, a pill (and his tab title)
+        //     counts them, and the pill takes him to the newest.
+        AblyRealtime writer = running.chatUser().connect();
+        io.ably.lib.realtime.Channel writerChannel = writer.channels.get(ChatChannels.OUTGOING);
+        for (int i = 0; i < 30; i++) {
+            Message filler = new Message("chatMsg", "{\"username\":\"Carol\",\"content\":\"filler " + i + "\"}");
+            filler.id = java.util.UUID.randomUUID().toString();
+            assertThat(RunningApp.publish(writerChannel, filler)).isNull();
+        }
+        bob.until("the fillers shown", d -> bob.allByTestId("message").size() >= 32 ? true : null);
+        org.openqa.selenium.JavascriptExecutor bobJs = (org.openqa.selenium.JavascriptExecutor) bob.driver;
+        bobJs.executeScript("const m = document.querySelector('.messages'); m.scrollTop = 0; m.dispatchEvent(new Event('scroll'));");
+        Message news = new Message("chatMsg", "{\"username\":\"Carol\",\"content\":\"news while Bob reads\"}");
+        news.id = java.util.UUID.randomUUID().toString();
+        assertThat(RunningApp.publish(writerChannel, news)).isNull();
+        WebElement pill = bob.until("the new-messages pill", d -> bob.allByTestId("new-messages").isEmpty() ? null : bob.byTestId("new-messages"));
+        assertThat(pill.getText()).isEqualTo("1 new message ↓");
+        assertThat(((Number) bobJs.executeScript("return document.querySelector('.messages').scrollTop")).longValue())
+                .as("Bob stays where he was reading").isLessThan(50);
+        assertThat(bob.driver.getTitle()).startsWith("(1) ");
+        shot("02a-bob-scrolled-up-gets-a-pill.png");
+        pill.click();
+        bob.until("the pill gone, at the newest", d -> bob.allByTestId("new-messages").isEmpty() ? true : null);
+        assertThat(bob.driver.getTitle()).doesNotStartWith("(");
+        writer.close();
+
         // 2b. Alice types without sending: Bob sees it within 1 s (an ephemeral message, nothing stored), then it lapses.
         long rowsBefore = running.count("SELECT count(*) FROM chat_data");
         WebElement aliceComposer = alice.byTestId("message-input");

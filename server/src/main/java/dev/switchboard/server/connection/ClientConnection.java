@@ -322,24 +322,39 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         send(ProtocolMessage.of(Action.DETACHED, pm.channel));
     }
 
-    private void onPublish(ProtocolMessage pm) {
-        long msgSerial = pm.msgSerial == null ? -1 : pm.msgSerial;
-        List<Message> messages = pm.messages == null ? List.of() : pm.messages;
-        AckQueue.Pending pending = acks.expect(msgSerial, Math.max(1, messages.size()));
-        ChannelName name;
+    /** A MESSAGE or ANNOTATION frame once checked: its channel, and its items with the connection's clientId filled in. */
+    private record Admitted(ChannelName name, List<Message> items) {}
+
+    /**
+     * The checks a MESSAGE and an ANNOTATION frame share: a channel name, items, the capability (when one is named here;
+     * an annotation's is checked with its target), the attachment's mode, sizes and clientIds, the inbound rate. A refusal
+     * is NACKed and gives null.
+     */
+    private Admitted admit(ProtocolMessage pm, AckQueue.Pending pending, String what, String capability, int mode, String modeName) {
+        List<Message> items = pm.messages == null ? List.of() : pm.messages;
         try {
-            name = ChannelName.parse(pm.channel);
-            if (messages.isEmpty()) throw ErrorCode.BAD_REQUEST.exception("MESSAGE has no messages");
-            if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
-                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to publish: no publish capability on channel " + name.name());
+            ChannelName name = ChannelName.parse(pm.channel);
+            if (items.isEmpty()) throw ErrorCode.BAD_REQUEST.exception(what + " has no " + (pm.action == Action.ANNOTATION ? "annotations" : "messages"));
+            if (capability != null && !principal.capability().allows(name.name(), capability)) {
+                throw ErrorCode.OPERATION_NOT_PERMITTED.exception("Unable to publish: no " + capability + " capability on channel " + name.name());
             }
-            requireMode(pm.channel, Flags.MODE_PUBLISH, "publish");
-            messages = checkMessages(messages);
-            takeInboundRate(messages.size());
+            requireMode(pm.channel, mode, modeName);
+            List<Message> checked = checkMessages(items);
+            takeInboundRate(checked.size());
+            return new Admitted(name, checked);
         } catch (SwitchboardException e) {
             pending.nack(e.error());
-            return;
+            return null;
         }
+    }
+
+    private void onPublish(ProtocolMessage pm) {
+        long msgSerial = pm.msgSerial == null ? -1 : pm.msgSerial;
+        AckQueue.Pending pending = acks.expect(msgSerial, Math.max(1, pm.messages == null ? 0 : pm.messages.size()));
+        Admitted admitted = admit(pm, pending, "MESSAGE", Capability.PUBLISH, Flags.MODE_PUBLISH, "publish");
+        if (admitted == null) return;
+        ChannelName name = admitted.name();
+        List<Message> messages = admitted.items();
         long bytes = 0;
         for (Message m : messages) bytes += m.size();
         server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "realtime", messages.size(), bytes);
@@ -372,19 +387,11 @@ public final class ClientConnection implements Subscriber, Transport.Client {
     /** Annotations of messages (action 21): like a publish, with the annotation-publish mode; the summary follows. */
     private void onAnnotation(ProtocolMessage pm) {
         long msgSerial = pm.msgSerial == null ? -1 : pm.msgSerial;
-        List<Message> annotations = pm.messages == null ? List.of() : pm.messages;
-        AckQueue.Pending pending = acks.expect(msgSerial, Math.max(1, annotations.size()));
-        ChannelName name;
-        try {
-            name = ChannelName.parse(pm.channel);
-            if (annotations.isEmpty()) throw ErrorCode.BAD_REQUEST.exception("ANNOTATION has no annotations");
-            requireMode(pm.channel, Flags.MODE_ANNOTATION_PUBLISH, "annotation_publish");
-            annotations = checkMessages(annotations);
-            takeInboundRate(annotations.size());
-        } catch (SwitchboardException e) {
-            pending.nack(e.error());
-            return;
-        }
+        AckQueue.Pending pending = acks.expect(msgSerial, Math.max(1, pm.messages == null ? 0 : pm.messages.size()));
+        Admitted admitted = admit(pm, pending, "ANNOTATION", null, Flags.MODE_ANNOTATION_PUBLISH, "annotation_publish");
+        if (admitted == null) return;
+        ChannelName name = admitted.name();
+        List<Message> annotations = admitted.items();
         Channel channel = server.channels().channel(principal.appId(), name.name());
         String idBase = connectionId + ":" + msgSerial;
         server.operations().annotate(principal.appId(), name.name(), annotations, principal.capability(),

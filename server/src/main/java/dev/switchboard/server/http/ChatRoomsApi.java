@@ -135,8 +135,8 @@ public final class ChatRoomsApi {
 
     private void versions(Room r) {
         r.require(Capability.HISTORY);
-        int limit = limit(r.ctx());
-        int from = (int) Math.max(0, Math.min(Integer.MAX_VALUE, orZero(QueryParams.optionalLong(r.ctx(), "cursor"))));
+        int limit = QueryParams.limit(r.ctx(), DEFAULT_LIMIT, MAX_LIMIT);
+        int from = QueryParams.indexCursor(r.ctx());
         Responder.whenDone(r.ctx(), server.operations().versions(r.appId(), r.channel(), r.serial()), all -> {
             int to = Math.min(all.size(), from + limit);
             List<Object> body = new ArrayList<>();
@@ -156,7 +156,7 @@ public final class ChatRoomsApi {
     private void history(Room r) {
         r.require(Capability.HISTORY);
         RoutingContext ctx = r.ctx();
-        int limit = limit(ctx);
+        int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
         String direction = ctx.request().getParam("direction");
         String orderBy = ctx.request().getParam("orderBy");
         if (direction != null && !direction.equals("forwards") && !direction.equals("backwards")) {
@@ -319,15 +319,6 @@ public final class ChatRoomsApi {
         return s;
     }
 
-    private static int limit(RoutingContext ctx) {
-        long limit = orDefault(QueryParams.optionalLong(ctx, "limit"), DEFAULT_LIMIT);
-        if (limit < 1 || limit > MAX_LIMIT) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_LIMIT);
-        return (int) limit;
-    }
-
-    private static long orZero(Long v) { return v == null ? 0 : v; }
-
-    private static long orDefault(Long v, long fallback) { return v == null ? fallback : v; }
 
     /** Link header for a list: {@code first}, {@code current} and, when there is more, {@code next} (cursors: null for the start). */
     private static String links(String path, Map<String, String> params, String currentCursor, String nextCursor) {

@@ -290,8 +290,7 @@ public final class HistoryApi {
     /** Validated query parameters shared by the history endpoints. */
     private record Query(int limit, boolean backwards, Long start, Long end, String fromSerial, Long cursor) {
         static Query parse(RoutingContext ctx) {
-            int limit = (int) number(ctx, "limit", DEFAULT_LIMIT);
-            if (limit < 1 || limit > MAX_LIMIT) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_LIMIT);
+            int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
             String direction = ctx.request().getParam("direction");
             if (direction != null && !direction.equals("forwards") && !direction.equals("backwards")) {
                 throw ErrorCode.INVALID_PARAMETER_VALUE.exception("direction must be forwards or backwards");
@@ -315,11 +314,6 @@ public final class HistoryApi {
             StringBuilder sb = new StringBuilder();
             p.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : "&").append(k).append('=').append(enc(v)));
             return sb.toString();
-        }
-
-        private static long number(RoutingContext ctx, String name, long fallback) {
-            Long v = QueryParams.optionalLong(ctx, name);
-            return v == null ? fallback : v;
         }
     }
 }

@@ -62,14 +62,13 @@ public final class MessageVersionsApi {
             Principal principal = RestAuth.authenticate(ctx, server.tokens());
             ChannelName name = readable(ctx, principal);
             WireFormat format = Responder.responseFormat(ctx);
-            int limit = limit(ctx);
+            int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
             String direction = ctx.request().getParam("direction");
             if (direction != null && !direction.equals("forwards") && !direction.equals("backwards")) {
                 throw ErrorCode.INVALID_PARAMETER_VALUE.exception("direction must be forwards or backwards");
             }
             boolean forwards = "forwards".equals(direction);
-            Long cursorParam = QueryParams.optionalLong(ctx, "cursor");
-            int from = cursorParam == null ? 0 : (int) Math.max(0, Math.min(Integer.MAX_VALUE, cursorParam));
+            int from = QueryParams.indexCursor(ctx);
             String serial = ctx.pathParam("serial");
             Responder.whenDone(ctx, server.operations().versions(principal.appId(), name.name(), serial),
                     all -> page(ctx, "versions", all, forwards, from, limit, m -> m.toTree(format)));
@@ -90,21 +89,13 @@ public final class MessageVersionsApi {
                 throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No annotation-subscribe or history capability on channel " + name.name());
             }
             WireFormat format = Responder.responseFormat(ctx);
-            int limit = limit(ctx);
-            Long cursorParam = QueryParams.optionalLong(ctx, "cursor");
-            int from = cursorParam == null ? 0 : (int) Math.max(0, Math.min(Integer.MAX_VALUE, cursorParam));
+            int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+            int from = QueryParams.indexCursor(ctx);
             Responder.whenDone(ctx, server.operations().read(principal.appId(), name.name(), ctx.pathParam("serial")),
                     found -> page(ctx, "annotations", found.annotations(), true, from, limit, a -> a.toAnnotationTree(format)));
         } catch (RuntimeException e) {
             Responder.error(ctx, e);
         }
-    }
-
-    private static int limit(RoutingContext ctx) {
-        Long limitParam = QueryParams.optionalLong(ctx, "limit");
-        int limit = limitParam == null ? DEFAULT_LIMIT : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limitParam));
-        if (limit < 1 || limit > MAX_LIMIT) throw ErrorCode.INVALID_PARAMETER_VALUE.exception("limit must be from 1 to " + MAX_LIMIT);
-        return limit;
     }
 
     /** One page of {@code all} (oldest first) in the asked direction, with a Link to the next when there is one. */

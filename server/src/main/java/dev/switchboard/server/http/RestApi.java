@@ -151,7 +151,7 @@ public final class RestApi {
             Object tree = body(ctx);
             List<Object> items = tree instanceof List<?> list ? new ArrayList<>(list) : List.of(tree);
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
-            Checked checked = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.headerClientId(ctx));
+            Checked checked = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.actingClientId(ctx, principal));
             List<Message> messages = checked.messages();
             String onBehalfOf = onBehalfOf(principal, items);
             server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", messages.size(), checked.bytes());
@@ -194,7 +194,7 @@ public final class RestApi {
                         + " (delete) or " + Mutation.APPEND + " (append)");
             }
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
-            Checked checked = checkedMessages(principal, name, List.of(item), bodyFormat(ctx), RestAuth.headerClientId(ctx));
+            Checked checked = checkedMessages(principal, name, List.of(item), bodyFormat(ctx), RestAuth.actingClientId(ctx, principal));
             server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", 1, checked.bytes());
             Responder.whenDone(ctx, publishChecked(principal, name, checked.messages(), null), outcome -> {
                 Map<String, Object> result = new LinkedHashMap<>();
@@ -263,7 +263,7 @@ public final class RestApi {
             boolean single = !(tree instanceof List<?>);
             List<?> specs = single ? List.of(tree) : (List<?>) tree;
             WireFormat format = bodyFormat(ctx);
-            String headerClientId = RestAuth.headerClientId(ctx);
+            String identity = RestAuth.actingClientId(ctx, principal);
             List<CompletableFuture<Map<String, Object>>> specResults = new ArrayList<>();
             for (Object s : specs) {
                 Map<String, Object> spec = Trees.mapOrNull(s);
@@ -276,7 +276,7 @@ public final class RestApi {
                     CompletableFuture<Map<String, Object>> result;
                     try {
                         ChannelName name = ChannelName.parse(channelName);
-                        List<Message> messages = checkedMessages(principal, name, items, format, headerClientId).messages();
+                        List<Message> messages = checkedMessages(principal, name, items, format, identity).messages();
                         result = publishChecked(principal, name, messages, null)
                                 .thenApply(o -> publishResult(name.name(), o.serials()));
                     } catch (SwitchboardException e) {
@@ -342,15 +342,13 @@ public final class RestApi {
     /** A publish's messages as checked, with their size (what the size limit and the stats count). */
     private record Checked(List<Message> messages, int bytes) {}
 
+    /** Messages as published by {@code identity} (the request's acting clientId, {@link RestAuth#actingClientId}). */
     private Checked checkedMessages(Principal principal, ChannelName name, List<Object> items, WireFormat format,
-                                    String headerClientId) {
+                                    String identity) {
         if (!principal.capability().allows(name.name(), Capability.PUBLISH)) {
             throw ErrorCode.OPERATION_NOT_PERMITTED.exception("No publish capability on channel " + name.name());
         }
         if (items.isEmpty()) throw ErrorCode.INVALID_REQUEST_BODY.exception("No messages to publish");
-        String identity = principal.isWildcardClientId() ? null : principal.clientId();
-        // RSA7e2: SDKs using a key (or a wildcard token) with a clientId send it as X-Ably-ClientId, not in the message.
-        if (identity == null && (!principal.isTokenAuth() || principal.isWildcardClientId())) identity = headerClientId;
         List<Message> messages = new ArrayList<>(items.size());
         int total = 0;
         for (Object item : items) {
@@ -359,11 +357,16 @@ public final class RestApi {
             total += m.size();
             messages.add(m);
         }
+        requireAtOnceSize(total, "messages");
+        return new Checked(messages, total);
+    }
+
+    /** Refuses (40009) a publish whose items add up to more than the maximum message size. */
+    private void requireAtOnceSize(int total, String what) {
         if (total > server.config().maxMessageSize()) {
-            throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of messages that can be published at once exceeded (was "
+            throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of " + what + " that can be published at once exceeded (was "
                     + total + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
         }
-        return new Checked(messages, total);
     }
 
     /**
@@ -392,10 +395,7 @@ public final class RestApi {
                 bytes += a.size();
                 annotations.add(a);
             }
-            if (bytes > server.config().maxMessageSize()) {
-                throw ErrorCode.MAX_MESSAGE_LENGTH_EXCEEDED.exception("Maximum size of annotations that can be published at once exceeded (was "
-                        + bytes + " bytes; limit is " + server.config().maxMessageSize() + " bytes)");
-            }
+            requireAtOnceSize(bytes, "annotations");
             String idBase = Ids.random(12);
             Responder.whenDone(ctx, server.operations().annotate(principal.appId(), name.name(), annotations, principal.capability(),
                     ms -> server.channels().publish(principal.appId(), name.name(), ms, idBase)), outcome -> Responder.ok(ctx, 201, Map.of()));

@@ -64,10 +64,14 @@ import java.util.function.Consumer;
 public final class SwitchboardApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SwitchboardApp.class);
 
-    /** The chat's default connector mapping, in the original connector's format. */
+    /**
+     * The chat's default connector mapping, in the original connector's format. A row removed from the table (by an
+     * operator: the chat itself only marks deleted rows) goes out as a DELETE, so pages drop it.
+     */
     static final String DEFAULT_CONNECTOR = "{\"connector\":["
             + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"INSERT\"},"
-            + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"UPDATE\"}]}";
+            + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"UPDATE\"},"
+            + "{\"tablename\":\"chat_data\",\"ablychannelname\":\"" + ChatChannels.INCOMING + "\",\"operation\":\"DELETE\"}]}";
 
     /** A chat publisher waits at most this long for its row; the pool's connection wait is shorter, so a dead database NACKs first. */
     static final long CHAT_RULE_TIMEOUT_MS = 2_000;
@@ -176,6 +180,9 @@ public final class SwitchboardApp implements AutoCloseable {
             changeSink = new ChannelChangeSink(server.context().channels(), rootKey.appId());
             startConnector();
             server.health().register("connector", this::connectorProblem);
+        }
+        if (settings.chat()) {
+            started.add(new ChatStatusPublisher(server.vertx(), server.health(), server.context().channels(), rootKey.appId(), clock).start());
         }
     }
 

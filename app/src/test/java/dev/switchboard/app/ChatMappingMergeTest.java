@@ -15,7 +15,7 @@ class ChatMappingMergeTest {
         ConnectorConfig merged = SwitchboardApp.withChatMappings(config(
                 "{\"connector\": [{\"tablename\": \"users\", \"ablychannelname\": \"users\", \"operation\": \"INSERT\"}]}"));
         assertThat(merged.mappings()).extracting(m -> m.table().toString() + "/" + m.operation())
-                .containsExactly("users/INSERT", "chat_data/INSERT", "chat_data/UPDATE");
+                .containsExactly("users/INSERT", "chat_data/INSERT", "chat_data/UPDATE", "chat_data/DELETE");
     }
 
     @Test

@@ -54,6 +54,12 @@ class ChatPersistenceIT {
         return o;
     }
 
+    private static JsonObject deleteData(String msgIdToDelete) {
+        JsonObject o = new JsonObject();
+        o.addProperty("msgIdToDelete", msgIdToDelete);
+        return o;
+    }
+
     private static JsonObject editData(String username, String content, String msgIdToEdit) {
         JsonObject o = chatData(username, content);
         o.addProperty("msgIdToEdit", msgIdToEdit);
@@ -313,6 +319,60 @@ class ChatPersistenceIT {
             done.completeExceptionally(e);
         }
         return done;
+    }
+
+    @Test
+    void theAuthorsDeleteErasesTheTextKeepsTheRowAndIsOneUpdateEventEvenWhenRepeated() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        AblyRealtime mallory = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        String id = newId();
+        assertThat(RunningApp.publish(outgoing, chatMsg(id, "Alice", "I did not mean that"))).isNull();
+        awaitEvent(id, "INSERT");
+        long deleted = running.app().chat().deleted();
+
+        ErrorInfo forged = RunningApp.publish(mallory.channels.get(ChatChannels.OUTGOING), new Message("deletedMsg", deleteData(id)));
+        assertThat(forged).isNotNull();
+        assertThat(forged.code).as("only the author deletes").isEqualTo(40160);
+
+        assertThat(RunningApp.publish(outgoing, new Message("deletedMsg", deleteData(id)))).isNull();
+        JsonNode update = awaitEvent(id, "UPDATE");
+        assertThat(update.path("row").path("is_deleted").asBoolean()).isTrue();
+        assertThat(update.path("row").path("msg_data").asText()).as("the text is erased").isEmpty();
+        assertThat(running.app().chat().deleted()).isEqualTo(deleted + 1);
+
+        // A redelivered delete is done already: ACKed, no second event. An edit of a deleted message is refused.
+        assertThat(RunningApp.publish(outgoing, new Message("deletedMsg", deleteData(id)))).isNull();
+        ErrorInfo editAfter = RunningApp.publish(outgoing, new Message("editedMsg", editData("Alice", "back again", id)));
+        assertThat(editAfter).isNotNull();
+        assertThat(editAfter.code).isEqualTo(40400);
+        assertThat(editAfter.message).contains("was deleted");
+        barrier(outgoing);
+        assertThat(eventsFor(id)).extracting(e -> e.path("type").asText()).containsExactly("INSERT", "UPDATE");
+        assertThat(row(id)).containsExactly("Alice", "", alice.auth.clientId, "false");
+
+        // History serves it as deleted, text and all gone.
+        long recordId = update.path("row").path("incremental_record_id").asLong();
+        JsonNode page = RunningApp.JSON.readTree(running.get("/chat/messages?limit=1&before=" + (recordId + 1)).body());
+        JsonNode shown = page.path("messages").path(0);
+        assertThat(shown.path("msg_id").asText()).isEqualTo(id);
+        assertThat(shown.path("is_deleted").asBoolean()).isTrue();
+        assertThat(shown.path("msg_data").asText()).isEmpty();
+    }
+
+    @Test
+    void aRowRemovedFromTheTableGoesOutAsADeleteEventWithTheOldRow() throws Exception {
+        AblyRealtime alice = running.chatUser().connect();
+        Channel outgoing = alice.channels.get(ChatChannels.OUTGOING);
+        String id = newId();
+        assertThat(RunningApp.publish(outgoing, chatMsg(id, "Alice", "an operator removes this"))).isNull();
+        awaitEvent(id, "INSERT");
+        try (Connection c = running.jdbc(); PreparedStatement s = c.prepareStatement("DELETE FROM chat_data WHERE msg_id = ?")) {
+            s.setString(1, id);
+            assertThat(s.executeUpdate()).isEqualTo(1);
+        }
+        JsonNode delete = awaitEvent(id, "DELETE");
+        assertThat(delete.path("row").path("msg_data").asText()).isEqualTo("an operator removes this");
     }
 
     @Test

@@ -12,8 +12,11 @@ public final class ChatChannels {
     /** Where browsers say who is typing: ephemeral messages, never stored. */
     public static final String TYPING = "chat-typing";
 
-    /** Browsers may publish, enter presence and subscribe on outgoing; only read incoming (no fake row events); type. */
+    /** Where the server says whether messages can be saved and delivered now (pages attach with rewind=1). */
+    public static final String STATUS = "chat-status";
+
+    /** Browsers may publish, enter presence and subscribe on outgoing; only read incoming (no fake row events); type; read the status. */
     public static final String BROWSER_CAPABILITY =
             "{\"" + OUTGOING + "\":[\"presence\",\"publish\",\"subscribe\"],\"" + INCOMING + "\":[\"history\",\"subscribe\"],\""
-                    + TYPING + "\":[\"publish\",\"subscribe\"]}";
+                    + TYPING + "\":[\"publish\",\"subscribe\"],\"" + STATUS + "\":[\"subscribe\"]}";
 }

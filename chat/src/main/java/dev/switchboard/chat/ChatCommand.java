@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.server.protocol.WireFormat;
 
 /**
- * What a message published on the chat's outgoing channel asks for, validated: a new message or an edit.
+ * What a message published on the chat's outgoing channel asks for, validated: a new message, an edit or a delete.
  * Invalid input is rejected with a reason and never retried.
  */
 public sealed interface ChatCommand {
@@ -17,6 +17,9 @@ public sealed interface ChatCommand {
 
     record Edit(String msgIdToEdit, String username, String text, String clientId) implements ChatCommand {}
 
+    /** The author takes a message back: its row stays, with the text erased and {@code is_deleted} set. */
+    record Delete(String msgIdToDelete, String clientId) implements ChatCommand {}
+
     /** Input the function refuses: the publisher is NACKed with the reason, never retried. */
     final class Rejected extends Exception {
         public Rejected(String reason) { super(reason); }
@@ -28,7 +31,7 @@ public sealed interface ChatCommand {
      * @return the command, or null for message names the chat does not handle
      */
     static ChatCommand parse(String name, String id, String clientId, Long timestamp, String data) throws Rejected {
-        if (!"chatMsg".equals(name) && !"editedMsg".equals(name)) return null;
+        if (!"chatMsg".equals(name) && !"editedMsg".equals(name) && !"deletedMsg".equals(name)) return null;
         if (id != null && id.length() > MAX_ID) throw new Rejected("message id is longer than " + MAX_ID + " characters");
         if (id != null && hasNul(id)) throw new Rejected("message id contains a NUL character");
         if (clientId == null || clientId.isBlank()) throw new Rejected("message " + id + " has no clientId");
@@ -39,6 +42,7 @@ public sealed interface ChatCommand {
             throw new Rejected("message " + id + " data is not JSON");
         }
         if (json == null || !json.isObject()) throw new Rejected("message " + id + " data is not a JSON object");
+        if ("deletedMsg".equals(name)) return new Delete(target(json, "msgIdToDelete", name, id), clientId);
         String username = text(json, "username").trim();
         if (username.isEmpty() || username.length() > MAX_USERNAME) {
             throw new Rejected("message " + id + " username must have 1 to " + MAX_USERNAME + " characters");
@@ -53,10 +57,15 @@ public sealed interface ChatCommand {
             if (timestamp == null) throw new Rejected("chatMsg " + id + " has no timestamp");
             return new Send(id, username, content, clientId, timestamp);
         }
-        String target = text(json, "msgIdToEdit");
-        if (target.isEmpty()) throw new Rejected("editedMsg " + id + " has no msgIdToEdit");
-        if (target.length() > MAX_ID || hasNul(target)) throw new Rejected("editedMsg " + id + " msgIdToEdit is not a message id");
-        return new Edit(target, username, content, clientId);
+        return new Edit(target(json, "msgIdToEdit", name, id), username, content, clientId);
+    }
+
+    /** The message id an edit or delete names. */
+    private static String target(JsonNode json, String field, String name, String id) throws Rejected {
+        String target = text(json, field);
+        if (target.isEmpty()) throw new Rejected(name + " " + id + " has no " + field);
+        if (target.length() > MAX_ID || hasNul(target)) throw new Rejected(name + " " + id + " " + field + " is not a message id");
+        return target;
     }
 
     private static boolean hasNul(String s) { return s.indexOf('\u0000') >= 0; }

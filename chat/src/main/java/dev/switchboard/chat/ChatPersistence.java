@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The function behind the chat's before-publish rule: {@code chatMsg} inserts a row, {@code editedMsg} changes the
- * text of a row the sender wrote. The publisher is ACKed only once the row is committed. Invalid input is refused
- * with 40003 and the reason, an edit of someone else's message with 40160, an edit of an unknown message with 40400;
+ * text of a row the sender wrote, {@code deletedMsg} erases it and marks it deleted. The publisher is ACKed only once
+ * the row is committed. Invalid input is refused with 40003 and the reason, an edit or delete of someone else's
+ * message with 40160, of an unknown (or, for an edit, deleted) message with 40400;
  * a database that cannot be reached gives a retriable 50003. Safe to run again for the same message id.
  */
 public final class ChatPersistence implements RuleFunction {
@@ -29,6 +30,7 @@ public final class ChatPersistence implements RuleFunction {
     private final Clock clock;
     private final AtomicLong inserted = new AtomicLong();
     private final AtomicLong edited = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong refusedEdits = new AtomicLong();
 
@@ -61,19 +63,24 @@ public final class ChatPersistence implements RuleFunction {
         if (command instanceof ChatCommand.Send send) {
             if (store.insert(send.msgId(), send.username(), send.text(), send.clientId(), clock.millis())) inserted.incrementAndGet();
         } else if (command instanceof ChatCommand.Edit edit) {
-            switch (store.edit(edit.msgIdToEdit(), edit.text(), edit.clientId())) {
-                case EDITED -> edited.incrementAndGet();
-                case NOT_AUTHOR -> {
-                    refusedEdits.incrementAndGet();
-                    throw RuleRefusal.permanent(ErrorCode.OPERATION_NOT_PERMITTED,
-                            "Edit refused: client " + edit.clientId() + " is not the author of message " + edit.msgIdToEdit());
-                }
-                case NO_SUCH_MESSAGE -> {
-                    refusedEdits.incrementAndGet();
-                    throw RuleRefusal.permanent(ErrorCode.NOT_FOUND, "Edit refused: there is no message " + edit.msgIdToEdit());
-                }
-            }
+            ChatStore.ChangeResult r = store.edit(edit.msgIdToEdit(), edit.text(), edit.clientId());
+            if (r == ChatStore.ChangeResult.DONE) edited.incrementAndGet();
+            else refuse("Edit", r, edit.msgIdToEdit(), edit.clientId());
+        } else if (command instanceof ChatCommand.Delete delete) {
+            ChatStore.ChangeResult r = store.delete(delete.msgIdToDelete(), delete.clientId());
+            if (r == ChatStore.ChangeResult.DONE) deleted.incrementAndGet();
+            else refuse("Delete", r, delete.msgIdToDelete(), delete.clientId());
         }
+    }
+
+    private void refuse(String what, ChatStore.ChangeResult result, String msgId, String clientId) throws RuleRefusal {
+        refusedEdits.incrementAndGet();
+        throw switch (result) {
+            case NOT_AUTHOR -> RuleRefusal.permanent(ErrorCode.OPERATION_NOT_PERMITTED,
+                    what + " refused: client " + clientId + " is not the author of message " + msgId);
+            case DELETED -> RuleRefusal.permanent(ErrorCode.NOT_FOUND, what + " refused: message " + msgId + " was deleted");
+            default -> RuleRefusal.permanent(ErrorCode.NOT_FOUND, what + " refused: there is no message " + msgId);
+        };
     }
 
     /**
@@ -93,7 +100,10 @@ public final class ChatPersistence implements RuleFunction {
 
     public long edited() { return edited.get(); }
 
+    public long deleted() { return deleted.get(); }
+
     public long rejected() { return rejected.get(); }
 
+    /** Edits and deletes refused (not the author, no such message). */
     public long refusedEdits() { return refusedEdits.get(); }
 }

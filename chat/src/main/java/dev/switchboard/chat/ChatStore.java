@@ -33,23 +33,40 @@ public final class ChatStore {
         }
     }
 
-    /** What an edit did. */
-    public enum EditResult { EDITED, NOT_AUTHOR, NO_SUCH_MESSAGE }
+    /** What an edit or a delete did. */
+    public enum ChangeResult { DONE, NOT_AUTHOR, NO_SUCH_MESSAGE, DELETED }
 
-    /** Changes a message's text if, and only if, {@code editorClientId} wrote it. */
-    public EditResult edit(String msgId, String text, String editorClientId) throws SQLException {
+    /** Changes a message's text if, and only if, {@code editorClientId} wrote it and has not deleted it. */
+    public ChangeResult edit(String msgId, String text, String editorClientId) throws SQLException {
+        return change("UPDATE chat_data SET msg_data = ?, is_edited = TRUE WHERE msg_id = ? AND client_id = ? AND NOT is_deleted",
+                text, msgId, editorClientId);
+    }
+
+    /**
+     * Erases a message's text and marks it deleted if, and only if, {@code authorClientId} wrote it. Deleting it again
+     * is done already (a redelivery), and changes nothing, so no second change event goes out.
+     */
+    public ChangeResult delete(String msgId, String authorClientId) throws SQLException {
+        ChangeResult r = change("UPDATE chat_data SET msg_data = ?, is_deleted = TRUE WHERE msg_id = ? AND client_id = ? AND NOT is_deleted",
+                "", msgId, authorClientId);
+        return r == ChangeResult.DELETED ? ChangeResult.DONE : r;
+    }
+
+    private ChangeResult change(String update, String text, String msgId, String clientId) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement s = c.prepareStatement(
-                    "UPDATE chat_data SET msg_data = ?, is_edited = TRUE WHERE msg_id = ? AND client_id = ?")) {
+            try (PreparedStatement s = c.prepareStatement(update)) {
                 s.setString(1, text);
                 s.setString(2, msgId);
-                s.setString(3, editorClientId);
-                if (s.executeUpdate() == 1) return EditResult.EDITED;
+                s.setString(3, clientId);
+                if (s.executeUpdate() == 1) return ChangeResult.DONE;
             }
-            try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM chat_data WHERE msg_id = ?")) {
+            // Nothing changed: say why.
+            try (PreparedStatement s = c.prepareStatement("SELECT client_id, is_deleted FROM chat_data WHERE msg_id = ?")) {
                 s.setString(1, msgId);
                 try (ResultSet rs = s.executeQuery()) {
-                    return rs.next() ? EditResult.NOT_AUTHOR : EditResult.NO_SUCH_MESSAGE;
+                    if (!rs.next()) return ChangeResult.NO_SUCH_MESSAGE;
+                    if (!clientId.equals(rs.getString(1))) return ChangeResult.NOT_AUTHOR;
+                    return ChangeResult.DELETED;
                 }
             }
         }
@@ -57,7 +74,7 @@ public final class ChatStore {
 
     /** A row's columns; rows of an adopted seed table may hold NULLs, read as empty text, time 0 and not edited. */
     private static final String SELECT_ROW = "SELECT incremental_record_id, msg_id, COALESCE(username, ''), COALESCE(msg_data, ''), "
-            + "COALESCE(client_id, ''), COALESCE(created_at_timestamp, 0), COALESCE(is_edited, FALSE) ";
+            + "COALESCE(client_id, ''), COALESCE(created_at_timestamp, 0), COALESCE(is_edited, FALSE), is_deleted ";
 
     /** Up to {@code limit} messages before a record id (or the newest), oldest first; one extra row tells if more exist. */
     public Page page(Long beforeRecordId, int limit) throws SQLException {
@@ -72,7 +89,7 @@ public final class ChatStore {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new ChatMessage(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getLong(6), rs.getBoolean(7)));
+                            rs.getLong(6), rs.getBoolean(7), rs.getBoolean(8)));
                 }
             }
             boolean more = rows.size() > limit;
@@ -90,7 +107,7 @@ public final class ChatStore {
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) return null;
                 return new ChatMessage(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                        rs.getLong(6), rs.getBoolean(7));
+                        rs.getLong(6), rs.getBoolean(7), rs.getBoolean(8));
             }
         }
     }

@@ -13,7 +13,8 @@ import { newMessageId } from './lib/ids.js';
 import { createTypingTracker, typingLabel, shouldAnnounce } from './lib/typing.js';
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, setPendingFailed, setPendingEdit, refusalReason,
-  failPendingEdit, sortedMessages, parseChangeEvent, earlierCursor, historyRequestStamp,
+  failPendingEdit, sortedMessages, parseChangeEvent, earlierCursor, historyRequestStamp, removeRow, setPendingDelete,
+  setPendingWaiting, waitingIds, isRetriable,
 } from './lib/messages.js';
 
 export const OUTGOING = 'outgoing-chat';
@@ -21,10 +22,16 @@ export const INCOMING = '[?rewind=2m]incoming-chat';
 export const PAGE_SIZE = 50;
 // Typing events: ephemeral messages (never stored, never in history) on their own channel, not through the database.
 export const TYPING = 'chat-typing';
+// The server says here whether messages can be saved (database) and delivered (change connector); rewind=1 gives
+// the latest word on attach, and no word at all means both work.
+export const STATUS = '[?rewind=1]chat-status';
 const NICKNAME_KEY = 'switchboard.chat.nickname';
-// How long to wait for our own row / edit to come back from the database before
-// offering a retry (the retry reuses the message id, so it is idempotent).
-const CONFIRM_TIMEOUT_MS = 30_000;
+// An ACK means the row is committed; if its change event has not come back after this long (the change connector
+// is behind or down), the page reads the table's latest page instead.
+const CONFIRM_TIMEOUT_MS = 10_000;
+// A message the server could not save for now is sent again after these delays (the last one repeats) and at once
+// when the server says it can save again or the connection comes back.
+const RESEND_DELAYS_MS = [1_000, 2_000, 4_000, 5_000];
 
 function storage() {
   try {
@@ -55,6 +62,9 @@ export function createChat() {
   let typingChannel = null;
   let lastTypingAt = null;
   let typingTimer = null;
+  let statusChannel = null;
+  let resendTimer = null;
+  let resendAttempt = 0;
   const typists = createTypingTracker();
 
   const state = reactive({
@@ -72,6 +82,10 @@ export function createChat() {
     members: [],
     notice: '',
     typing: '',
+    // Whether messages can be saved (false after a "try again" NACK or when the server says its database is away)
+    // and delivered (the change connector streams), as last heard.
+    saving: true,
+    delivering: true,
   });
 
   function render() {
@@ -177,11 +191,53 @@ export function createChat() {
       typists.stopped(ev.row.clientId); // their message is here: no longer typing it
       renderTyping();
     }
+    if (ev.type === 'DELETE') {
+      // Removed from the table (by an operator; the chat itself only marks rows deleted).
+      for (const kind of ['send', 'edit', 'delete']) clearTimer(`${kind}:${ev.row.msgId}`);
+      removeRow(store, ev.row.msgId);
+      render();
+      return;
+    }
+    state.delivering = true; // a row event arrived: the connector streams
     const result = applyRow(store, ev.row, ev.type === 'INSERT' ? 'insert' : 'update');
     if (result === 'ignored') return;
     clearTimer(`send:${ev.row.msgId}`);
-    if (ev.type === 'UPDATE') clearTimer(`edit:${ev.row.msgId}`);
+    if (ev.type === 'UPDATE') clearTimer(ev.row.deleted ? `delete:${ev.row.msgId}` : `edit:${ev.row.msgId}`);
     render();
+  }
+
+  function onStatus(msg) {
+    let s;
+    try {
+      s = typeof msg.data === 'string' ? JSON.parse(msg.data) : msg.data;
+    } catch {
+      return;
+    }
+    if (!s || typeof s.saving !== 'boolean') return;
+    state.saving = s.saving;
+    state.delivering = s.delivering !== false;
+    if (s.saving) resendWaiting();
+  }
+
+  // ---- messages the server could not save yet ------------------------------------
+
+  function scheduleResend() {
+    if (resendTimer) return;
+    const delay = RESEND_DELAYS_MS[Math.min(resendAttempt, RESEND_DELAYS_MS.length - 1)];
+    resendAttempt++;
+    resendTimer = setTimeout(() => {
+      resendTimer = null;
+      resendWaiting();
+    }, delay);
+  }
+
+  function resendWaiting() {
+    if (resendTimer) {
+      clearTimeout(resendTimer);
+      resendTimer = null;
+    }
+    if (!realtime || realtime.connection.state !== 'connected') return; // sent again once connected
+    for (const msgId of waitingIds(store)) publishChat(msgId);
   }
 
   function clearTimer(key) {
@@ -200,6 +256,14 @@ export function createChat() {
     }, CONFIRM_TIMEOUT_MS));
   }
 
+  /** After an ACK: the row is committed; if its event does not come back, read it from the table. */
+  function awaitRow(key) {
+    startTimer(key, () => {
+      state.delivering = false;
+      loadLatest('resync');
+    });
+  }
+
   // ---- lifecycle ---------------------------------------------------------------
 
   function onConnectionChange(change) {
@@ -209,10 +273,14 @@ export function createChat() {
       state.clientId = realtime.auth.clientId || null;
       state.connectionError = '';
       syncPresence();
+      refreshMembers();
       if (!state.historyLoaded) loadLatest('initial');
+      resendWaiting();
     } else if (change.reason) {
       state.connectionError = change.reason.message || String(change.reason);
     }
+    // Offline, nobody's presence can be known (ours included): the list is shown again once connected.
+    if (['disconnected', 'suspended', 'failed', 'closed'].includes(current)) state.members = [];
     if (current === 'failed' || current === 'closed') {
       // The server forgot our presence member; enter again when we are back.
       enteredName = null;
@@ -241,6 +309,8 @@ export function createChat() {
     window.addEventListener('pagehide', (e) => { if (e.persisted && realtime) realtime.close(); });
     window.addEventListener('pageshow', (e) => { if (e.persisted && realtime) realtime.connect(); });
     typingChannel.subscribe('typing', onTyping).catch(() => {});
+    statusChannel = realtime.channels.get(STATUS);
+    statusChannel.subscribe('status', onStatus).catch(() => {});
 
     incoming.subscribe(onIncoming).catch((e) => {
       state.notice = `Could not subscribe to live messages: ${e.message}`;
@@ -263,11 +333,13 @@ export function createChat() {
 
   function stop() {
     if (typingTimer) clearTimeout(typingTimer);
+    if (resendTimer) clearTimeout(resendTimer);
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
     if (realtime) realtime.close();
   }
 
+  /** "Retry now": connect at once instead of at the SDK's next scheduled attempt. */
   function reconnect() {
     if (realtime) realtime.connect();
   }
@@ -295,12 +367,26 @@ export function createChat() {
     render();
     outgoing
       .publish({ id: msgId, name: 'chatMsg', data: { username: entry.username, content: entry.text } })
-      .then(() => startTimer(`send:${msgId}`, () => {
-        if (setPendingFailed(store, msgId, true)) render();
-      }))
+      .then(() => {
+        saved();
+        awaitRow(`send:${msgId}`);
+      })
       .catch((err) => {
+        if (isRetriable(err)) {
+          // Not saved for now (e.g. the database is away): it goes again by itself; the id makes that safe.
+          state.saving = false;
+          if (setPendingWaiting(store, msgId)) render();
+          scheduleResend();
+          return;
+        }
         if (setPendingFailed(store, msgId, true, refusalReason(err))) render();
       });
+  }
+
+  /** A publish was saved: the database works. */
+  function saved() {
+    state.saving = true;
+    resendAttempt = 0;
   }
 
   /** Tells the others this user is typing (at most every TYPING_THROTTLE_MS); nothing of it is stored. */
@@ -341,10 +427,31 @@ export function createChat() {
     };
     outgoing
       .publish({ name: 'editedMsg', data: { username, content, msgIdToEdit: msgId } })
-      .then(() => startTimer(`edit:${msgId}`, () => fail(null)))
+      .then(() => {
+        saved();
+        awaitRow(`edit:${msgId}`);
+      })
       .catch(fail);
     return true;
   }
 
-  return { state, start, stop, reconnect, setNickname, send, typing, retry, edit, loadEarlier, loadLatest };
+  /** Deletes one's own message: the row keeps its place with the text erased; everyone sees it deleted. */
+  function remove(msgId) {
+    const entry = store.byId.get(msgId);
+    if (!entry || entry.pending || entry.deleted || entry.pendingDelete || !outgoing) return false;
+    setPendingDelete(store, msgId, true);
+    render();
+    outgoing
+      .publish({ name: 'deletedMsg', data: { msgIdToDelete: msgId } })
+      .then(() => {
+        saved();
+        awaitRow(`delete:${msgId}`);
+      })
+      .catch((err) => {
+        if (setPendingDelete(store, msgId, false, refusalReason(err) || 'not deleted')) render();
+      });
+    return true;
+  }
+
+  return { state, start, stop, reconnect, setNickname, send, typing, retry, edit, remove, loadEarlier, loadLatest };
 }

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, sortedMessages, parseChangeEvent,
   normalizeRow, earlierCursor, historyRequestStamp, setPendingEdit, failPendingEdit, setPendingFailed, refusalReason,
+  removeRow, setPendingDelete, setPendingWaiting, waitingIds, isRetriable, groupStarts,
 } from '../src/lib/messages.js';
 
 const row = (id, rec, text = `text ${id}`, extra = {}) => ({
@@ -25,7 +26,6 @@ describe('parseChangeEvent', () => {
   it('returns null for garbage instead of throwing', () => {
     expect(parseChangeEvent('not json')).toBeNull();
     expect(parseChangeEvent(null)).toBeNull();
-    expect(parseChangeEvent(ev('DELETE', row('a', 1)))).toBeNull();
     expect(parseChangeEvent(JSON.stringify({ table: 'other', type: 'INSERT', row: row('a', 1) }))).toBeNull();
     expect(parseChangeEvent(JSON.stringify({ type: 'INSERT', row: {} }))).toBeNull();
   });
@@ -155,5 +155,80 @@ describe('pending messages', () => {
     setPendingEdit(s, 'a', 'z');
     expect(failPendingEdit(s, 'a', 'z')).toBe(true);
     expect(sortedMessages(s)[0]).toMatchObject({ pendingEdit: null, editFailed: true, text: 'y' });
+  });
+});
+
+describe('deletes', () => {
+  it('an UPDATE with is_deleted marks the message deleted and erases its text, history agrees', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1, 'oops')), 'insert');
+    expect(parseChangeEvent(ev('UPDATE', row('a', 1, '', { is_deleted: true }))).row.deleted).toBe(true);
+    applyRow(s, parseChangeEvent(ev('UPDATE', row('a', 1, '', { is_deleted: true }))).row, 'update');
+    const m = sortedMessages(s)[0];
+    expect(m.deleted).toBe(true);
+    expect(m.text).toBe('');
+    expect(m.edited).toBe(false);
+    const h = createMessageStore();
+    applyHistoryPage(h, [row('a', 1, '', { is_deleted: true })], { hasMore: false, mode: 'initial' });
+    expect(sortedMessages(h)[0].deleted).toBe(true);
+  });
+
+  it('a DELETE event removes the row, and a later replay or older history does not bring it back', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1)), 'insert');
+    applyRow(s, normalizeRow(row('b', 2)), 'insert');
+    const del = parseChangeEvent(ev('DELETE', row('a', 1)));
+    expect(del.type).toBe('DELETE');
+    expect(removeRow(s, del.row.msgId)).toBe(true);
+    expect(applyRow(s, normalizeRow(row('a', 1)), 'insert')).toBe('ignored');
+    applyHistoryPage(s, [row('a', 1), row('b', 2)], { hasMore: false, mode: 'resync' });
+    expect(ids(s)).toEqual(['b']);
+  });
+
+  it('a pending delete is cleared by its event or by a refusal with the reason', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1)), 'insert');
+    expect(setPendingDelete(s, 'a', true)).toBe(true);
+    expect(s.byId.get('a').pendingDelete).toBe(true);
+    expect(setPendingDelete(s, 'a', false, 'not the author')).toBe(true);
+    expect(s.byId.get('a')).toMatchObject({ pendingDelete: false, deleteFailReason: 'not the author' });
+    setPendingDelete(s, 'a', true);
+    applyRow(s, normalizeRow(row('a', 1, '', { is_deleted: true })), 'update');
+    expect(s.byId.get('a')).toMatchObject({ pendingDelete: false, deleted: true });
+    expect(setPendingDelete(s, 'a', true), 'a deleted message is not deleted again').toBe(false);
+  });
+});
+
+describe('messages the server could not save yet', () => {
+  it('5xx NACKs wait and are sent again, 4xx are refusals', () => {
+    expect(isRetriable({ code: 50003 })).toBe(true);
+    expect(isRetriable({ code: 80002 })).toBe(true);
+    expect(isRetriable({ code: 40003 })).toBe(false);
+    expect(isRetriable(null)).toBe(false);
+    const s = createMessageStore();
+    addPending(s, { msgId: 'p1', username: 'a', text: 'x', now: 1 });
+    addPending(s, { msgId: 'p2', username: 'a', text: 'y', now: 2 });
+    expect(setPendingWaiting(s, 'p2')).toBe(true);
+    expect(setPendingWaiting(s, 'p1')).toBe(true);
+    expect(waitingIds(s)).toEqual(['p1', 'p2']);
+    setPendingFailed(s, 'p1', false);
+    expect(waitingIds(s)).toEqual(['p2']);
+    applyRow(s, normalizeRow(row('p2', 5, 'y')), 'insert');
+    expect(waitingIds(s)).toEqual([]);
+  });
+});
+
+describe('grouping', () => {
+  const m = (id, clientId, at, username = 'alice') => ({ msgId: id, clientId, username, createdAt: at });
+  const t0 = new Date(2026, 0, 10, 12, 0).getTime();
+  it('one header for consecutive messages of one author within 5 minutes of each other on one day', () => {
+    expect(groupStarts([
+      m('1', 'a', t0), m('2', 'a', t0 + 60_000), m('3', 'b', t0 + 61_000, 'bob'), m('4', 'a', t0 + 62_000),
+      m('5', 'a', t0 + 62_000 + 5 * 60_000 + 1), m('6', 'a', new Date(2026, 0, 11, 0, 1).getTime()),
+    ])).toEqual([true, false, true, true, true, true]);
+  });
+  it('a renamed author starts a new group; messages without a time stay grouped', () => {
+    expect(groupStarts([m('1', 'a', t0), m('2', 'a', t0, 'alicia'), m('3', 'a', null, 'alicia')])).toEqual([true, true, false]);
+    expect(groupStarts([])).toEqual([]);
   });
 });

@@ -13,6 +13,8 @@
 // - Text is never made older: an INSERT replay does not overwrite an entry's text, and
 //   a history row overwrites text only if no live UPDATE was applied to the entry after
 //   the history request was sent.
+// - A row the table no longer has (a DELETE event) stays out: a later replay or an older
+//   history page does not bring it back. A row the author deleted stays, marked deleted.
 
 /** Parse the `data` of an incoming-chat message: a JSON string (or, leniently, an object). */
 export function parseChangeEvent(data) {
@@ -27,7 +29,7 @@ export function parseChangeEvent(data) {
   if (!payload || typeof payload !== 'object') return null;
   if (payload.table && payload.table !== 'chat_data') return null;
   const type = typeof payload.type === 'string' ? payload.type.toUpperCase() : '';
-  if (type !== 'INSERT' && type !== 'UPDATE') return null;
+  if (type !== 'INSERT' && type !== 'UPDATE' && type !== 'DELETE') return null;
   const row = normalizeRow(payload.row);
   if (!row) return null;
   return { type, row };
@@ -56,12 +58,15 @@ export function normalizeRow(row) {
     clientId: row.client_id == null ? null : String(row.client_id),
     createdAt: toNumber(row.created_at_timestamp),
     edited: toBool(row.is_edited),
+    deleted: toBool(row.is_deleted),
   };
 }
 
 export function createMessageStore() {
   return {
     byId: new Map(),
+    // msg_ids whose rows were removed from the table: never shown again.
+    removed: new Set(),
     // Start of the contiguous range we hold; null = unknown yet (no history page), 0 = all.
     oldestId: null,
     // Logical clock for "which is newer": live UPDATEs vs history snapshots.
@@ -84,8 +89,11 @@ function fromRow(store, row) {
     ...row,
     pending: false,
     failed: false,
+    waiting: false,
     pendingEdit: null,
     editFailed: false,
+    pendingDelete: false,
+    deleteFailReason: null,
     liveStamp: null,
     seq: ++store.seq,
   };
@@ -97,7 +105,7 @@ function fromRow(store, row) {
  * Returns 'added' | 'changed' | 'ignored'.
  */
 export function applyRow(store, row, source, historyStamp = Infinity) {
-  if (!row || !row.msgId) return 'ignored';
+  if (!row || !row.msgId || store.removed.has(row.msgId)) return 'ignored';
   const existing = store.byId.get(row.msgId);
 
   if (!existing) {
@@ -124,7 +132,14 @@ export function applyRow(store, row, source, historyStamp = Infinity) {
   if (next.createdAt === null && row.createdAt !== null) next.createdAt = row.createdAt;
   if (!next.clientId && row.clientId) next.clientId = row.clientId;
 
-  if (source === 'update') {
+  if (source === 'update' && row.deleted) {
+    next.text = '';
+    next.deleted = true;
+    next.pendingEdit = null;
+    next.pendingDelete = false;
+    next.editFailed = false;
+    next.liveStamp = ++store.clock;
+  } else if (source === 'update') {
     next.text = row.text;
     next.edited = true; // an UPDATE of chat_data is an edit
     next.username = row.username || next.username;
@@ -135,8 +150,10 @@ export function applyRow(store, row, source, historyStamp = Infinity) {
     if (next.liveStamp === null || next.liveStamp <= historyStamp) {
       next.text = row.text;
       next.edited = row.edited;
+      next.deleted = row.deleted;
       next.username = row.username || next.username;
       if (next.pendingEdit !== null && next.pendingEdit === row.text) next.pendingEdit = null;
+      if (row.deleted) next.pendingDelete = false;
     }
   }
   // source 'insert' on a known entry: a replay; the entry's text may already be edited.
@@ -209,6 +226,20 @@ export function earlierCursor(store) {
   return min;
 }
 
+/** A row removed from the table (DELETE event): gone from the list, and kept out. */
+export function removeRow(store, msgId) {
+  store.removed.add(msgId);
+  return store.byId.delete(msgId);
+}
+
+/** Marks a delete of one's own message as on its way (or not any more, with the reason it failed). */
+export function setPendingDelete(store, msgId, pending, reason = null) {
+  const e = store.byId.get(msgId);
+  if (!e || e.deleted || e.pending) return false;
+  store.byId.set(msgId, { ...e, pendingDelete: pending, deleteFailReason: pending ? null : reason });
+  return true;
+}
+
 /** Add the page's own message while it travels through the database. */
 export function addPending(store, { msgId, username, text, clientId, now = Date.now() }) {
   if (store.byId.has(msgId)) return false;
@@ -220,10 +251,14 @@ export function addPending(store, { msgId, username, text, clientId, now = Date.
     clientId: clientId ?? null,
     createdAt: now,
     edited: false,
+    deleted: false,
     pending: true,
     failed: false,
+    waiting: false,
     pendingEdit: null,
     editFailed: false,
+    pendingDelete: false,
+    deleteFailReason: null,
     liveStamp: null,
     seq: ++store.seq,
   });
@@ -234,8 +269,45 @@ export function addPending(store, { msgId, username, text, clientId, now = Date.
 export function setPendingFailed(store, msgId, failed, reason = null) {
   const e = store.byId.get(msgId);
   if (!e || !e.pending) return false;
-  store.byId.set(msgId, { ...e, failed, failReason: failed ? reason : null });
+  store.byId.set(msgId, { ...e, failed, waiting: false, failReason: failed ? reason : null });
   return true;
+}
+
+/** A pending message the server could not save for now (its database is away): it is sent again by itself. */
+export function setPendingWaiting(store, msgId) {
+  const e = store.byId.get(msgId);
+  if (!e || !e.pending) return false;
+  store.byId.set(msgId, { ...e, failed: false, waiting: true, failReason: null });
+  return true;
+}
+
+/** Pending messages waiting to be sent again, oldest first. */
+export function waitingIds(store) {
+  return sortedMessages(store).filter((e) => e.pending && e.waiting).map((e) => e.msgId);
+}
+
+/** A NACK that means "not now" (5xx: e.g. the database is down) rather than "never" (4xx: the message is refused). */
+export function isRetriable(err) {
+  return !!err && typeof err.code === 'number' && err.code >= 50000;
+}
+
+// Consecutive messages by one author within this long share one header.
+const GROUP_GAP_MS = 5 * 60_000;
+
+function authorKey(m) {
+  return m.clientId ? `c:${m.clientId}` : `u:${m.username}`;
+}
+
+/** Whether each message in display order starts a group (new author, a gap of over 5 minutes, or another day). */
+export function groupStarts(list) {
+  return list.map((m, i) => {
+    if (i === 0) return true;
+    const prev = list[i - 1];
+    if (authorKey(prev) !== authorKey(m) || prev.username !== m.username) return true;
+    if (!m.createdAt || !prev.createdAt) return false;
+    if (m.createdAt - prev.createdAt > GROUP_GAP_MS) return true;
+    return new Date(m.createdAt).toDateString() !== new Date(prev.createdAt).toDateString();
+  });
 }
 
 export function setPendingEdit(store, msgId, text) {

@@ -116,9 +116,17 @@ class ChatBrowserIT {
         });
     }
 
-    private static void edit(Browser b, String msgId, String newText) {
+    /** Opens a message's action menu (the ⋯ button shown on hover or focus) and picks an item. */
+    private static void act(Browser b, String msgId, String item) {
         WebElement m = b.message(msgId);
-        m.findElement(By.cssSelector("[data-testid='edit-button']")).click();
+        new org.openqa.selenium.interactions.Actions(b.driver).moveToElement(m).perform();
+        m.findElement(By.cssSelector("[data-testid='message-actions']")).click();
+        b.until("the " + item + " menu item", d -> b.message(msgId).findElements(By.cssSelector("[data-testid='" + item + "']"))
+                .stream().findFirst().orElse(null)).click();
+    }
+
+    private static void edit(Browser b, String msgId, String newText) {
+        act(b, msgId, "edit-button");
         WebElement input = b.until("edit input", d -> b.message(msgId).findElements(By.cssSelector("[data-testid='edit-input']"))
                 .stream().findFirst().orElse(null));
         input.sendKeys(Keys.chord(Keys.CONTROL, "a"));
@@ -160,11 +168,15 @@ class ChatBrowserIT {
         assertThat(alice.allByTestId("online-member")).extracting(WebElement::getText).containsExactlyInAnyOrder("Alice", "Bob");
         shot("01-both-online.png");
 
+
         // 2. Alice sends; both see it once it went through the database. Bob answers.
         String hello = send(alice, "Hello Bob! Is the database-driven chat working?");
         WebElement atBob = awaitMessage(bob, hello, "Hello Bob! Is the database-driven chat working?", false);
         assertThat(atBob.getAttribute("data-own")).isEqualTo("false");
-        assertThat(atBob.findElement(By.cssSelector("[data-testid='message-meta']")).getText()).startsWith("by Alice at ");
+        assertThat(atBob.findElement(By.cssSelector("[data-testid='message-author']")).getText()).isEqualTo("Alice");
+        assertThat(atBob.findElement(By.cssSelector("[data-testid='avatar']")).getText()).isEqualTo("A");
+        assertThat(atBob.findElement(By.cssSelector("[data-testid='message-meta']")).getAttribute("textContent"))
+                .as("what a screen reader reads with the message").startsWith("by Alice at ");
         String reply = send(bob, "Hi Alice, every message comes back from Postgres.");
         awaitMessage(alice, reply, "Hi Alice, every message comes back from Postgres.", false);
         shot("02-alice-sent-bob-replied.png");
@@ -179,6 +191,12 @@ class ChatBrowserIT {
             assertThat(RunningApp.publish(writerChannel, filler)).isNull();
         }
         bob.until("the fillers shown", d -> bob.allByTestId("message").size() >= 32 ? true : null);
+        // Carol's 30 messages in a row: one header (avatar, name, time) for all of them.
+        List<WebElement> fillers = bob.allByTestId("message").stream().filter(e -> Browser.text(e).startsWith("filler ")).toList();
+        assertThat(fillers).hasSize(30);
+        assertThat(fillers.stream().filter(e -> "true".equals(e.getAttribute("data-group-start")))).hasSize(1);
+        assertThat(fillers.get(0).getAttribute("data-group-start")).isEqualTo("true");
+        assertThat(fillers.get(1).findElements(By.cssSelector("[data-testid='message-author']"))).isEmpty();
         org.openqa.selenium.JavascriptExecutor bobJs = (org.openqa.selenium.JavascriptExecutor) bob.driver;
         bobJs.executeScript("const m = document.querySelector('.messages'); m.scrollTop = 0; m.dispatchEvent(new Event('scroll'));");
         Message news = new Message("chatMsg", "{\"username\":\"Carol\",\"content\":\"news while Bob reads\"}");
@@ -208,6 +226,22 @@ class ChatBrowserIT {
         aliceComposer.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
         assertThat(running.count("SELECT count(*) FROM chat_data")).as("typing stores nothing").isEqualTo(rowsBefore);
 
+        // 2c. On a 375 px phone the header is one row: title, connection dot and the online button.
+        org.openqa.selenium.Dimension wide = bob.driver.manage().window().getSize();
+        bob.driver.manage().window().setSize(new org.openqa.selenium.Dimension(375, 740));
+        bob.until("the narrow layout", d -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) bob.driver)
+                .executeScript("return window.innerWidth <= 400 && document.querySelector('.presence').getBoundingClientRect().left >= window.innerWidth")) ? true : null);
+        @SuppressWarnings("unchecked")
+        List<Number> tops = (List<Number>) ((org.openqa.selenium.JavascriptExecutor) bob.driver).executeScript(
+                "return [...document.querySelector('.topbar').children].map(e => e.getBoundingClientRect().top)");
+        assertThat(tops).hasSize(3);
+        double firstTop = tops.get(0).doubleValue();
+        assertThat(tops).allSatisfy(t -> assertThat(t.doubleValue()).as("every header item on one row").isCloseTo(firstTop, org.assertj.core.data.Offset.offset(16.0)));
+        assertThat(((Number) ((org.openqa.selenium.JavascriptExecutor) bob.driver)
+                .executeScript("return document.querySelector('.topbar').getBoundingClientRect().height")).doubleValue()).isLessThan(64);
+        Browser.saveSideBySide(SHOTS, "02c-phone-375px.png", bob, null);
+        bob.driver.manage().window().setSize(wide);
+
         // 3. Alice edits; both see the new text and the edited marker.
         String edited = "Hello Bob! The database-driven chat works.";
         edit(alice, hello, edited);
@@ -217,10 +251,10 @@ class ChatBrowserIT {
                 .replaceFirst("\\.[^.]*$", ""), "true");
         shot("03-alice-edited.png");
 
-        // 4. Bob has no edit control on Alice's message (but has one on his own).
-        assertThat(Browser.has(bob.message(hello), "edit-button")).isFalse();
-        assertThat(Browser.has(bob.message(reply), "edit-button")).isTrue();
-        assertThat(Browser.has(alice.message(reply), "edit-button")).isFalse();
+        // 4. Bob has no actions on Alice's message (but has them on his own).
+        assertThat(Browser.has(bob.message(hello), "message-actions")).isFalse();
+        assertThat(Browser.has(bob.message(reply), "message-actions")).isTrue();
+        assertThat(Browser.has(alice.message(reply), "message-actions")).isFalse();
 
         // 5. A forged edit with Bob's own token (his browser's cookie → /auth/token) changes nothing.
         Cookie bobCookie = bob.driver.manage().getCookieNamed(ClientIdCookie.NAME);
@@ -260,7 +294,7 @@ class ChatBrowserIT {
         WebElement mine = awaitMessage(alice, hello, edited, true);
         awaitMessage(alice, reply, "Hi Alice, every message comes back from Postgres.", false);
         assertThat(mine.getAttribute("data-own")).isEqualTo("true");
-        assertThat(Browser.has(mine, "edit-button")).isTrue();
+        assertThat(Browser.has(mine, "message-actions")).isTrue();
         awaitOnline(alice, 2);
         awaitOnline(bob, 2);
         String again = "Hello Bob! Edited again after a reload.";
@@ -291,7 +325,24 @@ class ChatBrowserIT {
         assertThat(links.get(0).getAttribute("rel")).contains("noopener").contains("noreferrer");
         assertThat(links.get(0).getAttribute("target")).isEqualTo("_blank");
 
-        // 7b. A message the server refuses says why, and nothing of it reaches the table or Bob.
+        // 7b. Alice deletes her own message from its menu: both see it deleted, the row keeps its place with no text.
+        String regret = send(alice, "This one should not have been sent");
+        awaitMessage(bob, regret, "This one should not have been sent", false);
+        act(alice, regret, "delete-button");
+        alice.until("the delete confirmation", d -> alice.allByTestId("delete-confirm").isEmpty() ? null : true);
+        alice.byTestId("delete-confirm").click();
+        for (Browser b : List.of(alice, bob)) {
+            WebElement gone = b.until("the message shown deleted", d -> {
+                WebElement m = b.message(regret);
+                return m != null && "true".equals(m.getAttribute("data-deleted")) && "false".equals(m.getAttribute("aria-busy")) ? m : null;
+            });
+            assertThat(Browser.text(gone)).isEqualTo("This message was deleted");
+            assertThat(Browser.has(gone, "message-actions")).as("no actions on a deleted message").isFalse();
+        }
+        assertThat(running.count("SELECT count(*) FROM chat_data WHERE msg_id = '" + regret + "' AND is_deleted AND msg_data = ''")).isEqualTo(1);
+        shot("06b-deleted-seen-by-both.png");
+
+        // 7c. A message the server refuses says why, and nothing of it reaches the table or Bob.
         List<String> beforeRefusal = alice.allByTestId("message").stream().map(e -> e.getAttribute("data-msg-id")).toList();
         WebElement composer = alice.byTestId("message-input");
         ((org.openqa.selenium.JavascriptExecutor) alice.driver).executeScript(
@@ -304,7 +355,7 @@ class ChatBrowserIT {
                 .filter(id -> !beforeRefusal.contains(id)).findFirst().orElseThrow();
         assertThat(running.count("SELECT count(*) FROM chat_data WHERE msg_id = '" + refusedId.replace("'", "''") + "'")).isZero();
         assertThat(bob.allByTestId("message").stream().map(e -> e.getAttribute("data-msg-id"))).doesNotContain(refusedId);
-        shot("06b-refused-message-says-why.png");
+        shot("06c-refused-message-says-why.png");
 
         // 8. Bob leaves the page: it goes into the back/forward cache, where it closes its connection (CLOSE), so he
         //    leaves at once, well inside the grace period (a reload instead recovers the connection: step 6).

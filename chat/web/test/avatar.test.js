@@ -17,3 +17,11 @@ describe('avatars', () => {
     expect(avatarColour('x')).toMatch(/^hsl\(\d+ 55% 36%\)$/);
   });
 });
+
+describe('avatar colours of similar keys', () => {
+  it('keys one character apart get hues far apart', () => {
+    const hue = (k) => Number(avatarColour(k).match(/^hsl\((\d+)/)[1]);
+    const d = Math.abs(hue('c1') - hue('c2'));
+    expect(Math.min(d, 360 - d)).toBeGreaterThan(60);
+  });
+});

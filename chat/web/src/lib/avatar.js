@@ -15,5 +15,6 @@ export function initials(name) {
 export function avatarColour(key) {
   let h = 0;
   for (const ch of String(key ?? '')) h = (h * 31 + ch.codePointAt(0)) >>> 0;
-  return `hsl(${h % 360} 55% 36%)`;
+  // Golden-angle steps: keys that differ in one character (u-1, u-2) still land far apart on the wheel.
+  return `hsl(${Math.round((h * 137.508) % 360)} 55% 36%)`;
 }

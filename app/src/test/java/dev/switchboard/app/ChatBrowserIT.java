@@ -168,6 +168,16 @@ class ChatBrowserIT {
         assertThat(alice.allByTestId("online-member")).extracting(WebElement::getText).containsExactlyInAnyOrder("Alice", "Bob");
         shot("01-both-online.png");
 
+        // 1a. Screen-reader basics: every control has a name, new messages are announced, the composer has focus.
+        @SuppressWarnings("unchecked")
+        List<String> unnamed = (List<String>) ((org.openqa.selenium.JavascriptExecutor) alice.driver).executeScript("""
+                const named = (e) => (e.getAttribute('aria-label') || '').trim() || (e.getAttribute('aria-labelledby') || '').trim()
+                  || (e.id && document.querySelector(`label[for="${e.id}"]`)) || (e.tagName === 'BUTTON' && e.textContent.trim());
+                return [...document.querySelectorAll('button, input, textarea, select')].filter(e => !named(e)).map(e => e.outerHTML);""");
+        assertThat(unnamed).as("controls without an accessible name").isEmpty();
+        assertThat(alice.driver.findElement(By.cssSelector(".messages__list")).getAttribute("aria-live")).isEqualTo("polite");
+        assertThat(alice.driver.switchTo().activeElement().getAttribute("data-testid")).isEqualTo("message-input");
+
 
         // 2. Alice sends; both see it once it went through the database. Bob answers.
         String hello = send(alice, "Hello Bob! Is the database-driven chat working?");

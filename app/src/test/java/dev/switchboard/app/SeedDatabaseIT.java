@@ -38,6 +38,23 @@ class SeedDatabaseIT {
                 CONSTRAINT chat_data_pkey PRIMARY KEY (msg_id)
             )""";
 
+    /** The chat page lists the adopted rows, dated (they are not from today), the edited one marked. */
+    private static void showsTheSeedsRowsInTheBrowser(RunningApp app) {
+        try (Browser visitor = new Browser("seed-visitor", 900, 640)) {
+            visitor.driver.get(app.baseUrl() + "/");
+            List<org.openqa.selenium.WebElement> shown = visitor.until("the seed's three rows", d -> {
+                List<org.openqa.selenium.WebElement> m = visitor.allByTestId("message");
+                return m.size() == 3 ? m : null;
+            });
+            assertThat(shown).extracting(Browser::text).containsExactly("first from the seed", "second, edited", "a row with NULLs");
+            assertThat(shown.get(0).findElement(org.openqa.selenium.By.cssSelector("[data-testid='message-author']")).getText()).isEqualTo("Alice");
+            assertThat(shown.get(0).findElement(org.openqa.selenium.By.cssSelector("[data-testid='message-time']")).getText())
+                    .as("a day that is not today shows its date").contains("2023");
+            assertThat(Browser.has(shown.get(1), "edited-marker")).isTrue();
+            Browser.saveSideBySide(java.nio.file.Path.of("target", "screenshots"), "20-seed-rows-adopted.png", visitor, null);
+        }
+    }
+
     @ParameterizedTest(name = "sequence kept: {0}")
     @ValueSource(booleans = {true, false})
     void theSeedsChatDataIsAdoptedWithEveryRowAndNewMessagesFollow(boolean sequenceKept) throws Exception {
@@ -63,6 +80,7 @@ class SeedDatabaseIT {
                 List<String> texts = new ArrayList<>();
                 page.path("messages").forEach(m -> texts.add(m.path("msg_data").asText()));
                 assertThat(texts).containsExactly("first from the seed", "second, edited", "a row with NULLs");
+                if (sequenceKept) showsTheSeedsRowsInTheBrowser(app);
 
                 AblyRealtime alice = app.chatUser().connect();
                 Message m = new Message("chatMsg", "{\"username\":\"Carol\",\"content\":\"after the move\"}");

@@ -12,10 +12,19 @@ import java.util.Map;
 public final class Main {
     private Main() {}
 
+    /** What {@code --help} prints: every setting, the config file, and the connector's environment form. */
+    static String help() {
+        return "Usage: java -jar switchboard.jar\n\nSettings (environment variable, config file key, meaning):\n"
+                + Settings.describe() + Settings.describe(AppSettings.ALL)
+                + "\nSWITCHBOARD_CONFIG: path of the JSON config file holding the keys above and keys, rules, channelRules, chatRooms\n"
+                + "\nThe change connector's environment form (instead of SWITCHBOARD_CONNECTOR_CONFIG): DB_HOST, DB_PORT, DB_USER, DB_PASSWORD,\n"
+                + "DB_NAME, ABLY_CONNECTOR (the mappings as JSON text), ABLY_API_KEY (accepted, not used); SWITCHBOARD_CDC_SLOT and\n"
+                + "SWITCHBOARD_CDC_PUBLICATION name its replication slot and publication (default switchboard_cdc)\n";
+    }
+
     public static void main(String[] args) {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("Usage: java -jar switchboard.jar\n\nSettings (environment variable, config file key, meaning):\n"
-                    + Settings.describe() + Settings.describe(AppSettings.ALL));
+            System.out.println(help());
             return;
         }
         Map<String, String> env = System.getenv();

@@ -358,7 +358,10 @@ class FuzzedFramesIT {
         return "Basic " + Base64.getEncoder().encodeToString(SwitchboardExtension.ROOT_KEY.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A 2xx, or a 4xx whose body is an Ably error with the same status and a 4xxxx code; anything else is a problem. */
+    /**
+     * A 2xx, or a 4xx whose body is an Ably error with the same status and a code of that status: a 4xxxx code, or one
+     * of the catalogue's codes answered with a 4xx (e.g. 80018, a malformed connectionKey, is a 400); anything else is a problem.
+     */
     private static void check(List<String> problems, Frame input, HttpResponse<String> res) {
         int status = res.statusCode();
         if (status >= 200 && status < 300) return;
@@ -368,7 +371,9 @@ class FuzzedFramesIT {
             Object tree = WireFormat.JSON.readTree(res.body().getBytes(StandardCharsets.UTF_8));
             Object error = tree instanceof Map<?, ?> m ? m.get("error") : null;
             Long code = error instanceof Map<?, ?> e ? number(e.get("code")) : null;
-            if (code == null || code < 40000 || code > 49999 || !Long.valueOf(status).equals(number(((Map<?, ?>) error).get("statusCode")))) {
+            boolean clientErrorCode = code != null && (code >= 40000 && code <= 49999 || java.util.Arrays.stream(dev.switchboard.server.protocol.ErrorCode.values())
+                    .anyMatch(c -> c.code() == code && c.httpStatus() == status));
+            if (!clientErrorCode || !Long.valueOf(status).equals(number(((Map<?, ?>) error).get("statusCode")))) {
                 problem = "status " + status + " without an Ably error body";
             }
         }

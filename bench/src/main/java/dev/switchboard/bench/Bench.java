@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Bench implements AutoCloseable {
     /** @param smoke tiny scale for the test run; @param url/key an already running server instead of starting one */
-    public record Options(boolean smoke, Path out, String url, String key, long serverPid, String jdbcUrl, List<String> serverJvmArgs,
+    public record Options(boolean smoke, boolean quick, Path out, String url, String key, long serverPid, String jdbcUrl, List<String> serverJvmArgs,
                           Path peerDir, String format, int[] fanoutSizes, int connections, int clusterSubs, double clusterRate) {}
 
     public record Row(String scenario, String caseName, String metric, double value, String unit, String target, Boolean ok) {}
@@ -35,6 +35,9 @@ public final class Bench implements AutoCloseable {
     public Options options() { return options; }
 
     public boolean smoke() { return options.smoke(); }
+
+    /** Development scale: fewer and shorter steps where a scenario has many. */
+    public boolean quick() { return options.quick(); }
 
     public LoadClient client() { return client; }
 

@@ -11,6 +11,8 @@ import java.util.Map;
  * <pre>
  * java -jar bench/target/switchboard-bench.jar [db-roundtrip] [fanout] [cdc] [persisted] [connections] [peer] [cluster] [options]
  *   --smoke                 tiny scale (what the test run does)
+ *   --quick                 development scale: fewer, shorter fan-out steps at 1,000 subscribers, 5,000 connections
+ *   --runs N                run the scenarios N times (default 3; 1 with --smoke or --quick): each figure as min/median/max
  *   --out DIR               results directory (default bench/results)
  *   --url URL --key KEY     target a running Switchboard instead of starting one per scenario
  *   --server-pid PID        with --url: the server's process, to report its CPU and memory
@@ -48,7 +50,8 @@ public final class BenchMain {
     /** Runs and returns how many scenarios failed to run (missed targets are reported, not failures). */
     public static int run(String... args) throws Exception {
         List<String> names = new ArrayList<>();
-        boolean smoke = false;
+        boolean smoke = false, quick = false;
+        int runs = 0;
         Path out = Path.of("bench/results");
         String url = null, key = null, jdbc = null, format = "json";
         long pid = -1;
@@ -60,6 +63,8 @@ public final class BenchMain {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
+                case "--quick" -> quick = true;
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--url" -> url = args[++i];
                 case "--key" -> key = args[++i];
@@ -83,26 +88,37 @@ public final class BenchMain {
             }
         }
         if (names.isEmpty()) names.addAll(SCENARIOS.keySet());
-        Bench.Options options = new Bench.Options(smoke, out.toAbsolutePath(), url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes, connections,
-                clusterSubs, clusterRate);
-        java.nio.file.Files.createDirectories(options.out());
-        System.out.println(Environment.describe(options));
+        if (runs <= 0) runs = smoke || quick ? 1 : 3;
+        Path base = out.toAbsolutePath();
+        java.nio.file.Files.createDirectories(base);
         int failed = 0;
-        try (Bench bench = new Bench(options)) {
-            for (String name : names) {
-                long t0 = System.nanoTime();
-                System.out.println("\n--- " + name + (smoke ? " (smoke)" : "") + " ---");
-                try {
-                    SCENARIOS.get(name).run(bench);
-                } catch (Exception | AssertionError e) {
-                    failed++;
-                    System.out.println("  scenario " + name + " failed: " + e);
-                    e.printStackTrace(System.out);
+        List<List<Bench.Row>> results = new ArrayList<>();
+        for (int run = 1; run <= runs; run++) {
+            // Several runs: each keeps its own CSVs and plots; the top-level summary.csv has min/median/max.
+            Path dir = runs == 1 ? base : base.resolve("run" + run);
+            Bench.Options options = new Bench.Options(smoke, quick, dir, url, key, pid, jdbc, jvm, Bench.resolvePeerDir(peer), format, sizes,
+                    connections, clusterSubs, clusterRate);
+            java.nio.file.Files.createDirectories(dir);
+            if (runs > 1) System.out.println("\n===== run " + run + " of " + runs + " =====");
+            System.out.println(Environment.describe(options));
+            try (Bench bench = new Bench(options)) {
+                for (String name : names) {
+                    long t0 = System.nanoTime();
+                    System.out.println("\n--- " + name + (smoke ? " (smoke)" : quick ? " (quick)" : "") + " ---");
+                    try {
+                        SCENARIOS.get(name).run(bench);
+                    } catch (Exception | AssertionError e) {
+                        failed++;
+                        System.out.println("  scenario " + name + " failed: " + e);
+                        e.printStackTrace(System.out);
+                    }
+                    System.out.printf("  (%s took %.0f s)%n", name, (System.nanoTime() - t0) / 1e9);
                 }
-                System.out.printf("  (%s took %.0f s)%n", name, (System.nanoTime() - t0) / 1e9);
+                bench.finish();
+                results.add(bench.rows());
             }
-            bench.finish();
         }
+        if (runs > 1) RunSummary.write(RunSummary.aggregate(results), runs, base.resolve("summary.csv"));
         return failed;
     }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Connections implements Scenario {
     @Override
     public void run(Bench b) throws Exception {
-        int n = b.options().connections() > 0 ? b.options().connections() : b.smoke() ? 200 : 19_000;
+        int n = b.options().connections() > 0 ? b.options().connections() : b.smoke() ? 200 : b.quick() ? 5_000 : 19_000;
         Csv csv = new Csv("connections", "connect_seconds", "connects_s", "alive_after_hold", "live_heap_before", "live_heap_after",
                 "heap_per_connection_bytes", "rss_before", "rss_after", "rss_per_connection_bytes", "server_open_files");
         try (Target t = b.switchboard("connections", false)) {

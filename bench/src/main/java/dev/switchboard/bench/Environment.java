@@ -14,7 +14,7 @@ final class Environment {
         sb.append("  java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
         sb.append("  server JVM options: ").append(String.join(" ", o.serverJvmArgs())).append(o.url() != null ? " (external server " + o.url() + ")" : "").append('\n');
         sb.append("  load client: this JVM, max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MB, format ").append(o.format()).append('\n');
-        sb.append("  scale: ").append(o.smoke() ? "smoke" : "full").append('\n');
+        sb.append("  scale: ").append(o.smoke() ? "smoke" : o.quick() ? "quick" : "full").append('\n');
         try {
             Files.createDirectories(o.out());
             Files.writeString(o.out().resolve("environment.txt"), sb.toString());

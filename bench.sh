@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds Switchboard and runs every benchmark scenario (or the ones named): a table on stdout, CSVs and
-# PNG plots in bench/results/. Takes about 9 minutes on 2 cores. Options: see docs/benchmarks.md.
+# PNG plots in bench/results/. Runs everything three times (about 9 minutes per run on 2 cores; --runs N, --quick). Options: see docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/prerequisites.sh

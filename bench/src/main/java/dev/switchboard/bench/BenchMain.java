@@ -11,7 +11,7 @@ import java.util.Map;
  * <pre>
  * java -jar bench/target/switchboard-bench.jar [db-roundtrip] [fanout] [cdc] [persisted] [connections] [peer] [cluster] [options]
  *   --smoke                 tiny scale (what the test run does)
- *   --quick                 development scale: fewer, shorter fan-out steps at 1,000 subscribers, 5,000 connections
+ *   --quick                 development scale: seven 3 s fan-out steps at 1,000 subscribers, 5,000 connections
  *   --runs N                run the scenarios N times (default 3; 1 with --smoke or --quick): each figure as min/median/max
  *   --out DIR               results directory (default bench/results)
  *   --url URL --key KEY     target a running Switchboard instead of starting one per scenario

@@ -56,7 +56,7 @@ final class Fanout implements Scenario {
                 Throwable failure = LoadClient.runBounded(missing, 200, () -> subscriber(b, t, peer, onData, onClose).onSuccess(x -> live.incrementAndGet()));
                 if (failure != null) throw new IllegalStateException("subscribers did not connect: " + failure, failure);
                 double[] rates = b.smoke() ? new double[] {10, 20}
-                        : b.quick() ? (n <= 1000 ? new double[] {25, 100, 200, 300, 400, 600} : new double[] {5, 20, 40, 80})
+                        : b.quick() ? (n <= 1000 ? new double[] {25, 50, 100, 150, 200, 300, 400} : new double[] {5, 10, 20, 40, 80})
                         : n <= 1000 ? new double[] {25, 50, 75, 100, 125, 150, 200, 300, 400, 600, 800, 1200}
                         : new double[] {5, 10, 15, 20, 25, 30, 40, 60, 80, 120, 160, 240};
                 double stepSeconds = b.smoke() ? 1 : b.quick() ? 3 : 6;

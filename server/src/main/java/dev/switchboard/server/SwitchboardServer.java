@@ -90,7 +90,7 @@ public final class SwitchboardServer implements AutoCloseable {
         for (ApiKey k : config.extraKeys()) apps.addKey(k);
 
         int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+        Vertx vertx = config.transport().vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
         try {
             List<Context> owners = new ArrayList<>();
             await(vertx.deployVerticle(() -> new ChannelOwnerVerticle(owners), new DeploymentOptions().setInstances(eventLoops)));
@@ -147,8 +147,8 @@ public final class SwitchboardServer implements AutoCloseable {
             AddressRateLimiter tokenRequests = redis != null ? redis.tokenRequests(bound.limits(), "rest")
                     : AddressRateLimiter.forTokenRequests(clock, bound.limits());
             String http = await(vertx.deployVerticle(() -> new HttpVerticle(context, extraRoutes, guard, tokenRequests), new DeploymentOptions().setInstances(eventLoops)));
-            log.info("Switchboard listening on {}:{} ({} event loops, {} transport)", bound.host(), port, eventLoops,
-                    vertx.isNativeTransportEnabled() ? "native epoll" : "NIO");
+            log.info("Switchboard listening on {}:{} ({} event loops, {})", bound.host(), port, eventLoops,
+                    config.transport().resolve().name());
             return new SwitchboardServer(vertx, context, rootKey, port, rules, http, guard, redis);
         } catch (RuntimeException e) {
             vertx.close();

@@ -16,7 +16,7 @@ import java.util.Map;
 public record ServerConfig(int port, String host, String rootKey, Path dataDir, int maxMessageSize, int maxFrameSize,
                            int maxInboundRate, long connectionStateTtlMs, long maxIdleIntervalMs, long tokenTtlMs,
                            long tokenRequestWindowMs, long presenceGraceMs, RetentionPolicy history, boolean sandbox,
-                           Limits limits, Cluster cluster, List<ApiKey> extraKeys, JsonNode file) {
+                           Limits limits, Cluster cluster, IoTransport transport, List<ApiKey> extraKeys, JsonNode file) {
 
     /** Defaults with a fixed root key and a free port on loopback: the starting point for tests and embedding. */
     public static ServerConfig defaults(String rootKey, Path dataDir) {
@@ -64,6 +64,7 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
         private boolean sandbox;
         private Limits limits;
         private Cluster cluster;
+        private IoTransport transport;
         private List<ApiKey> extraKeys;
         private JsonNode file;
 
@@ -71,7 +72,7 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
             port = c.port; host = c.host; rootKey = c.rootKey; dataDir = c.dataDir; maxMessageSize = c.maxMessageSize;
             maxFrameSize = c.maxFrameSize; maxInboundRate = c.maxInboundRate; connectionStateTtlMs = c.connectionStateTtlMs;
             maxIdleIntervalMs = c.maxIdleIntervalMs; tokenTtlMs = c.tokenTtlMs; tokenRequestWindowMs = c.tokenRequestWindowMs;
-            presenceGraceMs = c.presenceGraceMs; history = c.history; sandbox = c.sandbox; limits = c.limits; cluster = c.cluster; extraKeys = c.extraKeys; file = c.file;
+            presenceGraceMs = c.presenceGraceMs; history = c.history; sandbox = c.sandbox; limits = c.limits; cluster = c.cluster; transport = c.transport; extraKeys = c.extraKeys; file = c.file;
         }
 
         public Builder port(int v) { port = v; return this; }
@@ -90,12 +91,13 @@ public record ServerConfig(int port, String host, String rootKey, Path dataDir, 
         public Builder sandbox(boolean v) { sandbox = v; return this; }
         public Builder limits(Limits v) { limits = v; return this; }
         public Builder cluster(Cluster v) { cluster = v; return this; }
+        public Builder transport(IoTransport v) { transport = v; return this; }
         public Builder extraKeys(List<ApiKey> v) { extraKeys = List.copyOf(v); return this; }
         public Builder file(JsonNode v) { file = v; return this; }
 
         public ServerConfig build() {
             return new ServerConfig(port, host, rootKey, dataDir, maxMessageSize, maxFrameSize, maxInboundRate, connectionStateTtlMs,
-                    maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, limits, cluster, extraKeys, file);
+                    maxIdleIntervalMs, tokenTtlMs, tokenRequestWindowMs, presenceGraceMs, history, sandbox, limits, cluster, transport, extraKeys, file);
         }
     }
 }

@@ -64,6 +64,9 @@ public final class Settings {
     public static final Setting<Boolean> SANDBOX = new Setting<>("SWITCHBOARD_SANDBOX", "sandbox", "false",
             Setting.bool(), "Enables POST /apps and DELETE /apps/{id} for SDK test suites");
 
+    public static final Setting<IoTransport> TRANSPORT = new Setting<>("SWITCHBOARD_TRANSPORT", "transport", "auto",
+            IoTransport::parse, "Socket layer of the event loops: auto (epoll, else NIO), epoll, nio, or io_uring (experimental)");
+
     public static final Setting<Integer> MAX_CHANNELS_PER_CONNECTION = new Setting<>("SWITCHBOARD_MAX_CHANNELS_PER_CONNECTION", "maxChannelsPerConnection", "200",
             Setting.intBetween(1, 100_000), "Channels one connection may attach, each qualified alias counted; one more is refused with 90010");
     public static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = new Setting<>("SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS", "maxConnectionsPerAddress", "10000",
@@ -93,7 +96,7 @@ public final class Settings {
             MAX_INBOUND_RATE, CONNECTION_STATE_TTL, MAX_IDLE_INTERVAL, TOKEN_TTL, TOKEN_REQUEST_WINDOW, PRESENCE_GRACE, HISTORY_TTL,
             HISTORY_MIN_MESSAGES, HISTORY_MAX_MESSAGES, SANDBOX, MAX_CHANNELS_PER_CONNECTION, MAX_CONNECTIONS_PER_ADDRESS,
             HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, TOKEN_REQUESTS_PER_MINUTE, MAX_CLIENT_ID_LENGTH, MAX_BACKLOG_BYTES, ALLOWED_ORIGINS,
-            REDIS_URL, REDIS_CLUSTER);
+            REDIS_URL, REDIS_CLUSTER, TRANSPORT);
 
     public static final String CONFIG_FILE_ENV = "SWITCHBOARD_CONFIG";
 
@@ -124,7 +127,7 @@ public final class Settings {
                 v.get(MAX_FRAME_SIZE), v.get(MAX_INBOUND_RATE), v.get(CONNECTION_STATE_TTL), v.get(MAX_IDLE_INTERVAL),
                 v.get(TOKEN_TTL), v.get(TOKEN_REQUEST_WINDOW), v.get(PRESENCE_GRACE),
                 new RetentionPolicy(v.get(HISTORY_TTL), v.get(HISTORY_MIN_MESSAGES), v.get(HISTORY_MAX_MESSAGES)), v.get(SANDBOX), limits,
-                new Cluster(emptyToNull(v.get(REDIS_URL)), v.get(REDIS_CLUSTER)), extraKeys(fileConfig), fileConfig);
+                new Cluster(emptyToNull(v.get(REDIS_URL)), v.get(REDIS_CLUSTER)), v.get(TRANSPORT), extraKeys(fileConfig), fileConfig);
     }
 
     private static List<String> hostPorts(String text) {

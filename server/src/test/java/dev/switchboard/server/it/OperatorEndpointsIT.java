@@ -24,9 +24,10 @@ class OperatorEndpointsIT {
     }
 
     @Test
-    void onLinuxX8664TheServerRunsOnNettysEpollTransport() {
+    void onLinuxX8664TheServerRunsOnANativeTransport() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"));
         assertThat(server.server().vertx().isNativeTransportEnabled()).as("epoll, not NIO (the native jar is on the classpath)").isTrue();
+        assertThat(server.server().context().config().transport().resolve().name()).isEqualTo("epoll");
     }
 
     @Test

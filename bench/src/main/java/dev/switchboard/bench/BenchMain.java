@@ -18,6 +18,7 @@ import java.util.Map;
  *   --server-pid PID        with --url: the server's process, to report its CPU and memory
  *   --jdbc URL              with --url: the database (user postgres) for the cdc scenario
  *   --server-jvm "ARGS"     JVM options of the started server (default "-Xms1g -Xmx1g")
+ *   --server-java DIR       the Java home the started server runs on (default this JVM's), e.g. a JDK 21+ for generational ZGC
  *   --format json|msgpack   wire format of the load clients (default json)
  *   --peer-dir DIR          the Socket.IO peer (default bench/peer)
  *   --fanout-subs 1000,5000 subscriber counts of fanout and peer
@@ -71,6 +72,7 @@ public final class BenchMain {
                 case "--server-pid" -> pid = Long.parseLong(args[++i]);
                 case "--jdbc" -> jdbc = args[++i];
                 case "--server-jvm" -> jvm = List.of(args[++i].trim().split("\\s+"));
+                case "--server-java" -> ServerProcess.useJava(Path.of(args[++i]));
                 case "--format" -> format = args[++i];
                 case "--peer-dir" -> peer = Path.of(args[++i]);
                 case "--connections" -> connections = Integer.parseInt(args[++i]);

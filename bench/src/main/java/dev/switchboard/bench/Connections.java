@@ -44,7 +44,7 @@ final class Connections implements Scenario {
             String c = n + " idle";
             b.add("connections", c, "held after 20 s", alive, "conns", ">= " + n, alive >= n);
             b.add("connections", c, "connect rate", opened / seconds, "/s", null, null);
-            b.add("connections", c, "live heap per connection", heapPer / 1024, "KB", "<= 10", heapPer <= 10 * 1024);
+            b.add("connections", c, "live heap per connection", heapPer / 1024, "KB", "<= 8", heapPer <= 8 * 1024);
             b.add("connections", c, "RSS per connection", rssPer / 1024, "KB", null, null);
             List<io.vertx.core.Future<Void>> closing = new ArrayList<>();
             for (AblyConn a : conns) closing.add(a.close());

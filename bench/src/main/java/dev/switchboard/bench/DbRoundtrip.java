@@ -84,6 +84,7 @@ final class DbRoundtrip implements Scenario {
                 b.add("db-roundtrip", name, "PostgreSQL CPU per message", r[3], "µs", null, null);
                 cdfs.add(Plot.Series.cdfMillis(name, h));
             }
+            Pauses.report(b, "db-roundtrip", "whole scenario", t);
         }
         csv.write(b.out().resolve("db-roundtrip.csv"));
         Plot.cdf("Database round trip: chatMsg publish → INSERT → WAL → subscriber", cdfs, b.out().resolve("db-roundtrip-latency-cdf.png"));

@@ -12,6 +12,7 @@ final class Environment {
         sb.append("  cpus: ").append(Runtime.getRuntime().availableProcessors()).append(" (").append(cpuModel()).append(")\n");
         sb.append("  load average at start: ").append(read("/proc/loadavg").trim()).append('\n');
         sb.append("  java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
+        sb.append("  server java: ").append(ServerProcess.serverJavaHome()).append('\n');
         sb.append("  server JVM options: ").append(String.join(" ", o.serverJvmArgs())).append(o.url() != null ? " (external server " + o.url() + ")" : "").append('\n');
         sb.append("  load client: this JVM, max heap ").append(Runtime.getRuntime().maxMemory() >> 20).append(" MB, format ").append(o.format()).append('\n');
         sb.append("  scale: ").append(o.smoke() ? "smoke" : o.quick() ? "quick" : "full").append('\n');

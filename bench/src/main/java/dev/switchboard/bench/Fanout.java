@@ -115,6 +115,7 @@ final class Fanout implements Scenario {
                     }
                 }
             }
+            Pauses.report(b, scenario, "whole scenario", t);
         }
         String name = peer ? "peer" : "fanout";
         stepsCsv.write(b.out().resolve(name + "-steps.csv"));

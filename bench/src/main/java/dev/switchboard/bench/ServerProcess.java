@@ -28,6 +28,20 @@ public final class ServerProcess implements Target {
     private final String jdbcUrl;
     private final Path tempDir;
 
+    /** The JVM the started Switchboard runs on (this one's by default; {@code --server-java} picks another, e.g. for ZGC on 21+). */
+    private static volatile Path serverJavaHome = Path.of(System.getProperty("java.home"));
+    private Path safepointLog;
+
+    static void useJava(Path javaHome) {
+        if (!Files.isExecutable(javaHome.resolve("bin").resolve("java"))) throw new IllegalArgumentException("no bin/java under " + javaHome);
+        serverJavaHome = javaHome;
+    }
+
+    static Path serverJavaHome() { return serverJavaHome; }
+
+    /** The server JVM's safepoint log (every stop-the-world pause), or null for the Socket.IO peer. */
+    Path safepointLog() { return safepointLog; }
+
     private ServerProcess(String name, Process process, int port, String jdbcUrl, Path tempDir) {
         this.name = name;
         this.process = process;
@@ -54,8 +68,12 @@ public final class ServerProcess implements Target {
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
             int port = freePort(), dbPort = freePort();
             List<String> cmd = new ArrayList<>();
-            cmd.add(javaBinary());
+            cmd.add(serverJavaHome.resolve("bin").resolve("java").toString());
             cmd.addAll(jvmArgs);
+            Files.createDirectories(logDir);
+            Path safepoints = logDir.resolve("safepoints-" + label + ".log");
+            Files.deleteIfExists(safepoints);
+            cmd.add(Pauses.logOption(safepoints));
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add("dev.switchboard.app.Main");
@@ -82,6 +100,7 @@ public final class ServerProcess implements Target {
             pb.redirectErrorStream(true).redirectOutput(log.toFile());
             Process p = pb.start();
             ServerProcess s = new ServerProcess("switchboard", p, port, "jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres", temp);
+            s.safepointLog = safepoints;
             s.awaitLine(log, "Switchboard is running", 180);
             return s;
         } catch (IOException e) {

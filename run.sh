@@ -16,4 +16,13 @@ if [ ! -f "$jar" ] || [ -n "$newer" ]; then
   # No tests here (./test.sh runs them): the web app's unit tests are skipped with the Java ones.
   mvn -B -ntp -q -DskipTests -Dskip.web.tests=true package -pl app -am
 fi
-exec java -jar "$jar" "$@"
+# ZGC by default: its pauses stayed under 10 ms where G1's reached 24–54 ms under the fan-out and db-roundtrip
+# benchmarks (docs/benchmarks.md, section 11). Generational on JDK 21+ (the flag is needed on 21 and 22 only).
+# SWITCHBOARD_JAVA_OPTS replaces these options.
+if [ -z "${SWITCHBOARD_JAVA_OPTS+x}" ]; then
+  major=$(java -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}' | cut -d. -f1)
+  SWITCHBOARD_JAVA_OPTS="-XX:+UseZGC"
+  if [ "${major:-17}" -ge 21 ] && [ "${major:-17}" -le 22 ]; then SWITCHBOARD_JAVA_OPTS="-XX:+UseZGC -XX:+ZGenerational"; fi
+fi
+# shellcheck disable=SC2086 # the options are words on purpose
+exec java $SWITCHBOARD_JAVA_OPTS -jar "$jar" "$@"

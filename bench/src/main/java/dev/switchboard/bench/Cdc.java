@@ -61,7 +61,7 @@ final class Cdc implements Scenario {
             // Burst: a fixed number of rows as fast as PostgreSQL takes them; the connector's own count of changes
             // published into channels (GET /status) gives its throughput, independent of how fast subscribers read.
             long burstRows = b.smoke() ? 5_000 : 300_000;
-            double cpu0 = t.cpuSeconds();
+            double cpu0 = t.workCpuSeconds();
             long published0 = changesPublished(t);
             long start = System.nanoTime();
             // The connector's progress is sampled from the start of the INSERTs, in the background.
@@ -90,7 +90,7 @@ final class Cdc implements Scenario {
             poller.join(250_000);
             long done = progress.isEmpty() ? 0 : (long) progress.get(progress.size() - 1)[1];
             double doneAt = doneAtBox[0];
-            double cpu = (t.cpuSeconds() - cpu0) * 1e6 / Math.max(1, rows);
+            double cpu = (t.workCpuSeconds() - cpu0) * 1e6 / Math.max(1, rows);
             double changesPerSecond = Double.isNaN(doneAt) ? done / ((System.nanoTime() - start) / 1e9) : rows / doneAt;
             double peak = 0;
             double[] px = new double[progress.size()], py = new double[progress.size()];
@@ -160,7 +160,7 @@ final class Cdc implements Scenario {
                 counts.add(got);
             }
             pacedStep[0] = 2;
-            cpu0 = t.cpuSeconds();
+            cpu0 = t.workCpuSeconds();
             long publishedBefore = changesPublished(t);
             start = System.nanoTime();
             long paced = insert(t, 2, pacedSeconds, pacedRate, 0, Long.MAX_VALUE);
@@ -168,7 +168,7 @@ final class Cdc implements Scenario {
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (System.nanoTime() < deadline && counts.stream().anyMatch(g -> g.get() < paced) && pacedCutOff.get() == 0) Thread.sleep(20);
             long published = changesPublished(t) - publishedBefore;
-            cpu = (t.cpuSeconds() - cpu0) * 1e6 / Math.max(1, paced);
+            cpu = (t.workCpuSeconds() - cpu0) * 1e6 / Math.max(1, paced);
             long lost = 0;
             for (int i = 0; i < pacedSubs.size(); i++) {
                 if (!pacedSubs.get(i).isClosed()) lost = Math.max(lost, paced - Math.min(paced, counts.get(i).get()));

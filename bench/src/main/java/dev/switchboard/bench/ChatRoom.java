@@ -45,9 +45,9 @@ final class ChatRoom implements Scenario {
             Context context = b.client().vertx().getOrCreateContext();
             send(b, http, auth, sender, context, rec, 0, 50, b.smoke() ? 0.5 : 3, live.get(), new Histogram()); // warm-up
             Histogram sends = new Histogram();
-            double cpu0 = t.cpuSeconds();
+            double cpu0 = t.workCpuSeconds();
             long[] r = send(b, http, auth, sender, context, rec, 1, rate, seconds, live.get(), sends);
-            double cpu = (t.cpuSeconds() - cpu0) * 1e6 / Math.max(1, r[0]);
+            double cpu = (t.workCpuSeconds() - cpu0) * 1e6 / Math.max(1, r[0]);
             long sent = r[0], failed = r[1], expected = r[2];
             long delivered = rec.received(1);
             Histogram h = rec.latency(1);

@@ -46,6 +46,7 @@ final class DbRoundtrip implements Scenario {
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             int step = 0;
             boolean warmed = false;
+            double loadFrom = -1; // the server's uptime after the warm-up: pauses are counted from there
             for (Case c : cases) {
                 Throwable failure = LoadClient.runBounded(c.subscribers() - live.get(), 200, () -> AblyConn.open(b.client(), t, b.options().format(), "",
                         onData, live::decrementAndGet).compose(s -> s.attach("incoming-chat")).onSuccess(x -> live.incrementAndGet()));
@@ -53,6 +54,7 @@ final class DbRoundtrip implements Scenario {
                 if (!warmed) {
                     publish(b, pub, rec, step++, 50, b.smoke() ? 0.5 : 4, live.get(), t);
                     warmed = true;
+                    loadFrom = Pauses.uptime(t);
                 }
                 int id = step++;
                 double[] r = publish(b, pub, rec, id, c.rate(), c.seconds(), live.get(), t);
@@ -80,11 +82,11 @@ final class DbRoundtrip implements Scenario {
                         c.rate() >= 200 ? "<= 10" : null, c.rate() >= 200 ? Bench.ms(ack.percentile(0.99)) <= 10 : null);
                 b.add("db-roundtrip", name, "NACKs", pub.nacks(), "msgs", "0", pub.nacks() == 0);
                 b.add("db-roundtrip", name, "lost", expected - delivered, "msgs", "0", expected == delivered);
-                b.add("db-roundtrip", name, "server JVM CPU per message", r[2], "µs", null, null);
+                b.add("db-roundtrip", name, "server JVM CPU per message (JIT excluded)", r[2], "µs", null, null);
                 b.add("db-roundtrip", name, "PostgreSQL CPU per message", r[3], "µs", null, null);
                 cdfs.add(Plot.Series.cdfMillis(name, h));
             }
-            Pauses.report(b, "db-roundtrip", "whole scenario", t);
+            Pauses.report(b, "db-roundtrip", "under load", t, Math.max(0, loadFrom));
         }
         csv.write(b.out().resolve("db-roundtrip.csv"));
         Plot.cdf("Database round trip: chatMsg publish → INSERT → WAL → subscriber", cdfs, b.out().resolve("db-roundtrip-latency-cdf.png"));
@@ -95,7 +97,7 @@ final class DbRoundtrip implements Scenario {
     /** Publishes at the rate for the duration, waits for the deliveries; returns published, expected, server and DB CPU µs/message. */
     private double[] publish(Bench b, AblyConn pub, Recorder rec, int id, double rate, double seconds, int subscribers, Target t)
             throws InterruptedException {
-        double cpu0 = t.cpuSeconds(), db0 = t.childCpuSeconds();
+        double cpu0 = t.workCpuSeconds(), db0 = t.childCpuSeconds();
         Histogram acks = new Histogram();
         pub.context().runOnContext(v -> pub.timeAcks(acks));
         AtomicLong sent = new AtomicLong();
@@ -115,7 +117,7 @@ final class DbRoundtrip implements Scenario {
         long published = sent.get();
         long expected = published * subscribers;
         rec.awaitStep(id, expected, 15_000);
-        double cpu = (t.cpuSeconds() - cpu0) * 1e6 / Math.max(1, published);
+        double cpu = (t.workCpuSeconds() - cpu0) * 1e6 / Math.max(1, published);
         double db = (t.childCpuSeconds() - db0) * 1e6 / Math.max(1, published);
         ackLatency.put(id, acks);
         return new double[] {published, expected, cpu, db};

@@ -17,6 +17,12 @@ final class Pauses {
 
     private Pauses() {}
 
+    /** How long {@code t}'s process has run, in seconds (its safepoint log's clock, near enough); 0 when unknown. */
+    static double uptime(Target t) {
+        if (!(t instanceof ServerProcess p)) return 0;
+        return p.startedAt().map(at -> (System.currentTimeMillis() - at.toEpochMilli()) / 1000.0).orElse(0.0);
+    }
+
     /** The JVM option that writes the log {@link #read} reads. */
     static String logOption(Path file) { return "-Xlog:safepoint:file=" + file + ":uptime"; }
 
@@ -45,11 +51,12 @@ final class Pauses {
         return new Summary(h.count(), h.percentile(0.5) / 1000.0, h.percentile(0.99) / 1000.0, h.maxMicros() / 1000.0, stoppedNs / 1e6 / span);
     }
 
-    /** Adds the pause figures of a scenario's server to the summary. */
-    static void report(Bench b, String scenario, String caseName, Target t) {
+    /** Adds the pause figures of a scenario's server since {@code fromUptimeSeconds} (start-up left out) to the summary. */
+    static void report(Bench b, String scenario, String caseName, Target t, double fromUptimeSeconds) {
         if (!(t instanceof ServerProcess p)) return;
-        Summary s = read(p.safepointLog(), 0);
+        Summary s = read(p.safepointLog(), fromUptimeSeconds);
         if (s == null) return;
+        b.add(scenario, caseName, "server pauses", s.count(), "", null, null);
         b.add(scenario, caseName, "server pauses p99", s.p99Ms(), "ms", null, null);
         b.add(scenario, caseName, "server pauses max", s.maxMs(), "ms", null, null);
         b.add(scenario, caseName, "server stopped per second", s.stoppedMsPerSecond(), "ms/s", null, null);

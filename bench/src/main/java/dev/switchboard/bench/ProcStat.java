@@ -28,6 +28,31 @@ public final class ProcStat {
         }
     }
 
+    /**
+     * CPU seconds of the process's JIT compiler threads (HotSpot's "C1/C2 CompilerThread…"), 0 when there are none or
+     * they cannot be read. A freshly started JVM keeps compiling for tens of seconds; a step's CPU per delivery is
+     * reported with this taken out, so it says what the work costs once compiled.
+     */
+    public static double jitCpuSeconds(long pid) {
+        double total = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) continue;
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return total;
+    }
+
     /** Resident set size in bytes, or -1. */
     public static long rssBytes(long pid) {
         try {

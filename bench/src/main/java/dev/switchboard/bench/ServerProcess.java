@@ -39,6 +39,9 @@ public final class ServerProcess implements Target {
 
     static Path serverJavaHome() { return serverJavaHome; }
 
+    /** When the process started, if the OS says. */
+    java.util.Optional<java.time.Instant> startedAt() { return process.info().startInstant(); }
+
     /** The server JVM's safepoint log (every stop-the-world pause), or null for the Socket.IO peer. */
     Path safepointLog() { return safepointLog; }
 

@@ -20,6 +20,15 @@ public interface Target extends AutoCloseable {
     /** CPU seconds of the server process itself (all its threads), NaN when unknown. */
     default double cpuSeconds() { return pid() < 0 ? Double.NaN : ProcStat.cpuSeconds(pid()); }
 
+    /** CPU seconds the server's JIT compiler threads have used, 0 when unknown (or not a JVM). */
+    default double jitCpuSeconds() { return pid() < 0 ? 0 : ProcStat.jitCpuSeconds(pid()); }
+
+    /**
+     * CPU seconds the server spent on the work: all its threads but the JIT compilers, which keep compiling for tens
+     * of seconds after a fresh start and would otherwise be charged to the first steps measured.
+     */
+    default double workCpuSeconds() { return cpuSeconds() - jitCpuSeconds(); }
+
     /** CPU seconds of the server's child processes (the embedded PostgreSQL), 0 when none. */
     default double childCpuSeconds() {
         if (pid() < 0) return Double.NaN;

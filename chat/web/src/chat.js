@@ -14,7 +14,7 @@ import { createTypingTracker, typingLabel, shouldAnnounce } from './lib/typing.j
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, setPendingFailed, setPendingEdit, refusalReason,
   failPendingEdit, sortedMessages, parseChangeEvent, earlierCursor, historyRequestStamp, removeRow, setPendingDelete,
-  setPendingWaiting, waitingIds, isRetriable,
+  setPendingWaiting, waitingIds, isRetriable, confirmPendingEdit,
 } from './lib/messages.js';
 
 export const OUTGOING = 'outgoing-chat';
@@ -257,10 +257,11 @@ export function createChat() {
   }
 
   /** After an ACK: the row is committed; if its event does not come back, read it from the table. */
-  function awaitRow(key) {
-    startTimer(key, () => {
+  function awaitRow(key, afterResync = () => {}) {
+    startTimer(key, async () => {
       state.delivering = false;
-      loadLatest('resync');
+      await loadLatest('resync');
+      afterResync();
     });
   }
 
@@ -429,7 +430,8 @@ export function createChat() {
       .publish({ name: 'editedMsg', data: { username, content, msgIdToEdit: msgId } })
       .then(() => {
         saved();
-        awaitRow(`edit:${msgId}`);
+        // Committed: if neither its event nor the latest page (an older message) shows it, it is still the text now.
+        awaitRow(`edit:${msgId}`, () => { if (confirmPendingEdit(store, msgId, content)) render(); });
       })
       .catch(fail);
     return true;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, sortedMessages, parseChangeEvent,
   normalizeRow, earlierCursor, historyRequestStamp, setPendingEdit, failPendingEdit, setPendingFailed, refusalReason,
-  removeRow, setPendingDelete, setPendingWaiting, waitingIds, isRetriable, groupStarts,
+  removeRow, setPendingDelete, setPendingWaiting, waitingIds, isRetriable, groupStarts, confirmPendingEdit,
 } from '../src/lib/messages.js';
 
 const row = (id, rec, text = `text ${id}`, extra = {}) => ({
@@ -230,5 +230,17 @@ describe('grouping', () => {
   it('a renamed author starts a new group; messages without a time stay grouped', () => {
     expect(groupStarts([m('1', 'a', t0), m('2', 'a', t0, 'alicia'), m('3', 'a', null, 'alicia')])).toEqual([true, true, false]);
     expect(groupStarts([])).toEqual([]);
+  });
+});
+
+describe('an ACKed edit whose event does not come', () => {
+  it('becomes the text, only if it is still the edit waited for', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1, 'old')), 'insert');
+    setPendingEdit(s, 'a', 'new');
+    expect(confirmPendingEdit(s, 'a', 'newer')).toBe(false);
+    expect(confirmPendingEdit(s, 'a', 'new')).toBe(true);
+    expect(s.byId.get('a')).toMatchObject({ text: 'new', edited: true, pendingEdit: null });
+    expect(confirmPendingEdit(s, 'a', 'new')).toBe(false);
   });
 });

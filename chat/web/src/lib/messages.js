@@ -317,6 +317,14 @@ export function setPendingEdit(store, msgId, text) {
   return true;
 }
 
+/** An edit the server ACKed (so committed) whose change event has not come: its text is the message's text now. */
+export function confirmPendingEdit(store, msgId, text) {
+  const e = store.byId.get(msgId);
+  if (!e || e.pendingEdit !== text) return false;
+  store.byId.set(msgId, { ...e, text, edited: true, pendingEdit: null, editFailed: false });
+  return true;
+}
+
 /** Give up waiting for an edit (the server refused it or it was lost). */
 export function failPendingEdit(store, msgId, text, reason = null) {
   const e = store.byId.get(msgId);

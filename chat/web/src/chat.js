@@ -14,7 +14,7 @@ import { createTypingTracker, typingLabel, shouldAnnounce } from './lib/typing.j
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, setPendingFailed, setPendingEdit, refusalReason,
   failPendingEdit, sortedMessages, parseChangeEvent, earlierCursor, historyRequestStamp, removeRow, setPendingDelete,
-  setPendingWaiting, waitingIds, isRetriable, confirmPendingEdit,
+  setPendingWaiting, waitingIds, isRetriable, confirmPendingEdit, confirmPendingDelete,
 } from './lib/messages.js';
 
 export const OUTGOING = 'outgoing-chat';
@@ -447,10 +447,10 @@ export function createChat() {
       .publish({ name: 'deletedMsg', data: { msgIdToDelete: msgId } })
       .then(() => {
         saved();
-        awaitRow(`delete:${msgId}`);
+        awaitRow(`delete:${msgId}`, () => { if (confirmPendingDelete(store, msgId)) render(); });
       })
       .catch((err) => {
-        if (setPendingDelete(store, msgId, false, refusalReason(err) || 'not deleted')) render();
+        if (setPendingDelete(store, msgId, false, refusalReason(err) || 'no answer from the server, try again')) render();
       });
     return true;
   }

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   createMessageStore, applyRow, applyHistoryPage, addPending, sortedMessages, parseChangeEvent,
   normalizeRow, earlierCursor, historyRequestStamp, setPendingEdit, failPendingEdit, setPendingFailed, refusalReason,
-  removeRow, setPendingDelete, setPendingWaiting, waitingIds, isRetriable, groupStarts, confirmPendingEdit,
+  removeRow, setPendingDelete, setPendingWaiting, waitingIds, isRetriable, groupStarts, confirmPendingEdit, confirmPendingDelete,
 } from '../src/lib/messages.js';
 
 const row = (id, rec, text = `text ${id}`, extra = {}) => ({
@@ -242,5 +242,17 @@ describe('an ACKed edit whose event does not come', () => {
     expect(confirmPendingEdit(s, 'a', 'new')).toBe(true);
     expect(s.byId.get('a')).toMatchObject({ text: 'new', edited: true, pendingEdit: null });
     expect(confirmPendingEdit(s, 'a', 'new')).toBe(false);
+  });
+});
+
+describe('an ACKed delete whose event does not come', () => {
+  it('marks the message deleted, once', () => {
+    const s = createMessageStore();
+    applyRow(s, normalizeRow(row('a', 1, 'oops')), 'insert');
+    expect(confirmPendingDelete(s, 'a')).toBe(false);
+    setPendingDelete(s, 'a', true);
+    expect(confirmPendingDelete(s, 'a')).toBe(true);
+    expect(s.byId.get('a')).toMatchObject({ text: '', deleted: true, pendingDelete: false });
+    expect(confirmPendingDelete(s, 'a')).toBe(false);
   });
 });

@@ -325,6 +325,14 @@ export function confirmPendingEdit(store, msgId, text) {
   return true;
 }
 
+/** A delete the server ACKed (so committed) whose change event has not come: the message is deleted now. */
+export function confirmPendingDelete(store, msgId) {
+  const e = store.byId.get(msgId);
+  if (!e || !e.pendingDelete) return false;
+  store.byId.set(msgId, { ...e, text: '', deleted: true, pendingDelete: false, pendingEdit: null, deleteFailReason: null });
+  return true;
+}
+
 /** Give up waiting for an edit (the server refused it or it was lost). */
 export function failPendingEdit(store, msgId, text, reason = null) {
   const e = store.byId.get(msgId);

@@ -9,10 +9,9 @@ import dev.switchboard.server.protocol.ErrorInfo;
 import dev.switchboard.server.protocol.SwitchboardException;
 import dev.switchboard.server.protocol.WireFormat;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 import dev.switchboard.server.limits.ConnectionGuard;
 
 import java.util.List;
@@ -21,7 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Turns an upgraded WebSocket at {@code /} into a {@link ClientConnection}: reads the query (credentials,
+ * Turns an upgraded WebSocket at {@code /} (see {@link WebSocketUpgrade}) into a {@link ClientConnection}: reads the query (credentials,
  * format, echo, clientId), authenticates, and keeps the connections of one event loop heartbeating.
  * Credentials are checked after the handshake so the client receives an ERROR frame with the code.
  */
@@ -46,19 +45,26 @@ public final class ConnectionAcceptor {
         });
     }
 
-    public void accept(ServerWebSocket socket) {
-        guard.onRequest(((WebSocketInternal) socket).channelHandlerContext().channel());
+    /** The transport for a WebSocket this acceptor's loop is about to upgrade; frames up to {@code maxMessageBytes}. */
+    WebSocketTransport newWebSocketTransport(int maxMessageBytes) {
+        return new WebSocketTransport(server.clock(), flusher, server.config().limits().maxBacklogBytes(), maxMessageBytes,
+                // A refused client that never answers the close frame is dropped this soon.
+                server.config().limits().handshakeTimeoutMs());
+    }
+
+    /** A WebSocket that has just been upgraded at {@code uri}: a connection starts on it, or it is closed with a reason. */
+    void accept(WebSocketTransport transport, String uri) {
         if (!guard.accepting()) {
             // An upgrade on a keep-alive connection opened before the server began stopping.
-            socket.close((short) 1001, "The server is shutting down");
+            transport.closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "The server is shutting down");
             return;
         }
-        if (!"/".equals(socket.path()) && !socket.path().isEmpty()) {
-            socket.close((short) 1008, "Unknown path " + socket.path());
+        QueryStringDecoder decoder = new QueryStringDecoder(uri);
+        if (!"/".equals(decoder.path()) && !decoder.path().isEmpty()) {
+            transport.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "Unknown path " + decoder.path());
             return;
         }
-        Map<String, List<String>> query = new QueryStringDecoder(socket.uri()).parameters();
-        handshake(query, new WebSocketTransport(socket, server.clock(), flusher, server.config().limits().maxBacklogBytes()));
+        handshake(decoder.parameters(), transport);
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.switchboard.server.connection;
 import dev.switchboard.server.protocol.WireFormat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
@@ -32,18 +31,15 @@ final class Outbound implements FlushBatcher.Flushable {
     private final ChannelHandlerContext ctx;
     /**
      * Where our frames enter the pipeline: just below the WebSocket encoder, as finished frames (no per-write encoding
-     * or copy, and past the HTTP chunked-write handler Vert.x keeps above it); Vert.x's own frames still take its path.
-     * Vert.x's handler context when the encoder is not found or an extension (compression) would have to see them.
+     * or copy); control frames such as close still pass the encoder. The transport's own context when the encoder is
+     * not found or an extension (compression) would have to see them.
      */
     private final ChannelHandlerContext wire;
     private final boolean rawFrames;
     private final WireFormat format;
     private final Clock clock;
     private final FlushBatcher flusher;
-    /**
-     * Frames waiting for the socket to drain, oldest first; while non-empty every new frame queues behind them. Made
-     * (with the handler that drains it) on the first backlog, so a connection that never has one pays for neither.
-     */
+    /** Frames waiting for the socket to drain, oldest first; while non-empty every new frame queues behind them. */
     private ArrayDeque<byte[]> waiting;
     private final long maxWaitingBytes;
     private long waitingBytes;
@@ -118,17 +114,8 @@ final class Outbound implements FlushBatcher.Flushable {
         long bytes = 0;
         for (byte[] f : frames) bytes += f.length;
         if (waitingBytes + bytes > maxWaitingBytes) return Verdict.TOO_SLOW;
-        if (waiting == null) {
-            waiting = new ArrayDeque<>();
-            // Resume a waiting backlog as soon as the socket has room again; this handler sits just before Vert.x's.
-            ctx.pipeline().addBefore(ctx.name(), "switchboard-outbound-drain", new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelWritabilityChanged(ChannelHandlerContext c) throws Exception {
-                    if (c.channel().isWritable()) drain();
-                    super.channelWritabilityChanged(c);
-                }
-            });
-        }
+        // Made on the first backlog, so a connection that never has one does not pay for it.
+        if (waiting == null) waiting = new ArrayDeque<>();
         waitingBytes += bytes;
         waiting.addAll(frames);
         return Verdict.WRITTEN;
@@ -150,15 +137,16 @@ final class Outbound implements FlushBatcher.Flushable {
     }
 
     /**
-     * Drops what waits and closes the TCP connection without a WebSocket close handshake: the close starts below
-     * Vert.x's handler, whose own close would send a close frame and wait for an answer that never comes.
+     * Drops what waits and closes the TCP connection without a WebSocket close handshake: a close frame would only
+     * queue behind what the client does not read.
      */
     void abort() {
         close();
         ctx.close();
     }
 
-    private void drain() {
+    /** Writes what waits while the socket has room; the transport calls it when the socket becomes writable again. */
+    void drain() {
         if (closed || !hasWaiting()) return;
         boolean wrote = false;
         while (!waiting.isEmpty() && ctx.channel().isWritable()) {

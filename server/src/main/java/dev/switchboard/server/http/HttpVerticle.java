@@ -3,6 +3,7 @@ package dev.switchboard.server.http;
 import dev.switchboard.server.ServerContext;
 import dev.switchboard.server.connection.CometEndpoint;
 import dev.switchboard.server.connection.ConnectionAcceptor;
+import dev.switchboard.server.connection.WebSocketUpgrade;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -18,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One instance of the HTTP edge: REST routes and the WebSocket endpoint on the shared port. Several
- * instances run, one per event loop, so connections spread over the cores.
+ * One instance of the HTTP edge: REST routes and the WebSocket endpoint on the shared port (upgrades are taken off
+ * the HTTP server by {@link WebSocketUpgrade}). Several instances run, one per event loop, so connections spread
+ * over the cores.
  */
 public final class HttpVerticle extends VerticleBase {
     private final ServerContext server;
@@ -52,6 +54,7 @@ public final class HttpVerticle extends VerticleBase {
         new StatsApi(server).mount(router);
         if (server.config().sandbox()) new SandboxApi(server).mount(router);
         ConnectionAcceptor acceptor = new ConnectionAcceptor(server, context, vertx, guard);
+        WebSocketUpgrade webSockets = new WebSocketUpgrade(acceptor, guard, server.config().maxFrameSize());
         new CometEndpoint(server, acceptor, guard).mount(router);
         for (Consumer<Router> routes : extraRoutes) routes.accept(router);
         rest.mountFallback(router);
@@ -59,11 +62,10 @@ public final class HttpVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(server.config().host())
                 .setPort(server.config().port())
-                .setMaxWebSocketFrameSize(server.config().maxFrameSize())
-                .setMaxWebSocketMessageSize(server.config().maxFrameSize())
                 .setCompressionSupported(true)
-                // A compressed WebSocket would deflate every fan-out frame once per subscriber and hold a zlib
-                // context per connection; frames are encoded once and shared instead.
+                // Without these Vert.x puts a handler in every connection that would offer permessage-deflate on the
+                // upgrade; WebSocketUpgrade answers without extensions (a compressed connection would deflate every
+                // shared fan-out frame once per subscriber).
                 .setPerMessageWebSocketCompressionSupported(false)
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setTcpNoDelay(true)
@@ -72,12 +74,12 @@ public final class HttpVerticle extends VerticleBase {
                 // Closes HTTP connections that neither read nor write for this long (silent keep-alive and half-open
                 // sockets); an accepted realtime connection leaves this handler behind (see Outbound).
                 .setIdleTimeout((int) limits.idleTimeoutMs())
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                // A refused WebSocket (bad credentials) is closed; a peer that never answers the close is dropped this soon.
-                .setWebSocketClosingTimeout((int) Math.max(1, (limits.handshakeTimeoutMs() + 999) / 1000));
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
         http = vertx.createHttpServer(options)
-                .connectionHandler(guard::onConnection)
-                .webSocketHandler(acceptor::accept)
+                .connectionHandler(connection -> {
+                    guard.onConnection(connection);
+                    webSockets.install(connection);
+                })
                 .requestHandler(router);
         return http.listen();
     }

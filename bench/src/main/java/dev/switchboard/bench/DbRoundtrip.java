@@ -24,7 +24,7 @@ final class DbRoundtrip implements Scenario {
     @Override
     public void run(Bench b) throws Exception {
         List<Case> cases = b.smoke() ? List.of(new Case(20, 20, 2, 5, 15))
-                : List.of(new Case(100, 200, 15, 5, 15), new Case(1000, 20, 15, Double.NaN, 30));
+                : List.of(new Case(100, 200, 15, 5, 10), new Case(1000, 20, 15, Double.NaN, 20));
         Recorder rec = new Recorder();
         // The split of the round trip: PostgreSQL's commit timestamp (in each change) → delivery, in wall-clock time.
         Histogram[] commitLatency = new Histogram[8];

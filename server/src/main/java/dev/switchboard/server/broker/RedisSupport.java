@@ -218,6 +218,12 @@ public final class RedisSupport {
             this.commands = commands;
         }
 
+        static {
+            // Lettuce prefers epoll anyway, but with both native transports on the class path (io_uring is an option of
+            // the event loops, SWITCHBOARD_TRANSPORT) it warns once per client; asked for, it is still used for Vert.x.
+            if (System.getProperty("io.lettuce.core.iouring") == null) System.setProperty("io.lettuce.core.iouring", "false");
+        }
+
         /** Connects to the Redis of {@code config}; blocks up to its command timeout, then throws a retriable 50003. */
         public static Clients connect(RedisBroker.Config config) {
             // Reconnect quickly (at most every 2 s): a restarted Redis is used again as soon as it answers.

@@ -66,6 +66,10 @@ final class Fanout implements Scenario {
                 if (loadFrom < 0) loadFrom = Pauses.uptime(t);
                 Step best = null;
                 boolean missed = false;
+                // The same within 1 s (the ramp's own stop rule): where a single message's fan-out already takes most
+                // of 100 ms (5,000 subscribers here), the 100 ms figure tells the servers apart no more.
+                Step bestWithinSecond = null;
+                boolean missedSecond = false;
                 double worstCpu = 0; // the most server CPU per delivery at any sustained rate: the target holds at every rate
 
                 for (double rate : rates) {
@@ -90,6 +94,9 @@ final class Fanout implements Scenario {
                         worstCpu = Math.max(worstCpu, s.serverUsPerDelivery);
                     }
                     missed |= !within;
+                    boolean withinSecond = s.p99 <= 1_000_000 && s.lost == 0 && s.dropped == 0;
+                    if (withinSecond && !missedSecond) bestWithinSecond = s;
+                    missedSecond |= !withinSecond;
                     if (within) {
                         cdfs.add(cdf);
                     } else if (cdfs.size() < 10) {
@@ -102,6 +109,9 @@ final class Fanout implements Scenario {
                 double bestRate = best == null ? 0 : best.rate;
                 b.shared.put(scenario + ".best." + n, bestRate);
                 b.add(scenario, c, "highest rate, p99<=100ms", bestRate, "msg/s", null, null);
+                double bestRateSecond = bestWithinSecond == null ? 0 : bestWithinSecond.rate;
+                b.shared.put(scenario + ".bestWithinSecond." + n, bestRateSecond);
+                b.add(scenario, c, "highest rate, p99<=1s", bestRateSecond, "msg/s", null, null);
                 if (best != null) {
                     b.add(scenario, c, "deliveries/s at that rate", best.deliveriesPerSecond, "/s", null, null);
                     b.add(scenario, c, "p50 at that rate", Bench.ms(best.p50), "ms", null, null);
@@ -116,6 +126,10 @@ final class Fanout implements Scenario {
                     Double ours = b.shared.get("fanout.best." + n);
                     if (ours != null && bestRate > 0) {
                         b.add("peer", c, "Switchboard / Socket.IO rate", ours / bestRate, "x", ">= 2", ours / bestRate >= 2);
+                    }
+                    Double oursSecond = b.shared.get("fanout.bestWithinSecond." + n);
+                    if (oursSecond != null && bestRateSecond > 0) {
+                        b.add("peer", c, "Switchboard / Socket.IO rate, p99<=1s", oursSecond / bestRateSecond, "x", null, null);
                     }
                 }
             }

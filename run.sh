@@ -16,12 +16,13 @@ if [ ! -f "$jar" ] || [ -n "$newer" ]; then
   # No tests here (./test.sh runs them): the web app's unit tests are skipped with the Java ones.
   mvn -B -ntp -q -DskipTests -Dskip.web.tests=true package -pl app -am
 fi
-# ZGC by default: its pauses stayed under 10 ms where G1's reached 24–54 ms under the fan-out and db-roundtrip
-# benchmarks (docs/benchmarks.md, section 11). Generational on JDK 21+ (the flag is needed on 21 and 22 only).
-# SWITCHBOARD_JAVA_OPTS replaces these options.
+# Generational ZGC on JDK 21+: pauses under 1 ms under the fan-out and db-roundtrip benchmarks, throughput within
+# about 20 % of G1's. On JDK 17 the JVM's default G1 stays: ZGC there (not generational) cost 20-45 % of the
+# persisted scenario's throughput on 2 cores (docs/benchmarks.md, section 12). SWITCHBOARD_JAVA_OPTS replaces this.
 if [ -z "${SWITCHBOARD_JAVA_OPTS+x}" ]; then
   major=$(java -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}' | cut -d. -f1)
-  SWITCHBOARD_JAVA_OPTS="-XX:+UseZGC"
+  SWITCHBOARD_JAVA_OPTS=""
+  if [ "${major:-17}" -ge 23 ]; then SWITCHBOARD_JAVA_OPTS="-XX:+UseZGC"; fi
   if [ "${major:-17}" -ge 21 ] && [ "${major:-17}" -le 22 ]; then SWITCHBOARD_JAVA_OPTS="-XX:+UseZGC -XX:+ZGenerational"; fi
 fi
 # shellcheck disable=SC2086 # the options are words on purpose

@@ -17,7 +17,7 @@ import java.util.Map;
  *   --url URL --key KEY     target a running Switchboard instead of starting one per scenario
  *   --server-pid PID        with --url: the server's process, to report its CPU and memory
  *   --jdbc URL              with --url: the database (user postgres) for the cdc scenario
- *   --server-jvm "ARGS"     JVM options of the started server (default "-Xms1g -Xmx1g -XX:+UseZGC", as ./run.sh)
+ *   --server-jvm "ARGS"     JVM options of the started server (default "-Xms1g -Xmx1g": G1, as ./run.sh on JDK 17)
  *   --server-java DIR       the Java home the started server runs on (default this JVM's), e.g. a JDK 21+ for generational ZGC
  *   --format json|msgpack   wire format of the load clients (default json)
  *   --peer-dir DIR          the Socket.IO peer (default bench/peer)
@@ -56,8 +56,9 @@ public final class BenchMain {
         Path out = Path.of("bench/results");
         String url = null, key = null, jdbc = null, format = "json";
         long pid = -1;
-        // The collector ./run.sh starts the server with (ZGC), so the figures are those of what users run.
-        List<String> jvm = List.of("-Xms1g", "-Xmx1g", "-XX:+UseZGC");
+        // G1, as ./run.sh on JDK 17: ZGC there (not generational) cost 20-45 % of the persisted scenario's throughput
+        // on these 2 cores (docs/benchmarks.md section 12).
+        List<String> jvm = List.of("-Xms1g", "-Xmx1g");
         Path peer = null;
         int[] sizes = null;
         int connections = 0, clusterSubs = 0;

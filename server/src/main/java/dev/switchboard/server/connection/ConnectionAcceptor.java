@@ -20,9 +20,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Turns an upgraded WebSocket at {@code /} (see {@link WebSocketUpgrade}) into a {@link ClientConnection}: reads the query (credentials,
- * format, echo, clientId), authenticates, and keeps the connections of one event loop heartbeating.
- * Credentials are checked after the handshake so the client receives an ERROR frame with the code.
+ * Turns an upgraded WebSocket at {@code /} (see {@link WebSocketUpgrade}) into a {@link ClientConnection}: reads the
+ * query (credentials, format, echo, clientId), authenticates, and keeps the connections of one event loop
+ * heartbeating. Credentials are checked after the handshake so the client receives an ERROR frame with the code.
  */
 public final class ConnectionAcceptor {
     private final ServerContext server;

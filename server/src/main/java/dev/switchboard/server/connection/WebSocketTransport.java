@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +50,8 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
     /** The first frames of a fragmented message; made on first use. */
     private ByteBuf fragments;
     private boolean closeSent;
+    /** Ends the TCP connection if the client never answers our close frame. */
+    private ScheduledFuture<?> closingTimer;
 
     WebSocketTransport(Clock clock, FlushBatcher flusher, long maxWaitingBytes, int maxMessageBytes, long closingTimeoutMs) {
         this.clock = clock;
@@ -83,7 +86,7 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
         if (closeSent || !ctx.channel().isActive()) return;
         closeSent = true;
         ctx.writeAndFlush(reason == null ? new CloseWebSocketFrame(status) : new CloseWebSocketFrame(status.code(), reason));
-        ctx.executor().schedule(() -> { ctx.close(); }, closingTimeoutMs, TimeUnit.MILLISECONDS);
+        closingTimer = ctx.executor().schedule(() -> ctx.close(), closingTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -176,6 +179,7 @@ final class WebSocketTransport extends ChannelInboundHandlerAdapter implements T
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (closingTimer != null) closingTimer.cancel(false);
         releaseFragments();
         if (pausedInbound != null) pausedInbound.clear();
         if (client != null) client.onTransportGone();

@@ -28,6 +28,32 @@ final class Fanout implements Scenario {
         Context context();
     }
 
+    /**
+     * The highest rate sustained within a p99 bound, with nothing lost or cut off: every rate up to it met the bound
+     * (a later lucky step does not count).
+     */
+    private static final class Sustained {
+        private final double p99BoundMicros;
+        private Step best;
+        private boolean missed;
+
+        Sustained(double p99BoundMicros) { this.p99BoundMicros = p99BoundMicros; }
+
+        boolean holds(Step s) { return s.p99 <= p99BoundMicros && s.lost == 0 && s.dropped == 0; }
+
+        /** Takes the next step of the ramp; true when it extends the sustained run. */
+        boolean offer(Step s) {
+            boolean extendsRun = holds(s) && !missed;
+            if (extendsRun) best = s;
+            missed |= !holds(s);
+            return extendsRun;
+        }
+
+        Step best() { return best; }
+
+        double rate() { return best == null ? 0 : best.rate; }
+    }
+
     record Step(int subscribers, double rate, long published, long expected, long delivered, long lost, double deliveriesPerSecond,
                 long p50, long p90, long p99, long max, double serverUsPerDelivery, double clientUsPerDelivery, int dropped) {}
 
@@ -64,12 +90,10 @@ final class Fanout implements Scenario {
                 // Warm-up (JIT, buffers): not reported.
                 runStep(b, t::workCpuSeconds, pub, rec, stepId++, n, rates[0], b.smoke() ? 0.5 : 3, live, dropped);
                 if (loadFrom < 0) loadFrom = Pauses.uptime(t);
-                Step best = null;
-                boolean missed = false;
+                Sustained within100ms = new Sustained(100_000);
                 // The same within 1 s (the ramp's own stop rule): where a single message's fan-out already takes most
                 // of 100 ms (5,000 subscribers here), the 100 ms figure tells the servers apart no more.
-                Step bestWithinSecond = null;
-                boolean missedSecond = false;
+                Sustained withinSecond = new Sustained(1_000_000);
                 double worstCpu = 0; // the most server CPU per delivery at any sustained rate: the target holds at every rate
 
                 for (double rate : rates) {
@@ -87,29 +111,22 @@ final class Fanout implements Scenario {
                     String label = n + " subs, " + Plot.trim(rate) + "/s";
                     Plot.Series cdf = Plot.Series.cdfMillis(label, rec.latency(id));
                     for (int i = 0; i < cdf.x().length; i++) cdfCsv.row(t.name(), n, rate, cdf.x()[i], cdf.y()[i]);
-                    boolean within = s.p99 <= 100_000 && s.lost == 0 && s.dropped == 0;
-                    // The highest rate sustained: every rate up to it met the bound (a later lucky step does not count).
-                    if (within && !missed) {
-                        best = s;
-                        worstCpu = Math.max(worstCpu, s.serverUsPerDelivery);
-                    }
-                    missed |= !within;
-                    boolean withinSecond = s.p99 <= 1_000_000 && s.lost == 0 && s.dropped == 0;
-                    if (withinSecond && !missedSecond) bestWithinSecond = s;
-                    missedSecond |= !withinSecond;
-                    if (within) {
+                    if (within100ms.offer(s)) worstCpu = Math.max(worstCpu, s.serverUsPerDelivery);
+                    withinSecond.offer(s);
+                    if (within100ms.holds(s)) {
                         cdfs.add(cdf);
                     } else if (cdfs.size() < 10) {
                         cdfs.add(new Plot.Series(label + " (over)", cdf.x(), cdf.y()));
                     }
-                    if (s.p99 > 1_000_000 || s.lost > 0 || s.dropped > 0) break;
+                    if (!withinSecond.holds(s)) break;
                 }
                 rec.awaitQuiet(1000, 30_000);
                 String c = n + " subscribers";
-                double bestRate = best == null ? 0 : best.rate;
+                Step best = within100ms.best();
+                double bestRate = within100ms.rate();
                 b.shared.put(scenario + ".best." + n, bestRate);
                 b.add(scenario, c, "highest rate, p99<=100ms", bestRate, "msg/s", null, null);
-                double bestRateSecond = bestWithinSecond == null ? 0 : bestWithinSecond.rate;
+                double bestRateSecond = withinSecond.rate();
                 b.shared.put(scenario + ".bestWithinSecond." + n, bestRateSecond);
                 b.add(scenario, c, "highest rate, p99<=1s", bestRateSecond, "msg/s", null, null);
                 if (best != null) {

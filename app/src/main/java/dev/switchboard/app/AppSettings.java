@@ -31,7 +31,28 @@ public final class AppSettings {
     public static final Setting<Boolean> CHAT = new Setting<>("SWITCHBOARD_CHAT", "chat", "true",
             Setting.bool(), "Serves the editable chat (web app, token endpoint, persistence rule)");
 
-    public static final List<Setting<?>> ALL = List.of(DATABASE_URL, EMBEDDED_DB_PORT, CONNECTOR_CONFIG, CHAT);
+    public static final Setting<String> LOG_LEVEL = new Setting<>("SWITCHBOARD_LOG_LEVEL", "logLevel", "INFO",
+            oneOf("TRACE", "DEBUG", "INFO", "WARN", "ERROR"), "Least severe log level written: TRACE, DEBUG, INFO, WARN or ERROR");
+    public static final Setting<String> LOG_FORMAT = new Setting<>("SWITCHBOARD_LOG_FORMAT", "logFormat", "text",
+            oneOf("text", "json"), "text (one readable line per event) or json (one JSON object per line: time, level, logger, thread, message, error)");
+
+    public static final List<Setting<?>> ALL = List.of(DATABASE_URL, EMBEDDED_DB_PORT, CONNECTOR_CONFIG, CHAT, LOG_LEVEL, LOG_FORMAT);
+
+    /** How the process logs; applied by {@link dev.switchboard.app.logging.LogSetup} before anything starts. */
+    public record Logging(String level, String format) {
+        public boolean json() { return format.equals("json"); }
+    }
+
+    public static Logging logging(Map<String, String> env, com.fasterxml.jackson.databind.JsonNode file) {
+        return new Logging(get(LOG_LEVEL, env, file), get(LOG_FORMAT, env, file));
+    }
+
+    private static java.util.function.Function<String, String> oneOf(String... allowed) {
+        return s -> {
+            for (String a : allowed) if (a.equalsIgnoreCase(s.trim())) return a;
+            throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
+        };
+    }
 
     /** The values, from the environment, then the server's config file node, then defaults. */
     public record Values(String databaseUrl, int embeddedDatabasePort, String connectorConfig, boolean chat) {}

@@ -3,6 +3,7 @@ package dev.switchboard.app;
 import dev.switchboard.server.cdc.ChangeMessage;
 import dev.switchboard.server.cdc.ChangeSink;
 import dev.switchboard.server.channel.ChannelRegistry;
+import dev.switchboard.server.metrics.Metrics;
 import dev.switchboard.server.protocol.Message;
 import dev.switchboard.server.protocol.Payload;
 
@@ -24,10 +25,12 @@ final class ChannelChangeSink implements ChangeSink {
 
     private final ChannelRegistry channels;
     private final String appId;
+    private final Metrics metrics;
 
-    ChannelChangeSink(ChannelRegistry channels, String appId) {
+    ChannelChangeSink(ChannelRegistry channels, String appId, Metrics metrics) {
         this.channels = channels;
         this.appId = appId;
+        this.metrics = metrics;
     }
 
     @Override
@@ -43,6 +46,9 @@ final class ChannelChangeSink implements ChangeSink {
             for (int from = 0; from < messages.size(); from += CHUNK) {
                 List<Message> chunk = messages.subList(from, Math.min(messages.size(), from + CHUNK));
                 accepted.add(channels.publishReplayable(appId, channel, List.copyOf(chunk), chunk.get(0).id()));
+                long bytes = 0;
+                for (Message m : chunk) bytes += m.size();
+                metrics.accepted(Metrics.Source.CONNECTOR, chunk.size(), bytes);
             }
         });
         return CompletableFuture.allOf(accepted.toArray(new CompletableFuture[0]));

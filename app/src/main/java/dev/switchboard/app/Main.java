@@ -1,5 +1,6 @@
 package dev.switchboard.app;
 
+import dev.switchboard.app.logging.LogSetup;
 import dev.switchboard.server.cdc.config.ConfigException;
 import dev.switchboard.server.config.ServerConfig;
 import dev.switchboard.server.config.Settings;
@@ -29,8 +30,11 @@ public final class Main {
         }
         Map<String, String> env = System.getenv();
         SwitchboardApp app;
+        AppSettings.Logging logging;
         try {
             ServerConfig config = Settings.load(env);
+            logging = AppSettings.logging(env, config.file());
+            LogSetup.apply(logging);
             app = SwitchboardApp.start(config, AppSettings.load(env, config.file()), env, Clock.systemUTC());
         } catch (SettingsException | ConfigException e) {
             System.err.println("Switchboard cannot start: " + e.getMessage());
@@ -43,10 +47,17 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "switchboard-shutdown"));
+        String banner = banner(app.server().context().config(), app.server().port(), app.chat() != null);
+        String rootKey = "Root key: " + app.server().rootKey().keyName() + " (full key in " + app.server().context().config().dataDir().resolve("root-key")
+                + " unless SWITCHBOARD_ROOT_KEY is set)";
+        if (logging.json()) {
+            // Standard output stays JSON lines only.
+            org.slf4j.LoggerFactory.getLogger(Main.class).info("{} {}", banner, rootKey);
+            return;
+        }
         System.out.println();
-        System.out.println(banner(app.server().context().config(), app.server().port(), app.chat() != null));
-        System.out.println("Root key: " + app.server().rootKey().keyName() + " (full key in " + app.server().context().config().dataDir().resolve("root-key")
-                + " unless SWITCHBOARD_ROOT_KEY is set)");
+        System.out.println(banner);
+        System.out.println(rootKey);
     }
 
     /** What is running and where: the chat only when it is on, the address it listens on (all interfaces named as such). */

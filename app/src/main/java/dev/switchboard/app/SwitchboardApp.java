@@ -11,6 +11,7 @@ import dev.switchboard.chat.ChatRoutes;
 import dev.switchboard.chat.ChatStore;
 import dev.switchboard.chat.ClientIdCookie;
 import dev.switchboard.server.SwitchboardServer;
+import dev.switchboard.server.metrics.Metrics;
 import dev.switchboard.server.auth.ApiKey;
 import dev.switchboard.server.auth.Hmac;
 import dev.switchboard.server.auth.Capability;
@@ -174,11 +175,16 @@ public final class SwitchboardApp implements AutoCloseable {
         started.add(server);
         EmbeddedDatabase supervised = embedded;
         server.health().register("database", () -> supervised != null && supervised.problem().isPresent() ? supervised.problem() : probe.problem());
+        Metrics metrics = server.context().metrics();
+        store.reportCommitsTo(metrics::committed);
+        if (outbox != null) AppMetrics.deadLetters(metrics, server.rules().snapshot().rules().keySet(), this::deadLetterCounts, clock);
+        if (chat != null) AppMetrics.chat(metrics, chat);
 
         connectorConfig = connectorSettings;
         if (connectorConfig != null) {
-            changeSink = new ChannelChangeSink(server.context().channels(), rootKey.appId());
+            changeSink = new ChannelChangeSink(server.context().channels(), rootKey.appId(), metrics);
             startConnector();
+            AppMetrics.connector(metrics, connectorRef::get);
             server.health().register("connector", this::connectorProblem);
         }
         if (settings.chat()) {

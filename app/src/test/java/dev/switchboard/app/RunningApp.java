@@ -127,11 +127,20 @@ final class RunningApp implements AutoCloseable {
 
     /** {@code GET /status} with the root key (it answers keys with every capability only). */
     JsonNode status() throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl() + "/status")).timeout(TIMEOUT)
+        return JSON.readTree(getWithRootKey("/status"));
+    }
+
+    /** A scrape of {@code GET /metrics} with the root key. */
+    dev.switchboard.server.testing.PrometheusText metrics() throws IOException, InterruptedException {
+        return new dev.switchboard.server.testing.PrometheusText(getWithRootKey("/metrics"));
+    }
+
+    private String getWithRootKey(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(TIMEOUT)
                 .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(ROOT_KEY.getBytes())).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) throw new AssertionError("GET /status → " + r.statusCode() + ": " + r.body());
-        return JSON.readTree(r.body());
+        if (r.statusCode() != 200) throw new AssertionError("GET " + path + " → " + r.statusCode() + ": " + r.body());
+        return r.body();
     }
 
     JsonNode getJson(String path) throws IOException {

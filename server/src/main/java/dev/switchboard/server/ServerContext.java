@@ -14,4 +14,4 @@ import java.time.Clock;
 /** The shared services every edge handler (WebSocket, REST) works with. All are thread-safe. */
 public record ServerContext(Vertx vertx, ServerConfig config, Clock clock, String serverId, AppRegistry apps,
                             TokenService tokens, ChannelRegistry channels, ConnectionRegistry connections, Health health, RulesEngine rules,
-                            dev.switchboard.server.mutable.MessageOperations operations) {}
+                            dev.switchboard.server.mutable.MessageOperations operations, dev.switchboard.server.metrics.Metrics metrics) {}

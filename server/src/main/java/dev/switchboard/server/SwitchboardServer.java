@@ -20,6 +20,7 @@ import dev.switchboard.server.cluster.RedisLink;
 import dev.switchboard.server.limits.ConnectionGuard;
 import dev.switchboard.server.rules.RuleFunctions;
 import dev.switchboard.server.rules.RulesEngine;
+import dev.switchboard.server.metrics.Metrics;
 import dev.switchboard.server.util.Ids;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -97,6 +98,8 @@ public final class SwitchboardServer implements AutoCloseable {
             int port = config.port() == 0 ? freePort() : config.port();
             ServerConfig bound = config.withPort(port);
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
+            Metrics metrics = new Metrics();
+            channels.useMetrics(metrics);
             ChannelRules channelRules = ChannelRules.parse(bound.file());
             channels.useRules(channelRules);
             String nodeId = "sb-" + Ids.random(8);
@@ -138,7 +141,8 @@ public final class SwitchboardServer implements AutoCloseable {
                     : new TokenService(apps, clock, bound.tokenTtlMs(), bound.tokenRequestWindowMs(), nonces);
             ServerContext context = new ServerContext(vertx, bound, clock, nodeId, apps, tokens, channels,
                     new ConnectionRegistry(vertx, channels), new dev.switchboard.server.health.Health(), rules,
-                    new dev.switchboard.server.mutable.MessageOperations(channels, clock));
+                    new dev.switchboard.server.mutable.MessageOperations(channels, clock), metrics);
+            ServerMetrics.register(context, redis);
             if (redis != null) {
                 redis.reportTo(context.health());
                 context.connections().shareThrough(redis.resumeDirectory(), bound.connectionStateTtlMs(), clock);
@@ -203,6 +207,7 @@ public final class SwitchboardServer implements AutoCloseable {
         // Before the event loops stop: notices still arriving would be handed to loops that no longer run.
         if (redis != null) redis.close();
         await(vertx.close());
+        context.metrics().close();
     }
 
     /** This node's link to the Redis that several nodes share; null on a single node. */

@@ -187,6 +187,9 @@ public final class Channel {
 
     public int presenceSubscriberCount() { return countWithMode(Flags.MODE_PRESENCE_SUBSCRIBE); }
 
+    /** Members present; read from any thread (a gauge), approximate there. */
+    public int presenceMemberCount() { return presence.size(); }
+
     public List<PresenceMessage> presenceMembers() { return presence.members(); }
 
     /** Retained events, oldest first. */
@@ -1044,7 +1047,7 @@ public final class Channel {
         history.append(event);
         prune(now);
         // Presence always reaches its own connection: SDKs learn their own members only from these events.
-        delivery.send(event.frame(), event.isPresence() ? null : event.publisherConnectionId());
+        delivery.send(event.frame(), event.isPresence() ? null : event.publisherConnectionId(), listener.metrics());
     }
 
     /**
@@ -1171,8 +1174,8 @@ public final class Channel {
     private record Attachment(Subscriber subscriber, String wireName) {}
 
     /** Receivers of one kind of event, grouped by wire name and event loop; rebuilt when attachments change. */
-    private record Delivery(Map<String, Map<Context, Subscriber[]>> groups, boolean anyJson, boolean anyMsgpack) {
-        static final Delivery EMPTY = new Delivery(Map.of(), false, false);
+    private record Delivery(Map<String, Map<Context, Subscriber[]>> groups, boolean anyJson, boolean anyMsgpack, int tasks) {
+        static final Delivery EMPTY = new Delivery(Map.of(), false, false, 0);
 
         static Delivery of(Map<Attachment, Integer> attachments, int mode) {
             Map<String, Map<Context, List<Subscriber>>> groups = new LinkedHashMap<>();
@@ -1185,16 +1188,22 @@ public final class Channel {
                 if (s.format() == WireFormat.JSON) json = true; else msgpack = true;
             }
             Map<String, Map<Context, Subscriber[]>> arrays = new LinkedHashMap<>();
-            groups.forEach((wireName, byContext) -> {
+            int tasks = 0; // one per channel name and event loop: each ends the fan-out's timing once
+            for (Map.Entry<String, Map<Context, List<Subscriber>>> byName : groups.entrySet()) {
                 Map<Context, Subscriber[]> a = new LinkedHashMap<>();
-                byContext.forEach((ctx, list) -> a.put(ctx, list.toArray(new Subscriber[0])));
-                arrays.put(wireName, a);
-            });
-            return new Delivery(arrays, json, msgpack);
+                byName.getValue().forEach((ctx, list) -> a.put(ctx, list.toArray(new Subscriber[0])));
+                arrays.put(byName.getKey(), a);
+                tasks += a.size();
+            }
+            return new Delivery(arrays, json, msgpack, tasks);
         }
 
-        /** Hands the frame to every receiver's loop; {@code skipConnectionId}'s non-echo receivers are left out. */
-        void send(EncodedFrame frame, String skipConnectionId) {
+        /**
+         * Hands the frame to every receiver's loop; {@code skipConnectionId}'s non-echo receivers are left out. With
+         * {@code metrics}, the time until the last loop has written its receivers' frames is recorded.
+         */
+        void send(EncodedFrame frame, String skipConnectionId, dev.switchboard.server.metrics.Metrics metrics) {
+            dev.switchboard.server.metrics.Metrics.FanOut timing = metrics == null || tasks == 0 ? null : metrics.fanOut(tasks);
             for (Map.Entry<String, Map<Context, Subscriber[]>> byName : groups.entrySet()) {
                 EncodedFrame named = frame.forChannelName(byName.getKey());
                 // Encode on the owner, once per format in use, before other threads read the frame.
@@ -1212,6 +1221,7 @@ public final class Channel {
                                 log.warn("Delivery to connection {} failed: {}", s.connectionId(), e.toString());
                             }
                         }
+                        if (timing != null) timing.done();
                     });
                 }
             }

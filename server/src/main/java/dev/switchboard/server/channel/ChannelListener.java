@@ -15,4 +15,7 @@ public interface ChannelListener {
     default void onMessages(Channel channel, List<Message> messages) {}
 
     default void onPresence(Channel channel, List<PresenceMessage> events) {}
+
+    /** Where the channel's fan-outs are measured; null: nowhere. */
+    default dev.switchboard.server.metrics.Metrics metrics() { return null; }
 }

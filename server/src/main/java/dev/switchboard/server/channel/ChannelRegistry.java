@@ -62,7 +62,14 @@ public final class ChannelRegistry {
 
         @Override
         public void onPresence(Channel channel, List<PresenceMessage> events) { listener.onPresence(channel, events); }
+
+        @Override
+        public dev.switchboard.server.metrics.Metrics metrics() { return metrics; }
     };
+    private volatile dev.switchboard.server.metrics.Metrics metrics;
+
+    /** Fan-outs are timed in {@code metrics}. Call before traffic. */
+    public void useMetrics(dev.switchboard.server.metrics.Metrics metrics) { this.metrics = metrics; }
 
     public ChannelRegistry(List<Context> owners, Clock clock, RetentionPolicy retention) {
         if (owners.isEmpty()) throw new IllegalArgumentException("At least one owner context is needed");
@@ -451,6 +458,26 @@ public final class ChannelRegistry {
         }
         if (freed > 0) log.debug("Freed {} idle channel(s); {} left on this owner", freed, owned.size());
         return freed;
+    }
+
+    /** Attachments and presence members of the channels in memory (read off their owners: approximate, for gauges). */
+    public long attachmentCount() {
+        long n = 0;
+        for (Map<String, Channel> owned : channelsByOwner) for (Channel c : owned.values()) n += c.attachmentCount();
+        return n;
+    }
+
+    public long presenceMemberCount() {
+        long n = 0;
+        for (Map<String, Channel> owned : channelsByOwner) for (Channel c : owned.values()) n += c.presenceMemberCount();
+        return n;
+    }
+
+    /** The channels of {@code appId} in memory now, on every owner (a snapshot, in no order). */
+    public List<Channel> channelsOf(String appId) {
+        List<Channel> out = new java.util.ArrayList<>();
+        for (Map<String, Channel> owned : channelsByOwner) for (Channel c : owned.values()) if (c.appId().equals(appId)) out.add(c);
+        return out;
     }
 
     /** Channels in memory, on every owner. */

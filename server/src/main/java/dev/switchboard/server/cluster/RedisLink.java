@@ -1,5 +1,6 @@
 package dev.switchboard.server.cluster;
 
+import dev.switchboard.server.util.Redacted;
 import dev.switchboard.server.auth.NonceStore;
 import dev.switchboard.server.auth.RedisNonceStore;
 import dev.switchboard.server.broker.Broker;
@@ -91,7 +92,8 @@ public final class RedisLink implements AutoCloseable {
         long leaseMs = Math.max(3_000, config.presenceGraceMs());
         channels.shareThrough(new ChannelRegistry.SharedLog(broker, presence, nodeId), vertx, leaseMs);
         vertx.setPeriodic(1_000, id -> link.ping());
-        log.info("Node {} shares its channels through Redis {}", nodeId, cluster.isRedisCluster() ? "Cluster " + cluster.redisClusterNodes() : cluster.redisUrl());
+        log.info("Node {} shares its channels through Redis {}", nodeId, cluster.isRedisCluster()
+                ? "Cluster " + cluster.redisClusterNodes().stream().map(Redacted::url).toList() : Redacted.url(cluster.redisUrl()));
         return link;
     }
 

@@ -16,8 +16,13 @@ import java.util.function.Consumer;
 final class AckQueue {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Consumer<ProtocolMessage> sender;
+    private final java.util.function.LongConsumer answeredAfterNanos;
 
-    AckQueue(Consumer<ProtocolMessage> sender) { this.sender = sender; }
+    /** {@code answeredAfterNanos} is told how long each publish waited for its answer (metrics). */
+    AckQueue(Consumer<ProtocolMessage> sender, java.util.function.LongConsumer answeredAfterNanos) {
+        this.sender = sender;
+        this.answeredAfterNanos = answeredAfterNanos;
+    }
 
     /** Registers a publish in arrival order; complete it later with {@link Pending#ack} or {@link Pending#nack}. */
     Pending expect(long msgSerial, int count) {
@@ -35,6 +40,7 @@ final class AckQueue {
     final class Pending {
         private final long msgSerial;
         private final int count;
+        private final long arrivedNanos = System.nanoTime();
         private ProtocolMessage answer;
 
         private Pending(long msgSerial, int count) {
@@ -42,13 +48,18 @@ final class AckQueue {
             this.count = count;
         }
 
+        private void answer(ProtocolMessage pm) {
+            answer = pm;
+            answeredAfterNanos.accept(System.nanoTime() - arrivedNanos);
+            flush();
+        }
+
         void ack(List<String> serials) {
             ProtocolMessage pm = new ProtocolMessage(Action.ACK);
             pm.msgSerial = msgSerial;
             pm.count = count;
             pm.res = serials == null ? null : List.of(serials);
-            answer = pm;
-            flush();
+            answer(pm);
         }
 
         void nack(ErrorInfo error) {
@@ -56,8 +67,7 @@ final class AckQueue {
             pm.msgSerial = msgSerial;
             pm.count = count;
             pm.error = error;
-            answer = pm;
-            flush();
+            answer(pm);
         }
     }
 }

@@ -84,7 +84,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         this.connectionKey = resumed != null ? resumed.connectionKey() : ConnectionKeys.newKey(connectionId);
         this.resumeError = resumeError;
         if (resumed != null) presenceChannels.addAll(resumed.presenceChannels());
-        this.acks = new AckQueue(this::send);
+        this.acks = new AckQueue(this::send, server.metrics()::acked);
         this.inboundRate = TokenBucket.perSecond(server.clock(), server.config().maxInboundRate());
     }
 
@@ -93,6 +93,9 @@ public final class ClientConnection implements Subscriber, Transport.Client {
     @Override public String connectionId() { return connectionId; }
 
     @Override public WireFormat format() { return format; }
+
+    /** {@code comet} or {@code websocket}: what carries this connection (metrics). */
+    public String transportName() { return transport instanceof CometTransport ? "comet" : "websocket"; }
 
     @Override public boolean echo() { return echo; }
 
@@ -358,6 +361,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         long bytes = 0;
         for (Message m : messages) bytes += m.size();
         server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "realtime", messages.size(), bytes);
+        server.metrics().accepted(dev.switchboard.server.metrics.Metrics.Source.REALTIME, messages.size(), bytes);
         Channel channel = server.channels().channel(principal.appId(), name.name());
         String idBase = connectionId + ":" + msgSerial;
         java.util.function.BiConsumer<PublishOutcome, Throwable> reply = answer(pending, PublishOutcome::serials);
@@ -594,6 +598,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
 
     private void send(ProtocolMessage pm) {
         if (closed) return;
+        if (pm.error != null && pm.error.statusCode() >= 400) server.metrics().refused(pm.error.code());
         transport.sendNow(pm.encode(format));
     }
 
@@ -603,7 +608,9 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         ChannelAttachment attachment = channels.get(frame.message().channel);
         if (attachment == null || !attachment.attached) return;
         if ((frame = attachment.shape(frame)) == null) return;
-        if (transport.deliver(frame.bytes(format)) == Transport.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
+        byte[] bytes = frame.bytes(format);
+        server.metrics().delivered(bytes.length);
+        if (transport.deliver(bytes) == Transport.Verdict.TOO_SLOW) cutOff("cannot keep up with its channels");
     }
 
     /**
@@ -613,6 +620,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
     private void cutOff(String why) {
         if (closed) return;
         log.warn("Connection {} {}; closing its transport", connectionId, why);
+        server.metrics().slowSubscriberCut();
         closed = true;
         transport.abort();
         cleanUp();

@@ -87,7 +87,7 @@ public final class ConnectionAcceptor {
         try {
             format = WireFormat.fromParam(first(query, "format"));
         } catch (SwitchboardException e) {
-            transport.refuse(Action.ERROR, e.error(), WireFormat.JSON);
+            refuse(transport, Action.ERROR, e.error(), WireFormat.JSON);
             return;
         }
         try {
@@ -100,7 +100,7 @@ public final class ConnectionAcceptor {
                 // ably-js 1.x, connected over comet, offers to move the connection to a WebSocket (or a comet stream).
                 // Declined: it stays on the transport it has, which carries everything; a DISCONNECTED on the offered
                 // transport makes it drop just that one.
-                transport.refuse(Action.DISCONNECTED, ErrorCode.DISCONNECTED.info(
+                refuse(transport, Action.DISCONNECTED, ErrorCode.DISCONNECTED.info(
                         "Transport upgrade is not offered: the connection stays on its current transport"), format);
                 return;
             }
@@ -134,7 +134,7 @@ public final class ConnectionAcceptor {
             }
             open(transport, format, echo, principal, clientId, resumeKey != null, recovering ? rekeyed(resumed) : resumed);
         } catch (SwitchboardException e) {
-            transport.refuse(Action.ERROR, e.error(), format);
+            refuse(transport, Action.ERROR, e.error(), format);
         }
     }
 
@@ -171,5 +171,10 @@ public final class ConnectionAcceptor {
     private static String first(Map<String, List<String>> query, String name) {
         List<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private void refuse(Transport transport, int action, dev.switchboard.server.protocol.ErrorInfo error, WireFormat format) {
+        server.metrics().refused(error.code());
+        transport.refuse(action, error, format);
     }
 }

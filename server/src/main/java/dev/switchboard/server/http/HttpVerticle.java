@@ -45,8 +45,11 @@ public final class HttpVerticle extends VerticleBase {
             if (ctx.request().connection() instanceof ConnectionBase connection) guard.onRequest(connection.channel());
             ctx.next();
         });
+        OperatorApi operator = new OperatorApi(server);
+        operator.countRefusals(router);
         RestApi rest = new RestApi(server, tokenRequests);
         rest.mount(router);
+        operator.mount(router);
         new HistoryApi(server).mount(router);
         new MessageVersionsApi(server).mount(router);
         new ChatRoomsApi(server).mount(router);

@@ -38,17 +38,9 @@ public final class RestApi {
         this.tokenRequests = tokenRequests;
     }
 
-    /** 200 when every dependency works; 503 naming the ones that do not (e.g. the database). */
-    private void health(io.vertx.ext.web.RoutingContext ctx) {
-        Map<String, String> problems = server.health().problems();
-        if (problems.isEmpty()) Responder.ok(ctx, 200, Map.of("status", "ok"));
-        else Responder.ok(ctx, 503, Map.of("status", "unavailable", "problems", problems));
-    }
-
     public void mount(Router router) {
         router.route().handler(this::cors);
         router.route().handler(BodyHandler.create().setBodyLimit(server.config().maxFrameSize()).setHandleFileUploads(false));
-        router.get("/health").handler(this::health);
         router.get("/time").handler(ctx -> Responder.ok(ctx, 200, List.of(server.clock().millis())));
         router.post("/keys/:keyName/requestToken").handler(this::requestToken);
         router.post("/channels/:channel/messages").handler(this::publish);
@@ -155,6 +147,7 @@ public final class RestApi {
             List<Message> messages = checked.messages();
             String onBehalfOf = onBehalfOf(principal, items);
             server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", messages.size(), checked.bytes());
+            server.metrics().accepted(dev.switchboard.server.metrics.Metrics.Source.REST, messages.size(), checked.bytes());
             Responder.whenDone(ctx, publishChecked(principal, name, messages, onBehalfOf),
                     outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
         } catch (RuntimeException e) {
@@ -196,6 +189,7 @@ public final class RestApi {
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
             Checked checked = checkedMessages(principal, name, List.of(item), bodyFormat(ctx), RestAuth.actingClientId(ctx, principal));
             server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", 1, checked.bytes());
+            server.metrics().accepted(dev.switchboard.server.metrics.Metrics.Source.REST, 1, checked.bytes());
             Responder.whenDone(ctx, publishChecked(principal, name, checked.messages(), null), outcome -> {
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("versionSerial", outcome.serials().isEmpty() ? null : outcome.serials().get(0));
@@ -465,7 +459,7 @@ public final class RestApi {
     }
 
     /** ChannelDetails (CHD): the channel's occupancy metrics as this node counts them. */
-    private static Map<String, Object> details(String name, Map<String, Object> metrics) {
+    static Map<String, Object> details(String name, Map<String, Object> metrics) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("isActive", ((Number) metrics.get("connections")).intValue() > 0 || ((Number) metrics.get("presenceMembers")).intValue() > 0);
         status.put("occupancy", Map.of("metrics", metrics));

@@ -111,7 +111,13 @@ public final class PgMessageStore implements MessageStore {
         }
     }
 
+    /** Told how long each commit took (metrics); set before traffic. */
+    public void reportCommitsTo(java.util.function.LongConsumer commitNanos) { this.commitNanos = commitNanos; }
+
+    private volatile java.util.function.LongConsumer commitNanos = n -> { };
+
     private void write(List<Pending> batch) {
+        long started = System.nanoTime();
         try {
             Connection c = writeConnection();
             long now = clock.millis();
@@ -160,6 +166,7 @@ public final class PgMessageStore implements MessageStore {
                 upsert.executeBatch();
             }
             c.commit();
+            commitNanos.accept(System.nanoTime() - started);
             for (Pending p : batch) p.done().complete(null);
         } catch (SQLException e) {
             log.warn("Message store: a commit of {} append(s) failed: {}", batch.size(), e.getMessage());

@@ -38,6 +38,9 @@ public final class MemoryPresenceStore implements PresenceStore {
     public List<PresenceMessage> members() { return new ArrayList<>(members.values()); }
 
     @Override
+    public int size() { return members.size(); }
+
+    @Override
     public List<PresenceMessage> membersOf(String connectionId) {
         List<PresenceMessage> out = new ArrayList<>();
         for (PresenceMessage m : members.values()) if (m.connectionId().equals(connectionId)) out.add(m);

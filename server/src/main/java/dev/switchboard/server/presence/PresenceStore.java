@@ -25,4 +25,7 @@ public interface PresenceStore {
     List<PresenceMessage> membersOf(String connectionId);
 
     boolean isEmpty();
+
+    /** How many members there are; may be read from any thread (a gauge), where it is approximate. */
+    int size();
 }

@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class AckQueueTest {
     private final List<ProtocolMessage> sent = new ArrayList<>();
-    private final AckQueue queue = new AckQueue(sent::add);
+    private final List<Long> waits = new ArrayList<>();
+    private final AckQueue queue = new AckQueue(sent::add, waits::add);
 
     @Test
     void answersInMsgSerialOrderWhenCompletionsArriveOutOfOrder() {
@@ -30,6 +31,7 @@ class AckQueueTest {
         assertThat(sent).extracting(pm -> pm.msgSerial).containsExactly(0L, 1L, 2L);
         assertThat(sent).extracting(pm -> pm.action).containsExactly(Action.ACK, Action.NACK, Action.ACK);
         assertThat(queue.size()).isZero();
+        assertThat(waits).as("each answer's wait is reported once, held-back ones included").hasSize(3).allMatch(n -> n >= 0);
     }
 
     @Test

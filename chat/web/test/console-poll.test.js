@@ -4,7 +4,7 @@ import { createPoller } from '../src/console/poll.js';
 afterEach(() => vi.useRealTimers());
 
 describe('createPoller', () => {
-  it('runs at once, then again after each run, and never after stop', async () => {
+  it('runs at once, then every interval from the start of each run, and never after stop', async () => {
     vi.useFakeTimers();
     const task = vi.fn(async () => {});
     const poller = createPoller(task, 1000);
@@ -35,7 +35,7 @@ describe('createPoller', () => {
     poller.start();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(overlapped).toBe(false);
-    expect(calls).toBe(3); // 0 → 2.5 s, 3.5 → 6 s, 7 → 9.5 s
+    expect(calls).toBe(4); // 0 → 2.5 s, 2.75 → 5.25 s, 5.5 → 8 s, 8.25 s → …
     poller.stop();
   });
 
@@ -56,5 +56,21 @@ describe('createPoller', () => {
     expect(task).toHaveBeenCalledTimes(3);
     poller.stop();
     release();
+  });
+});
+
+describe('createPoller cadence', () => {
+  it('keeps the interval from run start to run start when a run takes a while', async () => {
+    vi.useFakeTimers();
+    const starts = [];
+    const poller = createPoller(async () => {
+      starts.push(Date.now());
+      await new Promise((r) => setTimeout(r, 300));
+    }, 1000);
+    const t0 = Date.now();
+    poller.start();
+    await vi.advanceTimersByTimeAsync(3500);
+    poller.stop();
+    expect(starts.map((t) => t - t0)).toEqual([0, 1000, 2000, 3000]);
   });
 });

@@ -84,7 +84,8 @@ describe('sign-in', () => {
   it("keeps the form and shows the server's message on a 401", async () => {
     expect(await store.signIn('app.key:wrong')).toBe(false);
     expect(store.state.signedIn).toBe(false);
-    expect(store.state.signInError).toBe('Invalid credentials (code 40101)');
+    expect(store.state.signInError).toBe('Invalid credentials');
+    expect(store.state.signInErrorDetail).toBe('code 40101, HTTP 401');
     await vi.advanceTimersByTimeAsync(5000);
     expect(server.calls).toHaveLength(1); // nothing polls
     expect(watcher.created).toEqual([]);

@@ -1,6 +1,13 @@
-// Runs an async task now and then again `intervalMs` after each run ends (runs never overlap), until stopped.
+// Runs an async task now and then every `intervalMs` (counted from each run's start) until stopped. Runs never
+// overlap: a run that took longer than the interval is followed by the next after a quarter of the interval.
 
-export function createPoller(task, intervalMs, timers = { setTimeout, clearTimeout }) {
+// Browsers refuse setTimeout called as a method of another object ("Illegal invocation"): plain calls only.
+const browserTimers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (id) => clearTimeout(id),
+};
+
+export function createPoller(task, intervalMs, timers = browserTimers) {
   let timer = null;
   let running = false;
   let stopped = true;
@@ -14,6 +21,7 @@ export function createPoller(task, intervalMs, timers = { setTimeout, clearTimeo
       return;
     }
     running = true;
+    const started = Date.now();
     try {
       await task();
     } catch {
@@ -27,7 +35,7 @@ export function createPoller(task, intervalMs, timers = { setTimeout, clearTimeo
       run();
       return;
     }
-    timer = timers.setTimeout(run, intervalMs);
+    timer = timers.set(run, Math.max(intervalMs / 4, intervalMs - (Date.now() - started)));
   }
 
   return {
@@ -39,13 +47,13 @@ export function createPoller(task, intervalMs, timers = { setTimeout, clearTimeo
     /** Runs the task again as soon as possible (after the current run, if one is going on). */
     refresh() {
       if (stopped) return;
-      if (timer !== null) timers.clearTimeout(timer);
+      if (timer !== null) timers.clear(timer);
       run();
     },
     stop() {
       stopped = true;
       again = false;
-      if (timer !== null) timers.clearTimeout(timer);
+      if (timer !== null) timers.clear(timer);
       timer = null;
     },
     get active() {

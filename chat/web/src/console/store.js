@@ -27,7 +27,8 @@ function initialState() {
   return {
     signedIn: false,
     signingIn: false,
-    signInError: '',
+    signInError: '', // the server's message as it sent it
+    signInErrorDetail: '', // its code and HTTP status
     plots: {
       messages: emptyPlot(), // points {t, in, out}; last = in + out
       connections: emptyPlot(), // points {t, value}
@@ -218,6 +219,7 @@ export function createConsole({ createWatcher, fetchImpl } = {}) {
   async function signIn(rawKey) {
     const key = String(rawKey ?? '').trim();
     if (state.signedIn || state.signingIn) return false;
+    state.signInErrorDetail = '';
     if (!key) {
       state.signInError = 'Enter an API key (appId.keyName:secret).';
       return false;
@@ -230,6 +232,7 @@ export function createConsole({ createWatcher, fetchImpl } = {}) {
     const mySession = ++session;
     state.signingIn = true;
     state.signInError = '';
+    state.signInErrorDetail = '';
     try {
       const status = await candidate.json('/status');
       if (mySession !== session) return false;
@@ -237,7 +240,10 @@ export function createConsole({ createWatcher, fetchImpl } = {}) {
       state.status = status;
       state.signedIn = true;
     } catch (e) {
-      if (mySession === session) state.signInError = describeError(e);
+      if (mySession === session) {
+        state.signInError = e.message || String(e);
+        state.signInErrorDetail = [e.code ? `code ${e.code}` : '', e.status ? `HTTP ${e.status}` : ''].filter(Boolean).join(', ');
+      }
       return false;
     } finally {
       if (mySession === session) state.signingIn = false;

@@ -202,3 +202,14 @@ describe('watching and publishing', () => {
     expect(store.state.connection.state).toBe('initialized');
   });
 });
+
+describe('watching again', () => {
+  it('attaches a watched channel again once it failed', async () => {
+    await store.signIn(KEY);
+    store.watch('locked');
+    watcher.callbacks.onChannel({ name: 'locked', state: 'failed', error: 'Operation not permitted (code 40160)' });
+    expect(store.state.watched.error).toMatch(/40160/);
+    store.watch('locked');
+    expect(watcher.watched).toEqual(['locked', 'locked']);
+  });
+});

@@ -71,7 +71,7 @@ export function createWatcher(key, callbacks) {
 
   /** Stops watching the current channel (detaching it) and watches `name`. */
   function watch(name) {
-    if (channel && channel.name === name) return;
+    if (channel && channel.name === name && !['failed', 'detached', 'suspended'].includes(channel.state)) return;
     stopWatching();
     const ch = realtime.channels.get(name);
     channel = ch;

@@ -17,6 +17,7 @@ export const DEAD_LETTERS_MS = 5000;
 export const WINDOW_MS = 5 * 60 * 1000;
 export const MESSAGE_LIMIT = 200;
 export const PRESENCE_EVENT_LIMIT = 50;
+const STOPPED_CHANNEL_STATES = ['failed', 'detached', 'suspended'];
 
 /** One plot's data: the points in the window, how many were ever added, and the last value as data-last shows it. */
 function emptyPlot() {
@@ -274,7 +275,8 @@ export function createConsole({ createWatcher, fetchImpl } = {}) {
   function watch(rawName) {
     const name = String(rawName ?? '').trim();
     if (!name || !watcher) return;
-    if (state.watched?.name === name) return;
+    // Watching it already: nothing to do, unless it failed or was detached (then it is attached again).
+    if (state.watched?.name === name && !STOPPED_CHANNEL_STATES.includes(state.watched.state)) return;
     state.messages = [];
     state.members = [];
     state.presenceEvents = [];

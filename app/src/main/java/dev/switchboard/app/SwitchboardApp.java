@@ -132,6 +132,7 @@ public final class SwitchboardApp implements AutoCloseable {
             Responder.whenDone(ctx, ctx.vertx().executeBlocking(() -> status(connectorRef.get()), false).toCompletionStage(),
                     body -> Responder.ok(ctx, 200, body));
         }));
+        routes.add(SwitchboardApp::consoleRoutes);
         if (settings.chat()) {
             HikariDataSource pool = pool(database);
             started.add(pool);
@@ -190,6 +191,17 @@ public final class SwitchboardApp implements AutoCloseable {
         if (settings.chat()) {
             started.add(new ChatStatusPublisher(server.vertx(), server.health(), server.context().channels(), rootKey.appId(), clock).start());
         }
+    }
+
+    /**
+     * The operators' web console (built with the chat's web app, under {@code web/console} and {@code web/assets} on the
+     * classpath), served whether the chat is on or not; it signs in with a key and reads the guarded endpoints.
+     */
+    private static void consoleRoutes(io.vertx.ext.web.Router router) {
+        // Exactly "/console" (the route alone would also match "/console/"): relative asset paths need the slash.
+        router.getWithRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
+        router.get("/console/*").handler(io.vertx.ext.web.handler.StaticHandler.create("web/console").setIndexPage("index.html"));
+        router.get("/assets/*").handler(io.vertx.ext.web.handler.StaticHandler.create("web/assets"));
     }
 
     private void startConnector() {

@@ -33,6 +33,12 @@ export default defineConfig({
       '/auth': backend,
       '/chat': backend,
       '/keys': backend,
+      // The operators' console (/console/ in dev: http://localhost:5173/console/).
+      '/metrics': backend,
+      '/status': backend,
+      '/channels': backend,
+      '/rules': backend,
+      '/health': backend,
     },
   },
   test: {

@@ -90,6 +90,7 @@ class BacklogBoundIT {
     void aSubscriberThatStopsReadingLiveMessagesIsCutOff() throws Exception {
         try (StalledWebSocket ws = stalled();
              RawWebSocket publisher = RawWebSocket.connect(server, SwitchboardExtension.ROOT_KEY)) {
+            double cutBefore = slowSubscribersCut();
             ws.sendText("{\"action\":10,\"channel\":\"live-flood\"}");
             await().atMost(Duration.ofSeconds(10)).until(() -> server.server().context().channels().channel("sbtest", "live-flood").subscriberCount() > 0);
             // 9.6 MB of live messages: more than the kernel's send buffer (up to 4 MB here) and the 1 MiB socket buffer hold.
@@ -102,7 +103,13 @@ class BacklogBoundIT {
                 publisher.awaitFrame(f -> f.path("action").asInt() == 1 && f.path("msgSerial").asLong() == serial);
             }
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(ws::isClosedByServer);
+            assertThat(slowSubscribersCut() - cutBefore).as("counted in /metrics").isGreaterThanOrEqualTo(1);
         }
+    }
+
+    private static double slowSubscribersCut() {
+        return new dev.switchboard.server.testing.PrometheusText(server.server().context().metrics().scrape())
+                .value("switchboard_slow_subscribers_cut_total");
     }
 
     @Test

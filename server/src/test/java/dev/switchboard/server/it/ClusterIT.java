@@ -400,6 +400,14 @@ class ClusterIT {
             }
         };
         assertThat(health.get().statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodes.get(0).httpBase() + "/metrics"))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(SwitchboardExtension.ROOT_KEY.getBytes())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            dev.switchboard.server.testing.PrometheusText metrics = new dev.switchboard.server.testing.PrometheusText(r.body());
+            assertThat(metrics.value("switchboard_cluster_nodes")).isEqualTo(3);
+            assertThat(metrics.value("switchboard_redis_round_trip_seconds")).isGreaterThan(0);
+        });
 
         redis.kill(0);
         long lostAt = System.nanoTime();

@@ -69,7 +69,9 @@ class OperatorEndpointsIT {
         assertThat(root.statusCode()).isEqualTo(200);
         assertThat(root.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
         assertThat(root.body()).contains("# TYPE switchboard_messages_in_total counter", "# TYPE switchboard_fanout_seconds histogram",
-                "switchboard_publish_ack_seconds_bucket{le=\"0.01\"}", "jvm_memory_used_bytes", "jvm_gc_pause_seconds");
+                "switchboard_publish_ack_seconds_bucket{le=\"0.01\"}", "jvm_memory_used_bytes", "jvm_threads_live_threads",
+                // jvm_gc_pause_seconds appears with the first collection; the allocation counter is there from the start.
+                "jvm_gc_memory_allocated_bytes_total");
     }
 
     @Test

@@ -100,7 +100,8 @@ public final class ConnectionAcceptor {
                 // ably-js 1.x, connected over comet, offers to move the connection to a WebSocket (or a comet stream).
                 // Declined: it stays on the transport it has, which carries everything; a DISCONNECTED on the offered
                 // transport makes it drop just that one.
-                refuse(transport, Action.DISCONNECTED, ErrorCode.DISCONNECTED.info(
+                // A declined offer, not an error the client made: not counted as a refusal.
+                transport.refuse(Action.DISCONNECTED, ErrorCode.DISCONNECTED.info(
                         "Transport upgrade is not offered: the connection stays on its current transport"), format);
                 return;
             }
@@ -173,6 +174,7 @@ public final class ConnectionAcceptor {
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
+    /** Refuses the connection with {@code error}, counted in the metrics by its code. */
     private void refuse(Transport transport, int action, dev.switchboard.server.protocol.ErrorInfo error, WireFormat format) {
         server.metrics().refused(error.code());
         transport.refuse(action, error, format);

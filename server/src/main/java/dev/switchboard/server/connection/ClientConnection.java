@@ -360,8 +360,7 @@ public final class ClientConnection implements Subscriber, Transport.Client {
         List<Message> messages = admitted.items();
         long bytes = 0;
         for (Message m : messages) bytes += m.size();
-        server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "realtime", messages.size(), bytes);
-        server.metrics().accepted(dev.switchboard.server.metrics.Metrics.Source.REALTIME, messages.size(), bytes);
+        server.recordInbound(principal.appId(), dev.switchboard.server.metrics.Metrics.Source.REALTIME, messages.size(), bytes);
         Channel channel = server.channels().channel(principal.appId(), name.name());
         String idBase = connectionId + ":" + msgSerial;
         java.util.function.BiConsumer<PublishOutcome, Throwable> reply = answer(pending, PublishOutcome::serials);

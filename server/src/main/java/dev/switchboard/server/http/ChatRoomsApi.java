@@ -85,8 +85,7 @@ public final class ChatRoomsApi {
         Message m = RoomMessages.create(idempotent(r.ctx(), "chat-send"), text(body.get("text"), "text"), optionalObject(body, "metadata"),
                 optionalObject(body, "headers"), clientId);
         requireSize(m);
-        server.apps().getOrCreate(r.appId()).stats().recordInbound(server.clock().millis(), "rest", 1, m.size());
-        server.metrics().accepted(dev.switchboard.server.metrics.Metrics.Source.REST, 1, m.size());
+        server.recordInbound(r.appId(), dev.switchboard.server.metrics.Metrics.Source.REST, 1, m.size());
         answerWithMessage(r, 201, server.channels().publish(r.appId(), r.channel(), List.of(m), Ids.random(12)));
     }
 

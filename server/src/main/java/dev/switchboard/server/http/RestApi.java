@@ -146,8 +146,7 @@ public final class RestApi {
             Checked checked = checkedMessages(principal, name, items, bodyFormat(ctx), RestAuth.actingClientId(ctx, principal));
             List<Message> messages = checked.messages();
             String onBehalfOf = onBehalfOf(principal, items);
-            server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", messages.size(), checked.bytes());
-            server.metrics().accepted(dev.switchboard.server.metrics.Metrics.Source.REST, messages.size(), checked.bytes());
+            server.recordInbound(principal.appId(), dev.switchboard.server.metrics.Metrics.Source.REST, messages.size(), checked.bytes());
             Responder.whenDone(ctx, publishChecked(principal, name, messages, onBehalfOf),
                     outcome -> Responder.ok(ctx, 201, publishResult(name.name(), outcome.serials())));
         } catch (RuntimeException e) {
@@ -188,8 +187,7 @@ public final class RestApi {
             }
             ChannelName name = ChannelName.parse(ctx.pathParam("channel"));
             Checked checked = checkedMessages(principal, name, List.of(item), bodyFormat(ctx), RestAuth.actingClientId(ctx, principal));
-            server.apps().getOrCreate(principal.appId()).stats().recordInbound(server.clock().millis(), "rest", 1, checked.bytes());
-            server.metrics().accepted(dev.switchboard.server.metrics.Metrics.Source.REST, 1, checked.bytes());
+            server.recordInbound(principal.appId(), dev.switchboard.server.metrics.Metrics.Source.REST, 1, checked.bytes());
             Responder.whenDone(ctx, publishChecked(principal, name, checked.messages(), null), outcome -> {
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("versionSerial", outcome.serials().isEmpty() ? null : outcome.serials().get(0));

@@ -35,9 +35,12 @@ public final class Metrics implements AutoCloseable {
     public enum Source {
         REALTIME("realtime"), REST("rest"), CONNECTOR("connector");
 
-        final String tag;
+        private final String tag;
 
         Source(String tag) { this.tag = tag; }
+
+        /** The label value, which is also the transport name the app's stats use. */
+        public String tag() { return tag; }
     }
 
     /** Latency buckets: from a fast local ACK to a fan-out that fell behind. */
@@ -67,9 +70,9 @@ public final class Metrics implements AutoCloseable {
         gc = new JvmGcMetrics();
         gc.bindTo(registry);
         for (Source s : Source.values()) {
-            messagesIn.put(s, Counter.builder("switchboard.messages.in").tag("source", s.tag)
+            messagesIn.put(s, Counter.builder("switchboard.messages.in").tag("source", s.tag())
                     .description("Messages published to channels, by where they came from (counted on arrival, before rules and stores)").register(registry));
-            bytesIn.put(s, Counter.builder("switchboard.received").baseUnit("bytes").tag("source", s.tag)
+            bytesIn.put(s, Counter.builder("switchboard.received").baseUnit("bytes").tag("source", s.tag())
                     .description("Payload bytes of the messages published to channels").register(registry));
         }
         FunctionCounter.builder("switchboard.messages.out", deliveries, LongAdder::sum)

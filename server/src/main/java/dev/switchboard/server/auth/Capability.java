@@ -136,6 +136,9 @@ public final class Capability {
                 if (!ops.isEmpty()) out.computeIfAbsent(resource, r -> new LinkedHashSet<>()).addAll(ops);
             }
         }
+        // Two requested patterns can land on one resource (e.g. "*" and "[*]*" both on a key's "*"): '*' alone is
+        // the only form parse accepts, so the token's capability must read back as it was issued.
+        out.replaceAll((resource, ops) -> ops.contains(ALL_OPS) ? Set.of(ALL_OPS) : ops);
         return new Capability(out);
     }
 

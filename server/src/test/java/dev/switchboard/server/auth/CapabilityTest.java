@@ -142,6 +142,14 @@ class CapabilityTest {
     }
 
     @Test
+    void requestedPatternsMergedOntoOneResourceKeepStarAloneAndParseBack() {
+        // Found by DecoderFuzzTest: "[*]*" narrows to the key's "*" and merged with "*": ["*"] gave ["*", "publish"].
+        Capability granted = Capability.ALL.intersect(Capability.parse("{\"*\":[\"*\"],\"[*]*\":[\"publish\"]}"));
+        assertThat(granted).isEqualTo(Capability.ALL);
+        assertThat(Capability.parse(granted.json())).isEqualTo(granted);
+    }
+
+    @Test
     void overlappingPatternsWhereNeitherCoversTheOtherAreDropped() {
         // ns:* and *:b overlap only on ns:b; granting either pattern would exceed one side.
         assertThat(Capability.parse("{\"ns:*\":[\"*\"]}").intersect(Capability.parse("{\"*:b\":[\"*\"]}")).isEmpty()).isTrue();

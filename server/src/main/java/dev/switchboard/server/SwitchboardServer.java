@@ -92,18 +92,21 @@ public final class SwitchboardServer implements AutoCloseable {
 
         int eventLoops = Math.max(2, Runtime.getRuntime().availableProcessors());
         Vertx vertx = config.transport().vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
+        // Made inside the try; a failed start releases them (the registry's JVM listeners, Redis connections).
+        Metrics metrics = null;
+        RedisLink redis = null;
         try {
             List<Context> owners = new ArrayList<>();
             await(vertx.deployVerticle(() -> new ChannelOwnerVerticle(owners), new DeploymentOptions().setInstances(eventLoops)));
             int port = config.port() == 0 ? freePort() : config.port();
             ServerConfig bound = config.withPort(port);
             ChannelRegistry channels = new ChannelRegistry(owners, clock, bound.history());
-            Metrics metrics = new Metrics();
+            metrics = new Metrics();
             channels.useMetrics(metrics);
             ChannelRules channelRules = ChannelRules.parse(bound.file());
             channels.useRules(channelRules);
             String nodeId = "sb-" + Ids.random(8);
-            RedisLink redis = bound.cluster().enabled() ? RedisLink.connect(bound, clock, vertx, channels, channelRules, nodeId) : null;
+            redis = bound.cluster().enabled() ? RedisLink.connect(bound, clock, vertx, channels, channelRules, nodeId) : null;
             if (redis == null) {
                 // One node: the same seam, in memory. Persisted namespaces keep their own path (commit, then deliver).
                 MemoryBroker broker = new MemoryBroker(clock, dev.switchboard.server.broker.Broker.Retention.of(bound.history()));
@@ -155,8 +158,18 @@ public final class SwitchboardServer implements AutoCloseable {
                     config.transport().resolve().name());
             return new SwitchboardServer(vertx, context, rootKey, port, rules, http, guard, redis);
         } catch (RuntimeException e) {
+            if (redis != null) closeQuietly(redis::close, "the Redis link");
             vertx.close();
+            if (metrics != null) closeQuietly(metrics::close, "the metrics registry");
             throw e;
+        }
+    }
+
+    private static void closeQuietly(Runnable close, String what) {
+        try {
+            close.run();
+        } catch (RuntimeException e) {
+            log.warn("Releasing {} after a failed start: {}", what, e.toString());
         }
     }
 

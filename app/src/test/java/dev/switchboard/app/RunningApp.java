@@ -2,6 +2,7 @@ package dev.switchboard.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.server.cdc.ConnectorState;
 import dev.switchboard.server.config.ServerConfig;
 import io.ably.lib.realtime.AblyRealtime;
 import io.ably.lib.realtime.Channel;
@@ -73,11 +74,19 @@ final class RunningApp implements AutoCloseable {
 
     /** Starts the app on the database at {@code databaseUrl} ({@code postgres://…}; empty: its own embedded one). */
     static RunningApp start(String name, UnaryOperator<ServerConfig> tweak, String databaseUrl) {
+        return start(name, tweak, databaseUrl, ConnectorState.STREAMING);
+    }
+
+    /**
+     * Starts the app and waits until its change connector is in {@code connectorState}: STREAMING for the only node
+     * on a database, STANDBY for another node of a cluster on the same database.
+     */
+    static RunningApp start(String name, UnaryOperator<ServerConfig> tweak, String databaseUrl, ConnectorState connectorState) {
         Path dataDir = AppProcess.freshDirectory(name);
         ServerConfig config = tweak.apply(ServerConfig.defaults(ROOT_KEY, dataDir));
         SwitchboardApp app = SwitchboardApp.start(config, new AppSettings.Values(databaseUrl, 0, "", true), Map.of(), Clock.systemUTC());
         RunningApp running = new RunningApp(app, dataDir);
-        await().atMost(TIMEOUT).until(() -> "STREAMING".equals(running.app.connector().status().state().name()));
+        await().atMost(TIMEOUT).until(() -> running.app.connector().status().state() == connectorState);
         return running;
     }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 /**
  * The after-publish rules' dead letters, for operators (a key with every capability): {@code GET /rules/dead-letters}
  * lists them ({@code limit}, default 100), {@code POST /rules/dead-letters/{id}/replay} sends one to its rule again,
- * {@code DELETE /rules/dead-letters/{id}} forgets it.
+ * {@code DELETE /rules/dead-letters/{id}} forgets it. A server without the rules' outbox keeps none: an empty list,
+ * so that a console polling it is not refused again and again.
  */
 public final class DeadLetterApi {
     private final ServerContext server;

@@ -1,5 +1,7 @@
 package dev.switchboard.app;
 
+import dev.switchboard.server.auth.ApiKey;
+import dev.switchboard.server.auth.Capability;
 import dev.switchboard.server.cdc.ConnectorState;
 import dev.switchboard.server.config.Cluster;
 import dev.switchboard.server.database.EmbeddedDatabase;
@@ -20,13 +22,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The console of one node of a two-node cluster (one Redis, one PostgreSQL) in headless Chromium: the server panel
- * names both live nodes and this node's connector standing by, watching a channel shows messages published through
- * the other node, a test message published from this console reaches a subscriber on the other node, and the
- * console's polling is never refused.
+ * The console of one node of a two-node cluster (one Redis, one PostgreSQL) in headless Chromium: a key without every
+ * capability is refused at sign-in with its code; signed in with the root key, the server panel names both live nodes
+ * and this node's connector standing by, watching a channel shows messages published through the other node, a test
+ * message published from this console reaches a subscriber on the other node, and the console's polling is never
+ * refused.
  */
 class ConsoleClusterBrowserIT {
     private static final Path SHOTS = Path.of("target", "screenshots");
+    /** A key of the same app that may only subscribe to chat channels: not an operator's key. */
+    private static final String NARROW_KEY = "e2eapp.narrow:narrow-secret-0123456789";
 
     private static RedisServers redis;
     private static EmbeddedDatabase database;
@@ -40,7 +45,8 @@ class ConsoleClusterBrowserIT {
         String url = "postgres://postgres:" + database.endpoint().password() + "@127.0.0.1:" + database.port() + "/postgres";
         Cluster cluster = new Cluster(redis.url(), List.of());
         leader = RunningApp.start("console-cluster-a", c -> c.withCluster(cluster), url, ConnectorState.STREAMING);
-        standby = RunningApp.start("console-cluster-b", c -> c.withCluster(cluster), url, ConnectorState.STANDBY);
+        ApiKey narrow = ApiKey.parse(NARROW_KEY, Capability.parse("{\"chat:*\":[\"subscribe\"]}"));
+        standby = RunningApp.start("console-cluster-b", c -> c.withCluster(cluster).withExtraKeys(List.of(narrow)), url, ConnectorState.STANDBY);
     }
 
     @AfterAll
@@ -65,6 +71,11 @@ class ConsoleClusterBrowserIT {
         try (Browser b = new Browser("console-cluster", 1400, 1100)) {
             b.driver.get(standby.baseUrl() + "/console");
             b.until("the sign-in form", d -> d.findElements(By.id("key")).isEmpty() ? null : true);
+            // A valid key without every capability is refused with the server's code.
+            type(id(b, "key"), NARROW_KEY);
+            id(b, "sign-in").click();
+            b.until("the refusal shown", d -> id(b, "sign-in-error").getText().isBlank() ? null : true);
+            assertThat(id(b, "sign-in-error").findElement(By.xpath("..")).getText()).contains("code 40160");
             type(id(b, "key"), RunningApp.ROOT_KEY);
             id(b, "sign-in").click();
             b.until("signed in", d -> id(b, "signed-in").isDisplayed() ? true : null);
@@ -97,9 +108,10 @@ class ConsoleClusterBrowserIT {
                     .anyMatch(m -> "console-test".equals(m.name) && ("from the console of " + standbyNode).equals(m.data)));
 
             // Its polling (metrics, status, readiness, channels, dead letters — this node keeps none) was never
-            // refused: an open console must not feed the refusals an operator alerts on.
+            // refused: an open console must not feed the refusals an operator alerts on. The one refusal is the
+            // narrow key's sign-in.
             assertThat(standby.metrics().text().lines().filter(l -> l.startsWith("switchboard_refusals_total{")).toList())
-                    .as("refusals counted on the console's node").isEmpty();
+                    .as("refusals counted on the console's node").containsExactly("switchboard_refusals_total{code=\"40160\"} 1.0");
         }
     }
 }

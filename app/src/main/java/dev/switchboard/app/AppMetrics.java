@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Tags;
 
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /** The application's gauges beside the server's: the change connector, the rules' dead letters, the chat's rows. */
 final class AppMetrics {
@@ -20,20 +21,21 @@ final class AppMetrics {
     /** {@code connector} gives the connector running now (it may be restarted), or null. */
     static void connector(Metrics m, Supplier<ChangeConnector> connector) {
         m.gauge("switchboard.connector.lag.bytes", "WAL bytes the connector has received but not yet confirmed published", Tags.empty(),
-                connector, c -> status(c) == null ? 0 : status(c).lagBytes());
+                connector, c -> read(c, ConnectorStatus::lagBytes));
         m.gauge("switchboard.connector.lag.seconds", "Age of the oldest committed change not yet published", Tags.empty(), connector,
-                c -> status(c) == null ? 0 : status(c).lagMillis() / 1000.0);
+                c -> read(c, s -> s.lagMillis() / 1000.0));
         m.counter("switchboard.connector.changes", "Row changes the connector published", Tags.empty(), connector,
-                c -> status(c) == null ? 0 : status(c).changesPublished());
+                c -> read(c, ConnectorStatus::changesPublished));
         for (ConnectorState state : ConnectorState.values()) {
             m.gauge("switchboard.connector.state", "1 for the connector's current state", Tags.of("state", state.name()), connector,
-                    c -> status(c) != null && status(c).state() == state ? 1 : 0);
+                    c -> read(c, s -> s.state() == state ? 1 : 0));
         }
     }
 
-    private static ConnectorStatus status(Supplier<ChangeConnector> connector) {
+    /** {@code value} of the running connector's status, taken once; 0 while there is no connector. */
+    private static double read(Supplier<ChangeConnector> connector, ToDoubleFunction<ConnectorStatus> value) {
         ChangeConnector c = connector.get();
-        return c == null ? null : c.status();
+        return c == null ? 0 : value.applyAsDouble(c.status());
     }
 
     /** Dead letters held now, per rule ({@code counts} answers null when the database does not). */

@@ -461,23 +461,16 @@ public final class ChannelRegistry {
     }
 
     /** Attachments and presence members of the channels in memory (read off their owners: approximate, for gauges). */
-    public long attachmentCount() {
-        long n = 0;
-        for (Map<String, Channel> owned : channelsByOwner) for (Channel c : owned.values()) n += c.attachmentCount();
-        return n;
-    }
+    public long attachmentCount() { return allChannels().mapToLong(Channel::attachmentCount).sum(); }
 
-    public long presenceMemberCount() {
-        long n = 0;
-        for (Map<String, Channel> owned : channelsByOwner) for (Channel c : owned.values()) n += c.presenceMemberCount();
-        return n;
-    }
+    public long presenceMemberCount() { return allChannels().mapToLong(Channel::presenceMemberCount).sum(); }
 
     /** The channels of {@code appId} in memory now, on every owner (a snapshot, in no order). */
-    public List<Channel> channelsOf(String appId) {
-        List<Channel> out = new java.util.ArrayList<>();
-        for (Map<String, Channel> owned : channelsByOwner) for (Channel c : owned.values()) if (c.appId().equals(appId)) out.add(c);
-        return out;
+    public List<Channel> channelsOf(String appId) { return allChannels().filter(c -> c.appId().equals(appId)).toList(); }
+
+    /** Every channel in memory, on every owner, read from any thread (for gauges and operators' listings). */
+    private java.util.stream.Stream<Channel> allChannels() {
+        return channelsByOwner.stream().flatMap(owned -> owned.values().stream());
     }
 
     /** Channels in memory, on every owner. */
